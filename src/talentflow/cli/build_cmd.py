@@ -1,0 +1,1 @@
+"""`talentflow build` and `talentflow export` (filled in with the ingest stage)."""

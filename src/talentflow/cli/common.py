@@ -1,0 +1,67 @@
+"""Shared CLI plumbing: settings from the global options, error translation, output helpers."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from typing import Callable
+
+import typer
+from rich.console import Console
+
+from ..errors import TalentflowError
+from ..settings import Settings
+
+err_console = Console(stderr=True)
+console = Console()
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, Settings):  # invoked without the root callback (tests calling sub-apps directly)
+        obj = Settings.from_env()
+    return obj
+
+
+def handle_errors(fn: Callable) -> Callable:
+    """Turn library errors into a one-line message plus a hint, exit status 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except TalentflowError as e:
+            err_console.print(f"[bold red]Error:[/] {e}")
+            if e.hint:
+                err_console.print(f"[yellow]Hint:[/] {e.hint}")
+            raise typer.Exit(2)
+
+    return wrapper
+
+
+def emit_rows(rows: list[dict], fmt: str, title: str | None = None) -> None:
+    """Print rows as a rich table, CSV or JSON (a list of objects)."""
+    if fmt == "json":
+        sys.stdout.write(json.dumps(rows, default=str, ensure_ascii=False, indent=1) + "\n")
+        return
+    if fmt == "csv":
+        import csv
+
+        if rows:
+            w = csv.DictWriter(sys.stdout, list(rows[0].keys()), lineterminator="\n")
+            w.writeheader()
+            w.writerows(rows)
+        return
+    from rich.table import Table
+
+    t = Table(title=title, show_lines=False)
+    cols = list(rows[0].keys()) if rows else []
+    for c in cols:
+        t.add_column(c, overflow="fold")
+    for r in rows:
+        t.add_row(*["" if r[c] is None else (f"{r[c]:.3f}" if isinstance(r[c], float) else str(r[c])) for c in cols])
+    console.print(t)
+
+
+FORMATS = ("table", "csv", "json")

@@ -1,0 +1,104 @@
+"""`talentflow data …`: what the catalog knows, what is present, checksums, upstream fetch, data-quality report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+from ..sources.catalog import load_catalog, select
+from ..sources.fetch import RAW_BASE, fetch_one
+from ..sources.verify import check
+from .common import FORMATS, emit_rows, err_console, handle_errors, settings_of
+from .main import app
+
+data_app = typer.Typer(no_args_is_help=True, help="The data mirror: list, verify, fetch, quality report.")
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("list")
+@handle_errors
+def list_(ctx: typer.Context, group: Optional[str] = typer.Option(None, help="conferences|registry|indicators|peers"),
+          venue: Optional[str] = None, fmt: str = typer.Option("table", "--format", help="table|csv|json")) -> None:
+    """Datasets the catalog knows, and whether each is present in the data directory."""
+    s = settings_of(ctx)
+    data = s.data_dir
+    rows = []
+    for d in select(load_catalog(), group=group, venue=venue):
+        present = bool(data and d.local(data).is_file())
+        rows.append({"id": d.id, "group": d.group, "kind": d.kind, "venue": d.venue, "year": d.year,
+                     "present": present, "bytes": d.bytes, "license": d.license,
+                     "excluded": d.excluded_reason or ""})
+    emit_rows(rows, fmt, title=f"{sum(r['present'] for r in rows)} of {len(rows)} datasets present")
+
+
+@data_app.command("verify")
+@handle_errors
+def verify(ctx: typer.Context, group: Optional[str] = None, venue: Optional[str] = None,
+           fmt: str = typer.Option("table", "--format")) -> None:
+    """Check every present file against the catalogued sha256 (or, if recompressed, the upstream git blob)."""
+    s = settings_of(ctx)
+    data = s.require_data()
+    rows, bad = [], 0
+    for d in select(load_catalog(), group=group, venue=venue):
+        c = check(d, data)
+        bad += c.status == "mismatch"
+        if fmt != "table" or c.status != "ok":
+            rows.append({"id": d.id, "status": c.status, "detail": c.detail})
+    emit_rows(rows, fmt, title="verification problems" if fmt == "table" else None)
+    if fmt == "table":
+        err_console.print(f"{bad} mismatched; all other present files verified.")
+    if bad:
+        raise typer.Exit(1)
+
+
+@data_app.command("fetch")
+@handle_errors
+def fetch(ctx: typer.Context, ids: Optional[list[str]] = typer.Argument(None, help="Dataset ids (default: all)."),
+          group: Optional[str] = None, force: bool = False,
+          base_url: str = typer.Option(RAW_BASE, help="Upstream raw-file host (for mirrors and tests)."),
+          timeout: float = 60.0) -> None:
+    """Download missing files from their pinned upstream commit, with resume and checksum verification."""
+    s = settings_of(ctx)
+    if s.data_dir is None:
+        from ..errors import ConfigError
+        raise ConfigError("fetch needs a target data directory.")
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    todo = select(load_catalog(), ids=ids or None, group=group)
+    counts = {"present": 0, "fetched": 0, "skipped": 0}
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), transient=True) as prog:
+        task = prog.add_task("fetching", total=sum(d.bytes for d in todo))
+        for d in todo:
+            prog.update(task, description=d.id)
+            r = fetch_one(d, s.data_dir, base_url=base_url, force=force, timeout=timeout,
+                          progress=lambda n: prog.advance(task, n))
+            counts[r.status] += 1
+            if r.status == "skipped":
+                err_console.print(f"skipped {d.id}: {r.detail}")
+    err_console.print(", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@data_app.command("report")
+@handle_errors
+def report(ctx: typer.Context, fmt: str = typer.Option("table", "--format", help="table|csv|json|markdown"),
+           out: Optional[Path] = typer.Option(None, "--out", help="Write to a file instead of stdout.")) -> None:
+    """Per dataset: papers, accepted, authorships, % with affiliation / person id / position, joins, quarantine."""
+    from ..engine import connect
+    from ..ingest.quality import quality_markdown, quality_rows
+    from ..errors import NotBuilt
+
+    s = settings_of(ctx)
+    if not s.db_path.exists():
+        raise NotBuilt(f"No database at {s.db_path}.")
+    with connect(s, read_only=True) as eng:
+        if fmt == "markdown":
+            text = quality_markdown(eng)
+            if out:
+                out.write_text(text, encoding="utf-8")
+            else:
+                typer.echo(text)
+            return
+        rows = quality_rows(eng)
+    emit_rows(rows, fmt if fmt in FORMATS else "table")

@@ -1,0 +1,59 @@
+"""One settings object, resolved once at the edge (CLI) and passed explicitly to every stage."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import ConfigError
+
+# (name, default, help): declared as data so docs and tests can check every setting is documented.
+SETTINGS: tuple[tuple[str, object, str], ...] = (
+    ("data_dir", None, "Directory holding the data mirror (conferences/, registry/, indicators/, peers/). Env TALENTFLOW_DATA."),
+    ("db_path", None, "DuckDB database file. Env TALENTFLOW_DB; default in the user data directory."),
+    ("engine", "duckdb", "SQL engine running the stages (duckdb; spark with the [spark] extra)."),
+    ("threads", 2, "Worker threads for the engine."),
+    ("memory_limit", "4GB", "Engine memory limit."),
+    ("min_cell", 5, "Published outputs suppress cells resting on fewer than this many people."),
+    ("n_boot", 1000, "Bootstrap resamples for confidence intervals."),
+    ("seed", 20221128, "Random seed for bootstrap resampling."),
+)
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("talentflow")) / "talentflow.duckdb"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path | None = None
+    db_path: Path = field(default_factory=default_db_path)
+    engine: str = "duckdb"
+    threads: int = 2
+    memory_limit: str = "4GB"
+    min_cell: int = 5
+    n_boot: int = 1000
+    seed: int = 20221128
+
+    @classmethod
+    def from_env(cls, data_dir: str | Path | None = None, db_path: str | Path | None = None, **overrides) -> "Settings":
+        """Explicit arguments win over environment variables, which win over defaults."""
+        data = data_dir or os.environ.get("TALENTFLOW_DATA")
+        db = db_path or os.environ.get("TALENTFLOW_DB")
+        s = cls(data_dir=Path(data).expanduser().resolve() if data else None, **overrides)
+        if db:
+            s = replace(s, db_path=Path(db).expanduser().resolve())
+        return s
+
+    def require_data(self) -> Path:
+        if self.data_dir is None:
+            raise ConfigError("No data directory given.")
+        if not self.data_dir.is_dir():
+            raise ConfigError(f"Data directory {self.data_dir} does not exist.")
+        return self.data_dir
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)

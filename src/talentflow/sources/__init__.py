@@ -1,0 +1,1 @@
+"""Sources: the dataset catalog (provenance, checksums), presence checks, verification and upstream fetch."""
