@@ -24,8 +24,15 @@ def main(
 
 
 def _register() -> None:
-    # Sub-command modules register themselves on `app`; imported here, not at package import.
-    from . import data_cmd, build_cmd  # noqa: F401
+    # Every `cli/*_cmd.py` module registers its commands on `app` when imported; discovered here so adding a
+    # command never means editing this file.
+    import importlib
+    import pkgutil
+
+    from .. import cli
+
+    for mod in sorted(m.name for m in pkgutil.iter_modules(cli.__path__) if m.name.endswith("_cmd")):
+        importlib.import_module(f"{cli.__name__}.{mod}")
 
 
 _register()

@@ -1,0 +1,1 @@
+"""Ingest: conference files → `papers`, `authorships`, `paper_affiliations`, `quarantine`, `datasets` tables."""
