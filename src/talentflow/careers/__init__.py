@@ -1,0 +1,1 @@
+"""Careers: paper tiers and subfields, people, career events and stages."""
