@@ -1,0 +1,260 @@
+"""Readers: one function per unit shape, each filling the per-unit staging tables
+
+- `u_papers(paper_id, title, status_raw, track, keywords, primary_area, abstract, dataset_id)`
+- `u_recs(paper_id, dataset_id, join_method, names[], ids[], orp[], aff[], dom[], pos[])` — per-author lists,
+  exploded and aligned by explode.py
+- `u_paffs(paper_id, aff_order, affiliation_raw, dataset_id)` — paper-level affiliation lists
+
+and returning join statistics. All work is SQL over the files; nothing is parsed row by row in Python.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .sqlparts import author_list, jtxt, norm_names, norm_title, q, read_records, scrub_emails, semi_list, txt
+from .units import Unit
+
+PAPER_COLS = "paper_id, title, status_raw, track, keywords, primary_area, abstract, dataset_id"
+REC_COLS = "paper_id, dataset_id, join_method, names, ids, orp, aff, dom, pos"
+
+
+def reset(eng) -> None:
+    eng.execute(f"""
+        CREATE OR REPLACE TEMP TABLE u_papers (paper_id VARCHAR, title VARCHAR, status_raw VARCHAR, track VARCHAR,
+            keywords VARCHAR, primary_area VARCHAR, abstract VARCHAR, dataset_id VARCHAR);
+        CREATE OR REPLACE TEMP TABLE u_recs (paper_id VARCHAR, dataset_id VARCHAR, join_method VARCHAR,
+            names VARCHAR[], ids VARCHAR[], orp VARCHAR[], aff VARCHAR[], dom VARCHAR[], pos VARCHAR[]);
+        CREATE OR REPLACE TEMP TABLE u_paffs (paper_id VARCHAR, aff_order INTEGER, affiliation_raw VARCHAR,
+            dataset_id VARCHAR);""")
+
+
+def _load_paperlists(eng, files: list[tuple[Path, str]], name: str) -> None:
+    """Paperlists-format arrays (one scan for all `files`: [(path, dataset_id)]) → temp table `name` with typed
+    columns and a stable paper_id. Records without an id get one from their normalised title; repeated ids in
+    one file get a suffix (counted as duplicates)."""
+    paths = "[" + ", ".join(q(str(p)) for p, _ in files) + "]"
+    ds = " UNION ALL ".join(f"SELECT {q(str(p))} AS fn, {q(d)} AS dataset_id" for p, d in files)
+    eng.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {name}_raw AS
+        SELECT {txt(jtxt('id'))} AS raw_id, {txt(jtxt('title'))} AS title,
+               {txt(jtxt('status'))} AS status_raw, {txt(jtxt('track'))} AS track,
+               {txt(jtxt('keywords'))} AS keywords, {txt(jtxt('primary_area'))} AS primary_area,
+               {scrub_emails(txt(jtxt('abstract')))} AS abstract,
+               {author_list(f"coalesce({jtxt('author')}, {jtxt('authors')})")} AS names,
+               {semi_list(jtxt('authorids'))} AS ids, {semi_list(jtxt('or_profile'))} AS orp,
+               {semi_list(jtxt('aff'))} AS aff, {semi_list(jtxt('aff_domain'))} AS dom,
+               {semi_list(jtxt('position'))} AS pos, f.dataset_id
+        FROM read_json_objects({paths}, format='array', filename=true, maximum_object_size=536870912) t(j, filename)
+        JOIN ({ds}) f ON f.fn = t.filename""")
+    eng.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {name} AS
+        SELECT * EXCLUDE (pid0, rn), CASE WHEN rn = 1 THEN pid0 ELSE pid0 || '~' || rn END AS paper_id, rn > 1 AS dup
+        FROM (SELECT *, row_number() OVER (PARTITION BY dataset_id, pid0 ORDER BY title, array_to_string(names, ';')) AS rn
+              FROM (SELECT *, coalesce(raw_id, 't' || substr(md5({norm_title('title')}), 1, 12)) AS pid0
+                    FROM {name}_raw))""")
+
+
+def _papers_from(eng, name: str) -> None:
+    eng.execute(f"INSERT INTO u_papers SELECT {PAPER_COLS} FROM {name}")
+
+
+def _aff_levels(eng, name: str) -> dict[str, str]:
+    """Per dataset: 'author' when per-author affiliation lists line up with the author lists, 'paper' when the
+    file lists each paper's unique affiliations (CVF files), 'none' without affiliations. Decided from the data."""
+    eng.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {name}_lvl AS
+        SELECT dataset_id, CASE WHEN with_aff = 0 THEN 'none' WHEN aligned >= 0.5 * with_aff THEN 'author'
+                                ELSE 'paper' END AS level
+        FROM (SELECT dataset_id, count(*) FILTER (WHERE aff IS NOT NULL) AS with_aff,
+                     count(*) FILTER (WHERE aff IS NOT NULL AND (len(aff) = len(names)
+                         OR (len(names) % 2 = 0 AND len(aff) * 2 = len(names)))) AS aligned
+              FROM {name} WHERE names IS NOT NULL GROUP BY dataset_id)""")
+    return dict(eng.query(f"SELECT dataset_id, level FROM {name}_lvl"))
+
+
+def _paper_affs_from(eng, name: str) -> None:
+    eng.execute(f"""
+        INSERT INTO u_paffs
+        SELECT paper_id, a.i, a.v, dataset_id FROM (
+            SELECT paper_id, dataset_id, unnest(aff) AS v, generate_subscripts(aff, 1) AS i
+            FROM {name} WHERE aff IS NOT NULL) a
+        WHERE nullif(a.v, '') IS NOT NULL""")
+
+
+def read_paperlists_batch(eng, units: list[Unit], data: Path) -> dict[str, dict]:
+    """All plain paperlists units in one scan. Returns stats per unit id."""
+    if not units:
+        return {}
+    files = [(u.roles["base"].local(data), u.roles["base"].id) for u in units]
+    _load_paperlists(eng, files, "b")
+    _papers_from(eng, "b")
+    levels = _aff_levels(eng, "b")
+    eng.execute("CREATE OR REPLACE TEMP TABLE bp AS SELECT * FROM b WHERE dataset_id IN "
+                "(SELECT dataset_id FROM b_lvl WHERE level = 'paper')")
+    _paper_affs_from(eng, "bp")
+    eng.execute("""
+        INSERT INTO u_recs SELECT paper_id, dataset_id,
+            CASE WHEN l.level = 'paper' THEN 'paper_level_aff' ELSE 'record' END, names, ids, orp,
+            CASE WHEN l.level = 'paper' THEN NULL ELSE aff END, dom, pos
+        FROM b LEFT JOIN b_lvl l USING (dataset_id)""")
+    dups = dict(eng.query("SELECT dataset_id, count(*) FILTER (WHERE dup) FROM b GROUP BY 1"))
+    return {u.id: {"aff_level": {u.roles["base"].id: levels.get(u.roles["base"].id, "none")},
+                   "duplicate_ids": {u.roles["base"].id: dups.get(u.roles["base"].id, 0)}} for u in units}
+
+
+def read_enrichment(eng, unit: Unit, data: Path) -> dict:
+    """Status/paper file + OpenReview author enrichment, joined by id or (site_ ids) by normalised author list."""
+    base, enr = unit.roles["base"], unit.roles["enrichment"]
+    _load_paperlists(eng, [(base.local(data), base.id)], "b")
+    _load_paperlists(eng, [(enr.local(data), enr.id)], "e")
+    _papers_from(eng, "b")
+    site = eng.scalar("SELECT count(*) FILTER (WHERE raw_id LIKE 'site\\_%' ESCAPE '\\') > count(*) / 2 FROM b")
+    if site:
+        # author-list key must be unique on both sides to join; ambiguous keys are left unjoined and counted
+        eng.execute(f"""
+            CREATE OR REPLACE TEMP TABLE bk AS SELECT paper_id, {norm_names('names')} AS k FROM b WHERE names IS NOT NULL;
+            CREATE OR REPLACE TEMP TABLE ek AS SELECT paper_id, {norm_names('names')} AS k FROM e WHERE names IS NOT NULL;
+            CREATE OR REPLACE TEMP TABLE pairs AS
+            SELECT bk.paper_id AS b_id, ek.paper_id AS e_id, 'author_list' AS how FROM bk JOIN ek USING (k)
+            WHERE k IN (SELECT k FROM bk GROUP BY k HAVING count(*) = 1)
+              AND k IN (SELECT k FROM ek GROUP BY k HAVING count(*) = 1);""")
+    else:
+        eng.execute("CREATE OR REPLACE TEMP TABLE pairs AS SELECT b.paper_id AS b_id, e.paper_id AS e_id, 'id' AS how "
+                    "FROM b JOIN e ON b.raw_id = e.raw_id")
+    eng.execute(f"""
+        INSERT INTO u_recs SELECT p.b_id, e.dataset_id, 'enrichment_by_' || p.how, e.names, e.ids, e.orp, e.aff, e.dom, e.pos
+        FROM pairs p JOIN e ON e.paper_id = p.e_id;
+        INSERT INTO u_recs SELECT paper_id, dataset_id, 'names_only', names, ids, orp, aff, dom, pos
+        FROM b WHERE paper_id NOT IN (SELECT b_id FROM pairs);""")
+    n_b, n_e, n_pairs = eng.query("SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM e), (SELECT count(*) FROM pairs)")[0]
+    how = "author_list" if site else "id"
+    return {"joins": {enr.id: {"how": how, "base_papers": n_b, "enrichment_records": n_e, "joined": n_pairs,
+                               "base_unjoined": n_b - n_pairs, "enrichment_unjoined": n_e - n_pairs}},
+            "aff_level": {enr.id: "author"}}
+
+
+def read_openreview(eng, unit: Unit, data: Path) -> dict:
+    """nips2022: papers and status from the venue file; authors from the OpenReview export by id; export-only
+    records (rejected submissions) become papers with the export's own status."""
+    base, orv = unit.roles["base"], unit.roles["openreview"]
+    _load_paperlists(eng, [(base.local(data), base.id)], "b")
+    _load_paperlists(eng, [(orv.local(data), orv.id)], "o")
+    _papers_from(eng, "b")
+    eng.execute(f"""
+        INSERT INTO u_papers SELECT {PAPER_COLS} FROM o WHERE raw_id NOT IN (SELECT raw_id FROM b WHERE raw_id IS NOT NULL);
+        INSERT INTO u_recs SELECT b.paper_id, o.dataset_id, 'openreview_by_id', o.names, o.ids, o.orp, o.aff, o.dom, o.pos
+        FROM b JOIN o ON b.raw_id = o.raw_id;
+        INSERT INTO u_recs SELECT paper_id, dataset_id, 'names_only', names, ids, orp, aff, dom, pos
+        FROM b WHERE raw_id NOT IN (SELECT raw_id FROM o WHERE raw_id IS NOT NULL);
+        INSERT INTO u_recs SELECT paper_id, dataset_id, 'record', names, ids, orp, aff, dom, pos
+        FROM o WHERE raw_id NOT IN (SELECT raw_id FROM b WHERE raw_id IS NOT NULL);""")
+    n_b, n_o, joined = eng.query("SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM o), "
+                                 "(SELECT count(*) FROM b JOIN o USING (raw_id))")[0]
+    return {"joins": {orv.id: {"how": "id", "base_papers": n_b, "enrichment_records": n_o, "joined": joined,
+                               "base_unjoined": n_b - joined, "enrichment_unjoined": n_o - joined}},
+            "aff_level": {orv.id: "author"}}
+
+
+def read_scrape(eng, unit: Unit, data: Path) -> dict:
+    """nips2019/2020: status file + neurips.cc scrape {title: {authors: [[name, [aff, …]]]}} joined by title.
+    Several affiliations of one author are joined with ' + ' (the resolver splits them)."""
+    base, scr = unit.roles["base"], unit.roles["scrape"]
+    _load_paperlists(eng, [(base.local(data), base.id)], "b")
+    _papers_from(eng, "b")
+    eng.execute(f"""
+        CREATE OR REPLACE TEMP TABLE s AS
+        SELECT e.key AS title, {norm_title('e.key')} AS k,
+               list_transform(CAST(json_extract(e.value, '$.authors') AS JSON[]), lambda a: trim(a ->> 0)) AS names,
+               list_transform(CAST(json_extract(e.value, '$.authors') AS JSON[]),
+                   lambda a: nullif(array_to_string(list_filter(list_transform(CAST(a -> 1 AS VARCHAR[]), lambda x: trim(x)),
+                                                           lambda x: x <> ''), ' + '), '')) AS aff
+        FROM {read_records(str(scr.local(data)), 'object')} t(j), json_each(j) e;
+        CREATE OR REPLACE TEMP TABLE pairs AS
+        SELECT b.paper_id AS b_id, s.k FROM b JOIN s ON {norm_title('b.title')} = s.k
+        WHERE s.k IN (SELECT k FROM s GROUP BY k HAVING count(*) = 1)
+          AND s.k IN (SELECT {norm_title('title')} FROM b GROUP BY 1 HAVING count(*) = 1);
+        INSERT INTO u_recs SELECT p.b_id, {q(scr.id)}, 'scrape_by_title', s.names, NULL, NULL, s.aff, NULL, NULL
+        FROM pairs p JOIN s USING (k);
+        INSERT INTO u_recs SELECT paper_id, dataset_id, 'names_only', names, ids, orp, aff, dom, pos
+        FROM b WHERE paper_id NOT IN (SELECT b_id FROM pairs);""")
+    n_b, n_s, joined = eng.query("SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM s), (SELECT count(*) FROM pairs)")[0]
+    return {"joins": {scr.id: {"how": "title", "base_papers": n_b, "enrichment_records": n_s, "joined": joined,
+                               "base_unjoined": n_b - joined, "enrichment_unjoined": n_s - joined}},
+            "aff_level": {scr.id: "author"}}
+
+
+def read_emails(eng, unit: Unit, data: Path) -> dict:
+    """ICLR 2017–2020: the e-mail file is the full submission list (authorids = '@domain' per author); the small
+    venue file carries paper-level affiliation strings, joined by id."""
+    em, base = unit.roles["emails"], unit.roles.get("base")
+    _load_paperlists(eng, [(em.local(data), em.id)], "m")
+    _papers_from(eng, "m")
+    eng.execute("INSERT INTO u_recs SELECT paper_id, dataset_id, 'email_domains', names, ids, NULL, NULL, NULL, NULL FROM m")
+    stats: dict = {"aff_level": {em.id: "none"}}
+    if base is not None:
+        _load_paperlists(eng, [(base.local(data), base.id)], "b")
+        eng.execute("CREATE OR REPLACE TEMP TABLE bb AS SELECT m.paper_id, b.dataset_id, b.aff FROM b JOIN m USING (raw_id)")
+        _paper_affs_from(eng, "bb")
+        stats["aff_level"][base.id] = "paper"
+        stats["joins"] = {base.id: dict(zip(("how", "base_papers", "enrichment_records", "joined"),
+                                            ("id", *eng.query("SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM b), "
+                                                              "(SELECT count(*) FROM bb)")[0])))}
+    return stats
+
+
+def read_chang(eng, unit: Unit, data: Path) -> dict:
+    """ICLR 2024–2026: accepted papers with OpenReview ids (no names, no per-author affiliation). Status by title
+    from iclr.cc where available; otherwise the list is of accepted papers with the tier unknown."""
+    ch = unit.roles["chang"]
+    eng.execute(f"""
+        CREATE OR REPLACE TEMP TABLE c AS
+        SELECT coalesce(regexp_extract(r ->> 'paper_url', 'id=([^&]+)', 1), r ->> 'paper_id') AS paper_id,
+               trim(r ->> 'title') AS title, CAST(r -> 'authorids' AS VARCHAR[]) AS ids
+        FROM (SELECT unnest(CAST(j -> 'records' AS JSON[])) AS r FROM {read_records(str(ch.local(data)), 'object')} t(j))""")
+    stats: dict = {"aff_level": {ch.id: "none"}}
+    st = unit.roles.get("site_status")
+    if st is not None:
+        eng.execute(f"""
+            CREATE OR REPLACE TEMP TABLE ss AS
+            SELECT {norm_title(txt(jtxt('title')))} AS k, {txt(jtxt('status'))} AS status_raw,
+                   {txt(jtxt('track'))} AS track
+            FROM {read_records(str(st.local(data)))} t(j);
+            CREATE OR REPLACE TEMP TABLE ssu AS SELECT * FROM ss WHERE k IN (SELECT k FROM ss GROUP BY k HAVING count(*) = 1);""")
+        eng.execute(f"""INSERT INTO u_papers SELECT c.paper_id, c.title, ssu.status_raw, ssu.track, NULL, NULL, NULL, {q(ch.id)}
+                        FROM c LEFT JOIN ssu ON {norm_title('c.title')} = ssu.k""")
+        joined, n_s = eng.query(f"SELECT count(*) FILTER (WHERE k IN (SELECT k FROM ssu)), (SELECT count(*) FROM ss) "
+                                f"FROM (SELECT {norm_title('title')} AS k FROM c)")[0]
+        stats["joins"] = {st.id: {"how": "title", "base_papers": eng.scalar("SELECT count(*) FROM c"),
+                                  "enrichment_records": n_s, "joined": joined}}
+    else:
+        eng.execute(f"INSERT INTO u_papers SELECT paper_id, title, NULL, NULL, NULL, NULL, NULL, {q(ch.id)} FROM c")
+    # display names derived from the profile id (~Jane_Doe1 → Jane Doe): the only name these files carry
+    eng.execute(f"""INSERT INTO u_recs SELECT paper_id, {q(ch.id)}, 'authorids_only',
+                    list_transform(ids, lambda x: replace(regexp_replace(ltrim(x, '~'), '[0-9]+$', ''), '_', ' ')),
+                    ids, NULL, NULL, NULL, NULL FROM c""")
+    return stats
+
+
+def read_firstinst(eng, unit: Unit, data: Path) -> None:
+    fi = unit.roles.get("firstinst")
+    if fi is None:
+        return
+    eng.execute(f"""
+        INSERT INTO u_paffs
+        SELECT pid, i, trim(v), {q(fi.id)} FROM (
+            SELECT coalesce(regexp_extract(r ->> 'paper_url', 'id=([^&]+)', 1), r ->> 'paper_id') AS pid,
+                   unnest(CAST(r -> 'affiliations' AS VARCHAR[])) AS v,
+                   generate_subscripts(CAST(r -> 'affiliations' AS VARCHAR[]), 1) AS i
+            FROM (SELECT unnest(CAST(j -> 'records' AS JSON[])) AS r
+                  FROM {read_records(str(fi.local(data)), 'object')} t(j)))
+        WHERE nullif(trim(v), '') IS NOT NULL""")
+
+
+SHAPES = {
+    "enrichment": read_enrichment,
+    "openreview": read_openreview,
+    "scrape": read_scrape,
+    "emails": read_emails,
+    "chang": read_chang,
+}

@@ -1,0 +1,206 @@
+"""Ingest stage: every conference unit → `papers`, `authorships`, `paper_affiliations`, `quarantine`,
+`peer_author_country`, and the `datasets` table with provenance and counts.
+
+Units whose member checksums and reader version are unchanged keep their rows (incremental rebuild)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+
+import duckdb
+
+from ..errors import ChecksumMismatch, DataMissing, InputError
+from ..sources.catalog import load_catalog
+from ..sources.verify import check
+from .explode import explode
+from .readers import SHAPES, read_firstinst, read_paperlists_batch, reset
+from .sqlparts import q
+from .units import Unit, plan_units
+
+VERSION = "1"
+STATUS_FILE = Path(__file__).with_name("status.toml")
+
+TABLES = """
+CREATE TABLE IF NOT EXISTS papers (venue VARCHAR, year INTEGER, paper_id VARCHAR, title VARCHAR, status_raw VARCHAR,
+    accepted BOOLEAN, track VARCHAR, keywords VARCHAR, primary_area VARCHAR, abstract VARCHAR, dataset_id VARCHAR,
+    unit_id VARCHAR);
+CREATE TABLE IF NOT EXISTS authorships (venue VARCHAR, year INTEGER, paper_id VARCHAR, author_order INTEGER,
+    author_name VARCHAR, person_id VARCHAR, authorid_raw VARCHAR, affiliation_raw VARCHAR, domain_raw VARCHAR,
+    domain_source VARCHAR, position_raw VARCHAR, dataset_id VARCHAR, join_method VARCHAR, unit_id VARCHAR);
+CREATE TABLE IF NOT EXISTS paper_affiliations (venue VARCHAR, year INTEGER, paper_id VARCHAR, aff_order INTEGER,
+    affiliation_raw VARCHAR, dataset_id VARCHAR, unit_id VARCHAR);
+CREATE TABLE IF NOT EXISTS quarantine (dataset_id VARCHAR, record_key VARCHAR, field VARCHAR, problem VARCHAR,
+    raw_value VARCHAR, unit_id VARCHAR);
+CREATE TABLE IF NOT EXISTS peer_author_country (source VARCHAR, venue VARCHAR, year INTEGER, person_id VARCHAR,
+    full_name VARCHAR, country VARCHAR, dataset_id VARCHAR, unit_id VARCHAR);
+CREATE TABLE IF NOT EXISTS ingest_units (unit_id VARCHAR PRIMARY KEY, key VARCHAR, shape VARCHAR, stats JSON);
+"""
+UNIT_TABLES = ("papers", "authorships", "paper_affiliations", "quarantine", "peer_author_country")
+
+
+def _status_lists() -> tuple[list[str], list[str]]:
+    d = tomllib.loads(STATUS_FILE.read_text(encoding="utf-8"))
+    return d["accepted"], d["not_accepted"]
+
+
+def fingerprint(settings) -> str:
+    """Cheap change detection for the no-op path: reader version, status rules, and each file's size+mtime."""
+    h = hashlib.sha256(VERSION.encode())
+    h.update(STATUS_FILE.read_bytes())
+    data = settings.require_data()
+    for d in load_catalog():
+        if d.group == "conferences":
+            p = d.local(data)
+            st = p.stat() if p.exists() else None
+            h.update(f"{d.id}:{d.sha256}:{st and st.st_size}:{st and st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def _verify_members(unit: Unit, data: Path) -> list[str]:
+    """Missing member paths (returned) or a ChecksumMismatch (raised)."""
+    missing = []
+    for d in unit.members:
+        c = check(d, data)
+        if c.status == "missing":
+            missing.append(d.path)
+        elif c.status == "mismatch":
+            raise ChecksumMismatch(f"{d.local(data)}: {c.detail}")
+    return missing
+
+
+def _stage_units(eng, units: list[Unit], data: Path) -> dict[str, dict]:
+    """Read every dirty unit into the u_* staging tables (plain paperlists in one scan), then explode once."""
+    reset(eng)
+    import pyarrow as pa
+
+    eng.register_arrow("_unit_map", pa.Table.from_pylist(
+        [{"dataset_id": d.id, "unit_id": u.id, "venue": u.venue, "year": u.year} for u in units for d in u.members]
+        or [{"dataset_id": "", "unit_id": "", "venue": "", "year": 0}]))
+    eng.execute("CREATE OR REPLACE TEMP TABLE unit_map AS SELECT * FROM _unit_map")
+    stats = read_paperlists_batch(eng, [u for u in units if u.shape == "paperlists" and "base" in u.roles], data)
+    for u in units:
+        if u.shape != "paperlists" and ("base" in u.roles or "chang" in u.roles or "emails" in u.roles):
+            stats[u.id] = SHAPES[u.shape](eng, u, data) or {}
+        read_firstinst(eng, u, data)
+    doubled = explode(eng)
+    for u in units:
+        st = stats.setdefault(u.id, {})
+        st["doubled_author_lists"] = {d.id: doubled[d.id] for d in u.members if d.id in doubled}
+    return stats
+
+
+def _publish(eng, accepted: list[str], rejected: list[str]) -> None:
+    """Staging tables → the persistent tables, tagged with venue, year and unit."""
+    eng.execute("""
+        INSERT INTO papers SELECT um.venue, um.year, paper_id, title, status_raw,
+            CASE WHEN status_raw IS NULL THEN true
+                 WHEN lower(trim(status_raw)) IN (SELECT unnest(?::VARCHAR[])) THEN true
+                 WHEN lower(trim(status_raw)) IN (SELECT unnest(?::VARCHAR[])) THEN false END,
+            track, keywords, primary_area, abstract, p.dataset_id, um.unit_id
+        FROM u_papers p JOIN unit_map um USING (dataset_id)""", [accepted, rejected])
+    eng.execute("""
+        INSERT INTO authorships SELECT * FROM u_auth;
+        INSERT INTO paper_affiliations SELECT um.venue, um.year, paper_id, aff_order, affiliation_raw, dataset_id,
+            um.unit_id FROM u_paffs JOIN unit_map um USING (dataset_id);
+        INSERT INTO quarantine SELECT q.*, um.unit_id FROM u_quar q JOIN unit_map um USING (dataset_id);
+        INSERT INTO quarantine SELECT dataset_id, paper_id, 'status', 'unknown_status', status_raw, unit_id
+            FROM papers WHERE unit_id IN (SELECT unit_id FROM unit_map) AND accepted IS NULL;""")
+
+
+def _ingest_peer(eng, unit: Unit, data: Path) -> None:
+    peer = unit.roles.get("peer")
+    if peer is not None:
+        eng.execute(f"""
+            INSERT INTO peer_author_country
+            SELECT 'lossfunk', {q(unit.venue)}, {unit.year}, nullif(trim(j ->> 'openreview_id'), ''),
+                   nullif(trim(j ->> 'full_name'), ''), nullif(upper(trim(j ->> 'affiliation_country')), ''),
+                   {q(peer.id)}, {q(unit.id)}
+            FROM read_json_objects({q(str(peer.local(data)))}, format='array') t(j)""")
+
+
+def run(eng, settings, progress) -> dict:
+    data = settings.require_data()
+    accepted, rejected = _status_lists()
+    eng.execute(TABLES)
+    units, skipped = plan_units(load_catalog())
+    done = dict(eng.query("SELECT unit_id, key FROM ingest_units"))
+    wanted = {u.id for u in units}
+    counts = {"units": len(units), "rebuilt": 0, "kept": 0, "missing": []}
+    # units that no longer exist in the catalog are removed
+    for gone in set(done) - wanted:
+        for t in UNIT_TABLES:
+            eng.execute(f"DELETE FROM {t} WHERE unit_id = ?", [gone])
+        eng.execute("DELETE FROM ingest_units WHERE unit_id = ?", [gone])
+    todo: list[tuple[Unit, str]] = []
+    for n, unit in enumerate(units):
+        progress(f"check {unit.id}", n, len(units))
+        key = unit.key(VERSION + json.dumps([accepted, rejected]))
+        if done.get(unit.id) == key:
+            counts["kept"] += 1
+            continue
+        missing = _verify_members(unit, data)
+        if unit.id in done:  # a cold build has nothing to delete; skipping the scans saves seconds
+            for t in UNIT_TABLES:
+                eng.execute(f"DELETE FROM {t} WHERE unit_id = ?", [unit.id])
+            eng.execute("DELETE FROM ingest_units WHERE unit_id = ?", [unit.id])
+        if missing:
+            if not settings.allow_missing:
+                raise DataMissing(f"{unit.id}: missing file(s) {', '.join(missing)} in {data}.")
+            counts["missing"].extend(missing)
+            continue
+        todo.append((unit, key))
+    progress(f"read {len(todo)} conference-years", 0, 1)
+    try:
+        stats = _stage_units(eng, [u for u, _ in todo], data)
+        for u, _ in todo:
+            _ingest_peer(eng, u, data)
+    except duckdb.Error as e:
+        raise _input_error(e, [u for u, _ in todo], data) from e
+    _publish(eng, accepted, rejected)
+    for u, key in todo:
+        eng.execute("INSERT INTO ingest_units VALUES (?, ?, ?, ?)", [u.id, key, u.shape, json.dumps(stats.get(u.id, {}))])
+    counts["rebuilt"] = len(todo)
+    progress("ingest", len(units), len(units))
+    _datasets_table(eng, units, skipped)
+    counts["papers"] = eng.scalar("SELECT count(*) FROM papers")
+    counts["authorships"] = eng.scalar("SELECT count(*) FROM authorships")
+    counts["quarantined"] = eng.scalar("SELECT count(*) FROM quarantine")
+    return counts
+
+
+def _input_error(e: Exception, units: list[Unit], data: Path) -> InputError:
+    """Name the file DuckDB choked on (its message quotes the path) or, failing that, all candidates."""
+    msg = str(e).splitlines()[0]
+    paths = [str(d.local(data)) for u in units for d in u.members]
+    named = [p for p in paths if p in str(e)]
+    return InputError(", ".join(named or paths[:5] + (["…"] if len(paths) > 5 else [])),
+                      f"cannot read ({type(e).__name__}): {msg}")
+
+
+def _datasets_table(eng, units: list[Unit], skipped) -> None:
+    """Catalog + role + per-dataset counts, so provenance travels with every derived table."""
+    import pyarrow as pa
+
+    rows = []
+    unit_of = {d.id: (u, role) for u in units for role, d in u.roles.items()}
+    for d in load_catalog():
+        u, role = unit_of.get(d.id, (None, None))
+        reason = next((r for s, r in skipped if s.id == d.id), None)
+        if d.group == "conferences" and u is not None and role == "chang" and "base" in u.roles:
+            reason = "not ingested: the paperlists file of the same year is the paper source"
+        rows.append({**d.as_row(), "unit_id": u.id if u else None, "role": role, "not_ingested_reason": reason})
+    eng.register_arrow("_catalog", pa.Table.from_pylist(rows))
+    eng.execute("""
+        CREATE OR REPLACE TABLE datasets AS
+        SELECT c.*, json_extract_string(iu.stats, '$.aff_level."' || c.id || '"') AS aff_level,
+               json_extract(iu.stats, '$.joins."' || c.id || '"') AS join_stats,
+               coalesce(p.n, 0) AS papers, coalesce(p.acc, 0) AS accepted_papers, coalesce(a.n, 0) AS authorships,
+               coalesce(qq.n, 0) AS quarantined
+        FROM _catalog c
+        LEFT JOIN ingest_units iu ON iu.unit_id = c.unit_id
+        LEFT JOIN (SELECT dataset_id, count(*) n, count(*) FILTER (WHERE accepted) acc FROM papers GROUP BY 1) p ON p.dataset_id = c.id
+        LEFT JOIN (SELECT dataset_id, count(*) n FROM authorships GROUP BY 1) a ON a.dataset_id = c.id
+        LEFT JOIN (SELECT dataset_id, count(*) n FROM quarantine GROUP BY 1) qq ON qq.dataset_id = c.id""")
