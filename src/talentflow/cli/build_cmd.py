@@ -36,3 +36,27 @@ def build(ctx: typer.Context, force: bool = typer.Option(False, help="Rebuild ev
     for stage, st in res.stats.items():
         brief = {k: v for k, v in st.items() if not isinstance(v, (dict, list)) or (k == "missing" and v)}
         err_console.print(f"  {stage}: " + ", ".join(f"{k}={v}" for k, v in brief.items()))
+
+
+EXPORT_TABLES = {
+    "papers": ["venue", "year", "paper_id", "title", "status_raw", "accepted", "track", "keywords", "primary_area",
+               "abstract", "dataset_id"],
+    "authorships": ["venue", "year", "paper_id", "author_order", "author_name", "person_id", "authorid_raw",
+                    "affiliation_raw", "domain_raw", "domain_source", "position_raw", "dataset_id", "join_method"],
+}
+
+
+@app.command()
+@handle_errors
+def export(ctx: typer.Context,
+           table: str = typer.Argument(..., help="authorships | papers"),
+           venue: Optional[str] = typer.Option(None, help="Venue short name, e.g. nips, iclr, cvpr."),
+           year: Optional[int] = typer.Option(None),
+           accepted_only: bool = typer.Option(False, "--accepted-only", help="Only accepted papers."),
+           fmt: str = typer.Option("csv", "--format", help="csv | jsonl | parquet"),
+           out: Optional[Path] = typer.Option(None, "--out", help="Output file (default: stdout; parquet needs --out).")) -> None:
+    """Export papers or authorships (with resolved columns once resolution has run)."""
+    from ..exporting import export_table
+
+    s = settings_of(ctx)
+    export_table(s, table, venue=venue, year=year, accepted_only=accepted_only, fmt=fmt, out=out)

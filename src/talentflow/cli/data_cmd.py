@@ -94,11 +94,20 @@ def report(ctx: typer.Context, fmt: str = typer.Option("table", "--format", help
         raise NotBuilt(f"No database at {s.db_path}.")
     with connect(s, read_only=True) as eng:
         if fmt == "markdown":
-            text = quality_markdown(eng)
+            text = quality_markdown(eng, s.data_dir)
             if out:
                 out.write_text(text, encoding="utf-8")
             else:
                 typer.echo(text)
             return
-        rows = quality_rows(eng)
+        rows = quality_rows(eng, s.data_dir)
+    if fmt == "table":
+        cols = ("unit", "papers", "accepted", "accepted_authorships", "pct_aff", "pct_person_id", "pct_position",
+                "quarantined", "diff_pct")
+        rows = [{c: r[c] for c in cols} for r in rows]
+    if out and fmt in ("csv", "json"):
+        import contextlib
+        with out.open("w", encoding="utf-8") as f, contextlib.redirect_stdout(f):
+            emit_rows(rows, fmt)
+        return
     emit_rows(rows, fmt if fmt in FORMATS else "table")

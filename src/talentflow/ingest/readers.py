@@ -163,13 +163,16 @@ def read_scrape(eng, unit: Unit, data: Path) -> dict:
     _load_paperlists(eng, [(base.local(data), base.id)], "b")
     _papers_from(eng, "b")
     eng.execute(f"""
+        CREATE OR REPLACE TEMP TABLE s0 AS
+        SELECT unnest(map_entries(CAST(j AS MAP(VARCHAR, JSON))), recursive := true)
+        FROM {read_records(str(scr.local(data)), 'object')} t(j);
         CREATE OR REPLACE TEMP TABLE s AS
-        SELECT e.key AS title, {norm_title('e.key')} AS k,
-               list_transform(CAST(json_extract(e.value, '$.authors') AS JSON[]), lambda a: trim(a ->> 0)) AS names,
-               list_transform(CAST(json_extract(e.value, '$.authors') AS JSON[]),
+        SELECT key AS title, {norm_title('key')} AS k,
+               list_transform(CAST(json_extract(value, '$.authors') AS JSON[]), lambda a: trim(a ->> 0)) AS names,
+               list_transform(CAST(json_extract(value, '$.authors') AS JSON[]),
                    lambda a: nullif(array_to_string(list_filter(list_transform(CAST(a -> 1 AS VARCHAR[]), lambda x: trim(x)),
                                                            lambda x: x <> ''), ' + '), '')) AS aff
-        FROM {read_records(str(scr.local(data)), 'object')} t(j), json_each(j) e;
+        FROM s0;
         CREATE OR REPLACE TEMP TABLE pairs AS
         SELECT b.paper_id AS b_id, s.k FROM b JOIN s ON {norm_title('b.title')} = s.k
         WHERE s.k IN (SELECT k FROM s GROUP BY k HAVING count(*) = 1)

@@ -1,0 +1,71 @@
+"""`talentflow eval subfields`: accuracy, per-class precision/recall and confusions of the subfield rules on the
+hand-labelled sample (and of the optional embedding classifier)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .common import console, emit_rows, handle_errors, settings_of
+from .main import app
+
+
+def eval_group() -> typer.Typer:
+    """The shared `eval` command group: reuse it when another module registered it first."""
+    for g in app.registered_groups:
+        if g.name == "eval" and g.typer_instance is not None:
+            return g.typer_instance
+    grp = typer.Typer(no_args_is_help=True, help="Evaluate resolution and classification against hand labels.")
+    app.add_typer(grp, name="eval")
+    return grp
+
+
+eval_app = eval_group()
+
+
+def _fmt(x) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+@eval_app.command("subfields")
+@handle_errors
+def subfields_cmd(
+    ctx: typer.Context,
+    labels: Optional[Path] = typer.Option(None, help="Label file (default eval/subfield_labels.tsv)."),
+    fmt: str = typer.Option("table", "--format", help="table|json"),
+    errors: bool = typer.Option(False, "--errors", help="Also list every misclassified paper."),
+    embedding: bool = typer.Option(False, "--embedding",
+                                   help="Also evaluate the embedding classifier (needs the [embed] extra)."),
+) -> None:
+    """Rules (and optionally the embedding classifier) against the hand-labelled papers."""
+    from ..careers.subfield_eval import evaluate_rules
+    from ..engine import connect
+
+    s = settings_of(ctx)
+    data = s.require_data()
+    results = {}
+    with connect(s, Path(":memory:")) as eng:
+        results["rules"] = evaluate_rules(eng, data, labels)
+        if embedding:
+            from ..careers.subfield_embed import evaluate_embedding
+
+            results["embedding"] = evaluate_embedding(eng, data, labels)
+    if fmt == "json":
+        out = {name: {"n": r.n, "accuracy": r.accuracy, "per_class": r.per_class, "confusion": r.confusion,
+                      "not_found": r.not_found, **({"errors": r.errors} if errors else {})}
+               for name, r in results.items()}
+        sys.stdout.write(json.dumps(out, default=str, ensure_ascii=False, indent=1) + "\n")
+        return
+    for name, r in results.items():
+        console.print(f"[bold]{name}[/]: accuracy {r.accuracy:.3f} on {r.n} labelled papers"
+                      + (f" ({len(r.not_found)} labels not found in the mirror)" if r.not_found else ""))
+        emit_rows([{**c, "precision": _fmt(c["precision"]), "recall": _fmt(c["recall"]), "f1": _fmt(c["f1"])}
+                   for c in r.per_class], "table", title=f"{name}: per subfield")
+        emit_rows(r.confusion, "table", title=f"{name}: confusions (true → predicted)")
+        if errors:
+            emit_rows([{k: e.get(k) for k in ("venue", "year", "title", "label", "predicted", "matched_rule")}
+                       for e in r.errors], "table", title=f"{name}: misclassified papers")

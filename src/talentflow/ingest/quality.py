@@ -1,0 +1,128 @@
+"""Data-quality report: per conference-year and per dataset, what was loaded, joined, and quarantined, with a
+check against the mirror's own COVERAGE.tsv where the data directory has it."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from pathlib import Path
+
+UNIT_SQL = """
+WITH a AS (
+    SELECT a.unit_id, count(*) AS authorships, count(*) FILTER (WHERE p.accepted) AS acc_auth,
+           count(*) FILTER (WHERE p.accepted AND a.affiliation_raw IS NOT NULL) AS with_aff,
+           count(*) FILTER (WHERE p.accepted AND a.domain_raw IS NOT NULL) AS with_domain,
+           count(*) FILTER (WHERE p.accepted AND a.person_id IS NOT NULL) AS with_pid,
+           count(*) FILTER (WHERE p.accepted AND a.position_raw IS NOT NULL) AS with_pos
+    FROM authorships a JOIN papers p USING (venue, year, paper_id) GROUP BY 1),
+p AS (SELECT unit_id, any_value(venue) AS venue, any_value(year) AS year, count(*) AS papers,
+             count(*) FILTER (WHERE accepted) AS accepted FROM papers GROUP BY 1),
+q AS (SELECT unit_id, string_agg(problem || '=' || n, ', ' ORDER BY problem) AS quarantine, sum(n) AS quarantined
+      FROM (SELECT unit_id, problem, count(*) AS n FROM quarantine GROUP BY 1, 2) GROUP BY 1),
+pa AS (SELECT unit_id, count(DISTINCT paper_id) AS papers_with_paper_aff FROM paper_affiliations GROUP BY 1)
+SELECT iu.unit_id AS unit, p.venue, p.year, iu.shape, coalesce(p.papers, 0) AS papers,
+       coalesce(p.accepted, 0) AS accepted, coalesce(a.authorships, 0) AS authorships,
+       coalesce(a.acc_auth, 0) AS accepted_authorships,
+       round(100.0 * a.with_aff / nullif(a.acc_auth, 0), 1) AS pct_aff,
+       round(100.0 * a.with_domain / nullif(a.acc_auth, 0), 1) AS pct_domain,
+       round(100.0 * a.with_pid / nullif(a.acc_auth, 0), 1) AS pct_person_id,
+       round(100.0 * a.with_pos / nullif(a.acc_auth, 0), 1) AS pct_position,
+       coalesce(pa.papers_with_paper_aff, 0) AS papers_with_paper_aff,
+       coalesce(q.quarantined, 0) AS quarantined, coalesce(q.quarantine, '') AS quarantine_by_problem,
+       iu.stats
+FROM ingest_units iu LEFT JOIN p USING (unit_id) LEFT JOIN a USING (unit_id) LEFT JOIN q USING (unit_id)
+LEFT JOIN pa USING (unit_id)
+WHERE p.papers IS NOT NULL
+ORDER BY p.venue, p.year
+"""
+
+
+def _joins(stats_json: str | None) -> str:
+    import json
+
+    st = json.loads(stats_json or "{}")
+    parts = []
+    for ds, j in (st.get("joins") or {}).items():
+        parts.append(f"{ds} by {j['how']}: {j['joined']}/{j['base_papers']}"
+                     + (f" (+{j['enrichment_unjoined']} unjoined)" if j.get("enrichment_unjoined") else ""))
+    for ds, n in (st.get("doubled_author_lists") or {}).items():
+        parts.append(f"{ds}: {n} doubled author lists halved")
+    return "; ".join(parts)
+
+
+def load_coverage(data_dir: Path | None) -> dict[tuple[str, int], list[dict]]:
+    if not data_dir:
+        return {}
+    p = data_dir / "conferences" / "COVERAGE.tsv"
+    if not p.exists():
+        return {}
+    out: dict = {}
+    with p.open(encoding="utf-8") as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            try:
+                out.setdefault((r["venue"], int(r["year"])), []).append(r)
+            except ValueError:
+                continue
+    return out
+
+
+def _coverage_row(rows: list[dict], unit: str, shape: str) -> dict | None:
+    """The COVERAGE.tsv row describing the same paper source as our unit."""
+    want = f"{unit}.chang_authorids.json" if shape == "chang" else (
+        f"{unit}.emails.json" if shape == "emails" else f"{unit}.json")
+    for r in rows:
+        if r["source"].split(" ")[0] == want and r["papers"]:
+            return r
+    return None
+
+
+def quality_rows(eng, data_dir: Path | None = None) -> list[dict]:
+    cov = load_coverage(data_dir)
+    rows = []
+    for r in eng.query_dicts(UNIT_SQL):
+        r["joins"] = _joins(r.pop("stats"))
+        c = _coverage_row(cov.get((r["venue"], r["year"]), []), r["unit"], r["shape"])
+        if c:
+            exp_p, exp_a = int(c["papers"]), int(c["authorships"] or 0)
+            r["coverage_papers"], r["coverage_authorships"] = exp_p, exp_a
+            # COVERAGE counts accepted papers where the file has statuses
+            got_a = r["accepted_authorships"]
+            r["diff_pct"] = round(100.0 * (got_a - exp_a) / exp_a, 1) if exp_a else None
+        else:
+            r["coverage_papers"] = r["coverage_authorships"] = r["diff_pct"] = None
+        rows.append(r)
+    return rows
+
+
+def dataset_rows(eng) -> list[dict]:
+    return eng.query_dicts("""
+        SELECT id, kind, venue, year, role, unit_id, aff_level, papers, accepted_papers, authorships, quarantined,
+               coalesce(not_ingested_reason, '') AS not_ingested_reason, license, repo, commit
+        FROM datasets WHERE "group" = 'conferences' ORDER BY venue, year, id""")
+
+
+def quality_markdown(eng, data_dir: Path | None = None) -> str:
+    rows = quality_rows(eng, data_dir)
+    tot = eng.query_dicts("""SELECT (SELECT count(*) FROM papers) AS papers,
+        (SELECT count(*) FROM papers WHERE accepted) AS accepted,
+        (SELECT count(*) FROM authorships) AS authorships, (SELECT count(*) FROM quarantine) AS quarantined""")[0]
+    probs = eng.query("SELECT problem, field, count(*) FROM quarantine GROUP BY 1, 2 ORDER BY 3 DESC")
+    lines = ["# Data quality", "",
+             "Generated by `talentflow data report --format markdown`; do not edit by hand.", "",
+             f"{tot['papers']:,} papers ({tot['accepted']:,} accepted), {tot['authorships']:,} authorships, "
+             f"{tot['quarantined']:,} quarantine rows.", "", "## Quarantine by problem", "",
+             "| problem | field | rows |", "|---|---|---:|"]
+    lines += [f"| {p} | {f} | {n:,} |" for p, f, n in probs]
+    off = [r for r in rows if r["diff_pct"] is not None and abs(r["diff_pct"]) > 2]
+    lines += ["", "## Agreement with the mirror's COVERAGE.tsv", "",
+              f"{sum(r['diff_pct'] is not None for r in rows)} conference-years compared (accepted authorships); "
+              f"{len(off)} differ by more than 2%:", ""]
+    lines += [f"- {r['unit']}: {r['accepted_authorships']:,} vs {r['coverage_authorships']:,} ({r['diff_pct']:+.1f}%)"
+              for r in off] or ["- none"]
+    cols = ["unit", "shape", "papers", "accepted", "accepted_authorships", "pct_aff", "pct_domain", "pct_person_id",
+            "pct_position", "papers_with_paper_aff", "quarantined", "coverage_authorships", "diff_pct", "joins"]
+    lines += ["", "## Per conference-year", "", "Percentages are of accepted authorships.", "",
+              "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in rows:
+        lines.append("| " + " | ".join("" if r[c] is None else str(r[c]) for c in cols) + " |")
+    return "\n".join(lines) + "\n"
