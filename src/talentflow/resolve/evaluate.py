@@ -1,0 +1,182 @@
+"""Measured accuracy of the resolver on the hand-labelled set, and agreement with peers' answers.
+
+Scoring (country_location is the headline; HQ and sector reported beside it):
+- a row is *correct* when the predicted country equals the label, a blank label with a blank prediction included;
+- *precision when answering*: among rows where a country was given, the share that is right;
+- *coverage*: share of rows given a country;
+- *distinct* weights rows equally, *authorship-weighted* by n_authorships, *long tail* is the longtail stratum.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+
+LABEL_COLUMNS = ["affiliation", "domain", "stratum", "n_authorships", "institution", "country_location",
+                 "country_hq", "sector", "notes"]
+
+
+@dataclass
+class Label:
+    affiliation: str
+    domain: str
+    stratum: str
+    n: int
+    institution: str
+    country_location: str
+    country_hq: str
+    sector: str
+    notes: str
+
+
+def read_labels(path: Path) -> list[Label]:
+    if not path.is_file():
+        raise InputError(str(path), "label file not found")
+    out = []
+    with path.open(encoding="utf-8", newline="") as f:
+        rd = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        missing = set(LABEL_COLUMNS) - set(rd.fieldnames or [])
+        if missing:
+            raise InputError(str(path), f"missing columns {sorted(missing)}", record="1")
+        for i, r in enumerate(rd, start=2):
+            try:
+                n = int(r["n_authorships"] or 1)
+            except ValueError:
+                raise InputError(str(path), "n_authorships is not an integer", str(i), "n_authorships") from None
+            out.append(Label(r["affiliation"] or "", r["domain"] or "", r["stratum"], n, r["institution"] or "",
+                             r["country_location"] or "", r["country_hq"] or "", r["sector"] or "", r["notes"] or ""))
+    return out
+
+
+def _fold(c: str | None, fold: bool) -> str:
+    c = c or ""
+    return "CN" if fold and c in ("HK", "MO", "TW") else c
+
+
+def score(resolver, labels: list[Label], fold_greater_china: bool = False) -> dict:
+    """Metrics per field and subset, plus the list of errors."""
+    rows = []
+    for lb in labels:
+        r = resolver.resolve(lb.affiliation, lb.domain)
+        rows.append((lb, r))
+    out: dict = {"n": len(rows), "metrics": {}, "errors": []}
+    for fld in ("country_location", "country_hq", "sector"):
+        for subset in ("all", "frequent", "longtail"):
+            sel = [(lb, r) for lb, r in rows if subset == "all" or lb.stratum == subset]
+            if not sel:
+                continue
+            m = {}
+            for wname, wf in (("distinct", lambda lb: 1), ("weighted", lambda lb: lb.n)):
+                tot = ok = ans = ans_ok = 0.0
+                for lb, r in sel:
+                    w = wf(lb)
+                    pred = _fold(getattr(r, fld), fold_greater_china) if fld != "sector" else (r.sector or "")
+                    gold = _fold(getattr(lb, fld), fold_greater_china) if fld != "sector" else lb.sector
+                    if fld == "sector" and pred in ("unknown", "other"):
+                        pred = ""
+                    tot += w
+                    ok += w * (pred == gold)
+                    if pred:
+                        ans += w
+                        ans_ok += w * (pred == gold)
+                m[wname] = {"accuracy": ok / tot, "precision": ans_ok / ans if ans else 1.0, "coverage": ans / tot}
+            out["metrics"][f"{fld}:{subset}"] = m
+    for lb, r in rows:
+        bad = [f for f in ("country_location", "country_hq")
+               if _fold(getattr(r, f), fold_greater_china) != _fold(getattr(lb, f), fold_greater_china)]
+        sector_bad = lb.sector and (r.sector or "") != lb.sector and r.sector not in ("unknown",)
+        if bad or sector_bad:
+            out["errors"].append({
+                "affiliation": lb.affiliation, "domain": lb.domain, "stratum": lb.stratum, "n": lb.n,
+                "fields": ",".join(bad + (["sector"] if sector_bad else [])),
+                "gold": f"{lb.country_location}/{lb.country_hq}/{lb.sector}",
+                "pred": f"{r.country_location or ''}/{r.country_hq or ''}/{r.sector or ''}",
+                "kind": "abstained" if not r.country_location and lb.country_location else
+                        ("wrong" if r.country_location != lb.country_location else "hq/sector"),
+                "institution": r.institution or "", "gold_institution": lb.institution, "reason": r.reason})
+    out["errors"].sort(key=lambda e: (e["kind"] != "wrong", -e["n"]))
+    return out
+
+
+def peer_agreement(resolver, data_dir: Path, limit: int | None = None) -> dict:
+    """Agreement with Paper Copilot's per-string countries and Lossfunk's (affiliation, domain) countries.
+
+    Disagreement categories: `greater-china` (the peer folds HK/MO/TW into CN), `location-vs-hq` (we give the lab's
+    location where the peer gives the HQ or vice versa), `we-abstain`, `peer-blank`, `other`."""
+    import gzip
+
+    res: dict = {}
+    pa = data_dir / "peers" / "peer_aff_country.tsv.gz"
+    lf = data_dir / "peers" / "lossfunk_affiliation_domain_country.csv.gz"
+    if pa.is_file():
+        with gzip.open(pa, "rt", encoding="utf-8") as f:
+            rd = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+            items = []
+            for r in rd:
+                items.append((r.get("aff") or r.get("affiliation") or "", "", _top_country(r)))
+                if limit and len(items) >= limit:
+                    break
+        res["papercopilot"] = _agree(resolver, items)
+    if lf.is_file():
+        with gzip.open(lf, "rt", encoding="utf-8") as f:
+            items = []
+            for r in csv.DictReader(f):
+                cc = (r.get("country") or r.get("country_code") or "").strip().upper()
+                cc = {"UK": "GB", "UNK": ""}.get(cc, cc)
+                items.append((r.get("affiliation") or r.get("name") or "", r.get("domain") or "", cc))
+                if limit and len(items) >= limit:
+                    break
+        res["lossfunk"] = _agree(resolver, items)
+    return res
+
+
+def _top_country(r: dict) -> str:
+    for k in ("country", "countries", "aff_country_unique", "peer_country"):
+        if r.get(k):
+            v = r[k].split(";")[0].split(",")[0].split(":")[0].strip()
+            return {"UK": "GB", "USA": "US", "China": "CN"}.get(v, v)
+    return ""
+
+
+def _agree(resolver, items: list[tuple[str, str, str]]) -> dict:
+    import pycountry
+
+    def code(v: str) -> str:
+        if not v or len(v) == 2:
+            return v.upper()
+        try:
+            return pycountry.countries.lookup(v).alpha_2
+        except LookupError:
+            return {"UK": "GB", "South Korea": "KR", "Russia": "RU", "Iran": "IR", "Taiwan": "TW",
+                    "Vietnam": "VN", "Hong Kong": "HK", "Macau": "MO", "Macao": "MO"}.get(v, "")
+
+    cats: dict[str, int] = {}
+    examples: dict[str, list] = {}
+    n = agree = 0
+    for aff, dom, peer in items:
+        peer = code(peer)
+        r = resolver.resolve(aff, dom)
+        ours = r.country_location or ""
+        n += 1
+        if ours == peer:
+            agree += 1
+            continue
+        if not ours:
+            cat = "we-abstain"
+        elif not peer:
+            cat = "peer-blank"
+        elif peer == "CN" and ours in ("HK", "MO", "TW"):
+            cat = "greater-china"
+        elif r.country_hq == peer:
+            cat = "location-vs-hq"
+        else:
+            cat = "other"
+        cats[cat] = cats.get(cat, 0) + 1
+        examples.setdefault(cat, [])
+        if len(examples[cat]) < 15:
+            examples[cat].append({"affiliation": aff, "domain": dom, "peer": peer, "ours": ours,
+                                  "institution": r.institution, "reason": r.reason})
+    return {"n": n, "agree": agree, "rate": agree / n if n else 0.0, "categories": cats, "examples": examples}

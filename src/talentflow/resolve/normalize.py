@@ -1,0 +1,114 @@
+"""String and domain normalisation shared by the registry build (SQL) and the resolver (Python).
+
+`norm_name` and `SQL_NORM` must agree: registry names are normalised in SQL, query strings in Python, and the two
+meet in an exact lookup. tests/test_resolve_normalize.py checks the two spellings on tricky inputs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_LEN = 512  # affiliation strings are cut here before any work: a 10 kB string is noise, not a name
+
+_CTRL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NONALNUM = re.compile(r"[^a-z0-9]+")
+_TRANSLIT = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe",
+                           "đ": "d", "Đ": "D", "ı": "i", "þ": "th"})
+
+
+def clean_text(s: str | None) -> str:
+    """Control characters → space, whitespace collapsed, cut to MAX_LEN."""
+    if not s:
+        return ""
+    s = _CTRL.sub(" ", s[: MAX_LEN * 4])
+    return " ".join(s.split())[:MAX_LEN]
+
+
+def norm_name(s: str | None) -> str:
+    """Lower-case ASCII words: accents stripped, '&' → 'and', punctuation → space, leading 'the' dropped."""
+    if not s:
+        return ""
+    s = unicodedata.normalize("NFKD", clean_text(s).translate(_TRANSLIT))
+    s = "".join(c for c in s if not unicodedata.combining(c)).lower().replace("&", " and ")
+    s = _NONALNUM.sub(" ", s).strip()
+    if s.startswith("the "):
+        s = s[4:]
+    return s
+
+
+def sql_norm(expr: str, strip_accents: str = "strip_accents") -> str:
+    """SQL spelling of `norm_name` for the registry build. `strip_accents` is the dialect's function name."""
+    tr = "translate({e}, 'øØłŁæÆœđĐıþ', 'oOlLaAodDit')"  # single-char approximations of _TRANSLIT (ß handled below)
+    e = f"replace(replace(replace(replace({expr}, 'ß', 'ss'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe')"
+    e = tr.format(e=e)
+    e = f"replace(lower({strip_accents}({e})), '&', ' and ')"
+    e = f"trim(regexp_replace({e}, '[^a-z0-9]+', ' ', 'g'))"
+    return f"regexp_replace({e}, '^the ', '')"
+
+
+_DOMAIN_OK = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
+
+
+def clean_domain(d: str | None) -> str:
+    """'@Mails.Tsinghua.edu.cn ' → 'mails.tsinghua.edu.cn'; anything that is not a host name → ''."""
+    if not d:
+        return ""
+    d = clean_text(d).lower().strip().strip(".")
+    if "@" in d:
+        d = d.rsplit("@", 1)[1]
+    for p in ("https://", "http://"):
+        if d.startswith(p):
+            d = d[len(p):]
+    d = d.split("/", 1)[0].split(":", 1)[0]
+    if d.startswith("www."):
+        d = d[4:]
+    if len(d) > 253 or not _DOMAIN_OK.match(d):
+        return ""
+    return d
+
+
+def parent_domains(d: str) -> list[str]:
+    """mails.tsinghua.edu.cn → [mails.tsinghua.edu.cn, tsinghua.edu.cn, edu.cn] (never the bare TLD)."""
+    parts = d.split(".")
+    return [".".join(parts[i:]) for i in range(len(parts) - 1)]
+
+
+# Department/unit words: a comma part made of these is a sub-unit, not the institution.
+UNIT_WORDS = ("department", "dept", "school of", "faculty of", "college of", "institute for", "lab ", "laboratory",
+              "center for", "centre for", "division", "group", "graduate school", "program", "key lab")
+
+_SPLIT_MULTI = re.compile(r"\s*(?:\+|;|\s/\s|\|)\s*|\s+and\s+(?=(?:the\s+)?(?:university|univ)\b)", re.I)
+
+
+def split_multi(s: str) -> list[str]:
+    """'NVIDIA Research+University of California, Berkeley' → two parts; duplicates dropped, order kept."""
+    out: list[str] = []
+    for p in _SPLIT_MULTI.split(s):
+        p = p.strip(" ,;-")
+        if p and p.lower() not in (q.lower() for q in out):
+            out.append(p)
+    return out or ([s] if s else [])
+
+
+def dedupe_repeats(s: str) -> str:
+    """'Tsinghua University, Tsinghua University' → 'Tsinghua University'."""
+    parts = [p.strip() for p in s.split(",")]
+    seen: list[str] = []
+    for p in parts:
+        if p and p.lower() not in (q.lower() for q in seen):
+            seen.append(p)
+    return ", ".join(seen)
+
+
+def comma_parts(s: str) -> list[str]:
+    return [p.strip() for p in s.split(",") if p.strip()]
+
+
+_PAREN = re.compile(r"\s*[\(\[]([^\)\]]*)[\)\]]\s*")
+
+
+def paren_split(s: str) -> tuple[str, list[str]]:
+    """'Harbin Institute of Technology (Shenzhen)' → ('Harbin Institute of Technology', ['Shenzhen'])."""
+    inner = [m.strip() for m in _PAREN.findall(s) if m.strip()]
+    return " ".join(_PAREN.sub(" ", s).split()), inner

