@@ -18,6 +18,7 @@ SETTINGS: tuple[tuple[str, object, str], ...] = (
     ("min_cell", 5, "Published outputs suppress cells resting on fewer than this many people."),
     ("n_boot", 1000, "Bootstrap resamples for confidence intervals."),
     ("seed", 20221128, "Random seed for bootstrap resampling."),
+    ("catalog_path", None, "Dataset catalog TSV (default: the one shipped in the package)."),
     ("allow_missing", False, "Build without conference files missing from the data directory (counted) instead of failing."),
 )
 
@@ -39,6 +40,7 @@ class Settings:
     n_boot: int = 1000
     seed: int = 20221128
     allow_missing: bool = False
+    catalog_path: Path | None = None
 
     @classmethod
     def from_env(cls, data_dir: str | Path | None = None, db_path: str | Path | None = None, **overrides) -> "Settings":

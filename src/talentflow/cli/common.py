@@ -59,8 +59,15 @@ def emit_rows(rows: list[dict], fmt: str, title: str | None = None) -> None:
     cols = list(rows[0].keys()) if rows else []
     for c in cols:
         t.add_column(c, overflow="fold")
+    def cell(v) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, float):
+            return f"{v:.1f}" if abs(v) >= 1 else f"{v:.3f}"
+        return str(v)
+
     for r in rows:
-        t.add_row(*["" if r[c] is None else (f"{r[c]:.3f}" if isinstance(r[c], float) else str(r[c])) for c in cols])
+        t.add_row(*[cell(r[c]) for c in cols])
     console.print(t)
 
 

@@ -26,7 +26,7 @@ def list_(ctx: typer.Context, group: Optional[str] = typer.Option(None, help="co
     s = settings_of(ctx)
     data = s.data_dir
     rows = []
-    for d in select(load_catalog(), group=group, venue=venue):
+    for d in select(load_catalog(s.catalog_path), group=group, venue=venue):
         present = bool(data and d.local(data).is_file())
         rows.append({"id": d.id, "group": d.group, "kind": d.kind, "venue": d.venue, "year": d.year,
                      "present": present, "bytes": d.bytes, "license": d.license,
@@ -42,7 +42,7 @@ def verify(ctx: typer.Context, group: Optional[str] = None, venue: Optional[str]
     s = settings_of(ctx)
     data = s.require_data()
     rows, bad = [], 0
-    for d in select(load_catalog(), group=group, venue=venue):
+    for d in select(load_catalog(s.catalog_path), group=group, venue=venue):
         c = check(d, data)
         bad += c.status == "mismatch"
         if fmt != "table" or c.status != "ok":
@@ -66,7 +66,7 @@ def fetch(ctx: typer.Context, ids: Optional[list[str]] = typer.Argument(None, he
         from ..errors import ConfigError
         raise ConfigError("fetch needs a target data directory.")
     s.data_dir.mkdir(parents=True, exist_ok=True)
-    todo = select(load_catalog(), ids=ids or None, group=group)
+    todo = select(load_catalog(s.catalog_path), ids=ids or None, group=group)
     counts = {"present": 0, "fetched": 0, "skipped": 0}
     with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), transient=True) as prog:
         task = prog.add_task("fetching", total=sum(d.bytes for d in todo))

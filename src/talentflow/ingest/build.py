@@ -25,7 +25,7 @@ from ..settings import Settings
 # The dependency order, written down once: (name, module).
 STAGES: list[tuple[str, str]] = [
     ("ingest", "talentflow.ingest.stage"),          # conference files → papers, authorships, quarantine
-    # ("indicators", "talentflow.indicators.stage"),  # companion national indicators
+    ("indicators", "talentflow.indicators.stage"),  # companion national indicators
     # ("resolve", "talentflow.resolve.stage"),        # affiliation → institution, countries, sector
     ("papers", "talentflow.careers.papers_stage"),  # tiers and subfields per paper
     # ("careers", "talentflow.careers.stage"),        # people, career events, stages
@@ -114,7 +114,7 @@ def build(settings: Settings, force: bool = False, wait: float = 0.0, progress: 
         tmp = db.with_name(db.name + ".tmp-build")
         for p in (tmp, tmp.with_name(tmp.name + ".wal")):
             p.unlink(missing_ok=True)
-        if db.exists() and dirty_from > 0 and not force:
+        if db.exists() and not force:  # stages update incrementally from the previous state
             shutil.copyfile(db, tmp)
         try:
             with connect(settings, tmp) as eng:

@@ -64,9 +64,12 @@ def _aff_levels(eng, name: str) -> dict[str, str]:
     file lists each paper's unique affiliations (CVF files), 'none' without affiliations. Decided from the data."""
     eng.execute(f"""
         CREATE OR REPLACE TEMP TABLE {name}_lvl AS
-        SELECT dataset_id, CASE WHEN with_aff = 0 THEN 'none' WHEN aligned >= 0.5 * with_aff THEN 'author'
+        SELECT dataset_id, CASE WHEN with_aff = 0 THEN 'none'
+                                -- per-author domains only exist in per-author files
+                                WHEN with_dom > 0 OR aligned >= 0.5 * with_aff THEN 'author'
                                 ELSE 'paper' END AS level
         FROM (SELECT dataset_id, count(*) FILTER (WHERE aff IS NOT NULL) AS with_aff,
+                     count(*) FILTER (WHERE dom IS NOT NULL) AS with_dom,
                      count(*) FILTER (WHERE aff IS NOT NULL AND (len(aff) = len(names)
                          OR (len(names) % 2 = 0 AND len(aff) * 2 = len(names)))) AS aligned
               FROM {name} WHERE names IS NOT NULL GROUP BY dataset_id)""")

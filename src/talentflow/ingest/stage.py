@@ -51,7 +51,7 @@ def fingerprint(settings) -> str:
     h = hashlib.sha256(VERSION.encode())
     h.update(STATUS_FILE.read_bytes())
     data = settings.require_data()
-    for d in load_catalog():
+    for d in load_catalog(settings.catalog_path):
         if d.group == "conferences":
             p = d.local(data)
             st = p.stat() if p.exists() else None
@@ -125,7 +125,7 @@ def run(eng, settings, progress) -> dict:
     data = settings.require_data()
     accepted, rejected = _status_lists()
     eng.execute(TABLES)
-    units, skipped = plan_units(load_catalog())
+    units, skipped = plan_units(load_catalog(settings.catalog_path))
     done = dict(eng.query("SELECT unit_id, key FROM ingest_units"))
     wanted = {u.id for u in units}
     counts = {"units": len(units), "rebuilt": 0, "kept": 0, "missing": []}
@@ -164,7 +164,7 @@ def run(eng, settings, progress) -> dict:
         eng.execute("INSERT INTO ingest_units VALUES (?, ?, ?, ?)", [u.id, key, u.shape, json.dumps(stats.get(u.id, {}))])
     counts["rebuilt"] = len(todo)
     progress("ingest", len(units), len(units))
-    _datasets_table(eng, units, skipped)
+    _datasets_table(eng, units, skipped, load_catalog(settings.catalog_path))
     counts["papers"] = eng.scalar("SELECT count(*) FROM papers")
     counts["authorships"] = eng.scalar("SELECT count(*) FROM authorships")
     counts["quarantined"] = eng.scalar("SELECT count(*) FROM quarantine")
@@ -180,13 +180,13 @@ def _input_error(e: Exception, units: list[Unit], data: Path) -> InputError:
                       f"cannot read ({type(e).__name__}): {msg}")
 
 
-def _datasets_table(eng, units: list[Unit], skipped) -> None:
+def _datasets_table(eng, units: list[Unit], skipped, catalog) -> None:
     """Catalog + role + per-dataset counts, so provenance travels with every derived table."""
     import pyarrow as pa
 
     rows = []
     unit_of = {d.id: (u, role) for u in units for role, d in u.roles.items()}
-    for d in load_catalog():
+    for d in catalog:
         u, role = unit_of.get(d.id, (None, None))
         reason = next((r for s, r in skipped if s.id == d.id), None)
         if d.group == "conferences" and u is not None and role == "chang" and "base" in u.roles:

@@ -109,7 +109,9 @@ class Dataset:
         return d
 
 
-def load_catalog(path: Path = CATALOG_PATH) -> list[Dataset]:
+def load_catalog(path: Path | None = None) -> list[Dataset]:
+    """The catalog at `path` (settings.catalog_path), default the packaged one."""
+    path = path or CATALOG_PATH
     with path.open(encoding="utf-8", newline="") as f:
         out = []
         for r in csv.DictReader(f, delimiter="\t"):
