@@ -17,11 +17,27 @@ _TRANSLIT = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss
                            "đ": "d", "Đ": "D", "ı": "i", "þ": "th"})
 
 
+_SPACING_ACCENT = re.compile(r"\s?[\u00b4\u00a8\u02d8\u00b8\u02c6\u02dc\u02c7\u02da`]\s?")
+_LEAD_MARK = re.compile(r"^[^\w(]+|^\d+(?=[A-Z])")
+_MOJIBAKE = re.compile("[\u00c3\u00c2][\u0080-\u00bf]")
+
+
 def clean_text(s: str | None) -> str:
-    """Control characters → space, whitespace collapsed, cut to MAX_LEN."""
+    """Control characters → space, whitespace collapsed, PDF-extraction damage repaired (spacing accents
+    'Montr´eal', mojibake 'AragÃ³n', ligatures, leading footnote marks '1Department', '†'), cut to MAX_LEN."""
     if not s:
         return ""
     s = _CTRL.sub(" ", s[: MAX_LEN * 4])
+    if _MOJIBAKE.search(s):
+        try:
+            s = s.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+    s = _SPACING_ACCENT.sub("", s)
+    s = _SPACING_ACCENT.sub("", unicodedata.normalize("NFKC", s))  # ﬁ → fi; NFKC may re-create ' \u0301'
+    s = re.sub(r"\s[\u0300-\u036f]\s?", "", s)
+    s = _LEAD_MARK.sub("", s.strip())
+    s = s.replace("†", " ").replace("‡", " ").replace("♠", " ").replace("∗", " ")
     return " ".join(s.split())[:MAX_LEN]
 
 

