@@ -68,7 +68,17 @@ def build_tables(engine) -> dict:
         CREATE OR REPLACE TABLE indicator_quarantine AS
         SELECT r.source_dataset AS dataset_id, r.record_key, r.indicator AS field, 'not a number' AS problem,
                r.raw_value
-        FROM _ind_raw r WHERE NOT {missing('r.raw_value')} AND {num('r.raw_value')} IS NULL""")
+        FROM _ind_raw r WHERE NOT {missing('r.raw_value')} AND {num('r.raw_value')} IS NULL
+        UNION ALL
+        -- ragged CSV lines (DuckDB rejects): one row per line, naming the first bad column
+        SELECT coalesce(k.dataset_id, j.file_path), 'line ' || j.line, min(j.column_name),
+               min(CAST(j.error_type AS VARCHAR)) || ': ' || min(j.error_message), min(j.csv_line)
+        FROM (SELECT DISTINCT * FROM _csv_rejects) j LEFT JOIN _ind_catalog k ON k.local_path = j.file_path
+        GROUP BY ALL
+        UNION ALL
+        SELECT m.source_dataset, m.record_key, 'model', 'empty model name (continuation of a broken line?)',
+               concat_ws(',', m.publication_date, m.domain, m.training_compute_flop)
+        FROM _mod_raw m WHERE nullif(trim(m.model), '') IS NULL""")
     engine.execute(f"""
         CREATE OR REPLACE TABLE indicators AS
         SELECT r.indicator,
@@ -82,7 +92,7 @@ def build_tables(engine) -> dict:
         LEFT JOIN _cmap c ON r.entity_type <> 'org' AND c.entity_raw IS NOT DISTINCT FROM r.entity_raw
                          AND c.code_raw IS NOT DISTINCT FROM r.code_raw
         LEFT JOIN indicator_org_names o ON r.entity_type = 'org' AND o.name = r.entity_raw
-        LEFT JOIN _catalog k ON k.dataset_id = r.source_dataset
+        LEFT JOIN _ind_catalog k ON k.dataset_id = r.source_dataset
         WHERE {ok}""")
     _models(engine)
     _leaderboards(engine)
@@ -105,7 +115,8 @@ def _models(engine) -> None:
         WITH n AS (SELECT model, min(organization) AS organization, min(country_raw) AS country_raw,
                           min(publication_date) AS pd, count(*) AS c
                    FROM _mod_raw WHERE list = 'notable' GROUP BY model)
-        SELECT m.list, m.model, coalesce(m.organization, n.organization) AS organization,
+        SELECT m.list, trim(regexp_replace(m.model, '\s+', ' ', 'g')) AS model,
+               coalesce(m.organization, n.organization) AS organization,
                coalesce(nullif(m.country_raw, ''), n.country_raw) AS country_raw,
                CASE WHEN nullif(m.country_raw, '') IS NOT NULL THEN 'file'
                     WHEN n.country_raw IS NOT NULL THEN 'notable_model_name' END AS country_source,
@@ -116,7 +127,8 @@ def _models(engine) -> None:
                {NOTES.format(a='m.notes')} AS notes, m.record_key
         FROM _mod_raw m
         LEFT JOIN n ON m.list NOT IN ('notable', 'large_scale', 'frontier') AND n.c = 1 AND n.model = m.model
-        LEFT JOIN _catalog k ON k.dataset_id = m.source_dataset""")
+        LEFT JOIN _ind_catalog k ON k.dataset_id = m.source_dataset
+        WHERE nullif(trim(m.model), '') IS NOT NULL""")
     engine.execute("""
         CREATE OR REPLACE TABLE ai_model_countries AS
         SELECT DISTINCT a.list, a.model, a.record_key, a.source_dataset, a.year, c.country
@@ -143,7 +155,7 @@ def _leaderboards(engine) -> None:
                {NOTES.format(a='l.notes')} AS notes, l.record_key
         FROM _lb_all l
         LEFT JOIN indicator_org_names o ON o.name = l.organization_raw
-        LEFT JOIN _catalog k ON k.dataset_id = l.source_dataset""")
+        LEFT JOIN _ind_catalog k ON k.dataset_id = l.source_dataset""")
 
 
 def _derived(engine) -> None:
@@ -154,7 +166,7 @@ def _derived(engine) -> None:
                    ?, 'derived from ai_models list=' || ?
             FROM ai_model_countries a JOIN ai_models m ON m.source_dataset = a.source_dataset
                  AND m.record_key = a.record_key
-            LEFT JOIN _catalog k ON k.dataset_id = a.source_dataset
+            LEFT JOIN _ind_catalog k ON k.dataset_id = a.source_dataset
             WHERE a.list = ? AND a.year IS NOT NULL GROUP BY a.country, a.year, a.source_dataset, k.license
             HAVING {agg} IS NOT NULL""", [ind, unit, note, lst, lst])
         # The all-countries total, for shares (each model once).
@@ -164,6 +176,6 @@ def _derived(engine) -> None:
                 SELECT ?, NULL, 'All models', 'aggregate', m.year, NULL, NULL,
                        {agg.replace('a.record_key', 'm.record_key')}, ?, m.source_dataset, k.license, ?,
                        'derived from ai_models list=' || ?
-                FROM ai_models m LEFT JOIN _catalog k ON k.dataset_id = m.source_dataset
+                FROM ai_models m LEFT JOIN _ind_catalog k ON k.dataset_id = m.source_dataset
                 WHERE m.list = ? AND m.year IS NOT NULL GROUP BY m.year, m.source_dataset, k.license""",
                            [ind, unit, note, lst, lst])

@@ -59,7 +59,8 @@ def owid_compute(path: Path, note: str) -> str:
             f"publication_date, Domain AS domain, NULL AS parameters, "
             f"{pflop} * 1e15 AS training_compute_flop, NULL AS "
             f"training_cost_usd_2023, NULL AS cost_cloud_usd, NULL AS cost_upfront_usd, NULL AS cost_amortized_usd, "
-            f"{q(note)} AS notes, Entity AS record_key FROM {read_csv(path)}")
+            f"{q(note)} AS notes, coalesce(Entity, '(empty)') || ' @ ' || coalesce(Day, '') AS record_key "
+            f"FROM {read_csv(path)}")
 
 
 def owid_cost(path: Path, note: str) -> str:
@@ -67,7 +68,8 @@ def owid_cost(path: Path, note: str) -> str:
     return (f"SELECT Entity AS model, NULL AS organization, NULL AS country_raw, TRY_CAST(Day AS DATE) AS "
             f"publication_date, Domain AS domain, NULL AS parameters, NULL AS training_compute_flop, NULL AS "
             f"training_cost_usd_2023, NULL AS cost_cloud_usd, NULL AS cost_upfront_usd, {num('Cost')} AS "
-            f"cost_amortized_usd, {q(note)} AS notes, Entity AS record_key FROM {read_csv(path)}")
+            f"cost_amortized_usd, {q(note)} AS notes, coalesce(Entity, '(empty)') || ' @ ' || coalesce(Day, '') AS record_key "
+            f"FROM {read_csv(path)}")
 
 
 def epoch_cost_trends(path: Path, note: str) -> str:

@@ -39,13 +39,13 @@ MODEL_LISTS = {
 }
 
 
-def datasets() -> list:
-    return select(load_catalog(), group="indicators")
+def datasets(settings=None) -> list:
+    return select(load_catalog(getattr(settings, "catalog_path", None)), group="indicators")
 
 
 def fingerprint(settings) -> str:
     h = hashlib.sha256()
-    for ds in sorted(datasets(), key=lambda d: d.id):
+    for ds in sorted(datasets(settings), key=lambda d: d.id):
         h.update(f"{ds.id}\t{ds.sha256}\n".encode())
     for p in (ORGS_PATH, PREFIXES_PATH, countries.ALIASES_PATH):
         h.update(p.read_bytes())
@@ -182,7 +182,7 @@ def _country_map(engine) -> dict:
 
 def run(engine, settings, progress=_noop) -> dict:
     data = settings.require_data()
-    cat = datasets()
+    cat = datasets(settings)
     no_reader = [d.id for d in cat if file_key(d.id) not in FILES]
     if no_reader:
         raise InputError(no_reader[0], f"no reader registered for {len(no_reader)} catalogued indicator file(s): "
@@ -192,7 +192,9 @@ def run(engine, settings, progress=_noop) -> dict:
     if absent:
         raise DataMissing(f"{len(absent)} indicator file(s) missing from the mirror, e.g. {absent[0]}")
     _create_staging(engine)
-    engine.register_arrow("_catalog", _catalog_arrow(cat))
+    engine.register_arrow("_ind_catalog", _catalog_arrow(cat, data))
+    engine.execute("CREATE OR REPLACE TEMP TABLE _csv_rejects (file_path VARCHAR, line BIGINT, column_name VARCHAR, "
+                   "error_type VARCHAR, csv_line VARCHAR, error_message VARCHAR)")
     ordered = sorted(cat, key=lambda d: FILES[file_key(d.id)].role == "crosscheck")  # crosschecks need loads
     for i, ds in enumerate(ordered):
         progress(f"indicators: {file_key(ds.id)}", i, len(ordered))
@@ -225,10 +227,11 @@ def _table_from_rows(engine, name: str, cols: list[str], rows: list[tuple], temp
     engine.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {name} AS SELECT * FROM _arrow_{name}")
 
 
-def _catalog_arrow(cat):
+def _catalog_arrow(cat, data: Path):
     import pyarrow as pa
 
     return pa.table({"dataset_id": [d.id for d in cat], "license": [d.license for d in cat],
+                     "local_path": [str(d.local(data)) for d in cat],
                      "catalog_note": [d.note for d in cat],
                      "role": [FILES[file_key(d.id)].role for d in cat],
                      "reader": [getattr(FILES[file_key(d.id)].reader, "__name__", None) for d in cat]})
@@ -240,7 +243,7 @@ def _files_table(engine, cat) -> None:
         SELECT k.dataset_id, k.role, k.reader, k.license, k.catalog_note,
                coalesce(i.n, 0) + coalesce(m.n, 0) + coalesce(l.n, 0) AS rows_loaded,
                coalesce(x.n, 0) AS missing_cells, coalesce(qq.n, 0) AS quarantined_cells
-        FROM _catalog k
+        FROM _ind_catalog k
         LEFT JOIN (SELECT source_dataset, count(*) n FROM indicators GROUP BY 1) i ON i.source_dataset = k.dataset_id
                   AND k.role = 'indicators'
         LEFT JOIN (SELECT source_dataset, count(*) n FROM ai_models GROUP BY 1) m ON m.source_dataset = k.dataset_id

@@ -1,0 +1,76 @@
+"""`talentflow indicators` and `talentflow scorecard`: companion national indicators from the built database."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from ..errors import UnknownValue
+from .common import FORMATS, emit_rows, err_console, handle_errors, settings_of
+from .main import app
+
+
+def _fmt(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise UnknownValue("format", fmt, list(FORMATS))
+    return fmt
+
+
+def _split(v: Optional[str]) -> list[str]:
+    return [x.strip() for x in (v or "").split(",") if x.strip()]
+
+
+@app.command()
+@handle_errors
+def indicators(ctx: typer.Context,
+               country: Optional[str] = typer.Option(None, "--country", help="ISO2 codes, comma-separated (US,CN)."),
+               indicator: Optional[str] = typer.Option(None, "--indicator", help="Indicator ids, comma-separated; an "
+                                                       "id also selects its sub-indicators (first_degrees)."),
+               year: Optional[int] = typer.Option(None, "--year"),
+               latest: bool = typer.Option(False, "--latest", help="Only the most recent value per series."),
+               list_ids: bool = typer.Option(False, "--list", help="List indicator ids with coverage and sources."),
+               limit: Optional[int] = typer.Option(None, "--limit", help="At most this many rows (table: 200)."),
+               fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
+    """Companion indicators (STEM graduates, patents, models, investment…) with their source dataset and year."""
+    from ..indicators.query import indicator_ids, indicator_rows, open_built
+
+    fmt = _fmt(fmt)
+    with open_built(settings_of(ctx)) as eng:
+        if list_ids:
+            emit_rows(indicator_ids(eng), fmt, title="Indicators")
+            return
+        if limit is None and fmt == "table":
+            limit = 200
+        rows = indicator_rows(eng, _split(country), _split(indicator), year=year, latest=latest, limit=limit)
+    if fmt == "table":
+        rows = [{**{k: r[k] for k in ("indicator", "country", "entity_raw", "year", "date", "value", "unit")},
+                 "source": r["source"].rsplit("/", 1)[-1]} for r in rows]
+        if limit and len(rows) == limit:
+            err_console.print(f"[yellow]Showing the first {limit} rows; use --limit, filters or --format csv.[/]")
+    emit_rows(rows, fmt, title="Indicators")
+
+
+@app.command()
+@handle_errors
+def scorecard(ctx: typer.Context,
+              country: str = typer.Option("US,CN", "--country", help="Two ISO2 codes: first:second is the ratio."),
+              family: Optional[str] = typer.Option(None, "--family", help="Families, comma-separated."),
+              top_n: int = typer.Option(10, "--top-n", help="Leaderboard standing: models in the top N."),
+              fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
+    """US–China scorecard: latest value per country, ratio, trend, source and year for each indicator family."""
+    from ..indicators.query import open_built
+    from ..indicators.scorecard import scorecard as build_scorecard, wide
+
+    fmt = _fmt(fmt)
+    countries = tuple(c.upper() for c in _split(country))
+    if len(countries) != 2:
+        raise UnknownValue("country pair", country, ["US,CN"])
+    with open_built(settings_of(ctx)) as eng:
+        rows = build_scorecard(eng, countries, tuple(_split(family)) or None, top_n=top_n)
+    if fmt == "table":
+        table = [{**w, "source": (w["source"] or "").rsplit("/", 1)[-1]} for w in wide(rows, countries)]
+        emit_rows(table, fmt, title=f"{countries[0]}–{countries[1]} scorecard (ratio = "
+                                                    f"{countries[0]}:{countries[1]})")
+        return
+    emit_rows(rows, fmt)
