@@ -115,7 +115,7 @@ def _models(engine) -> None:
         WITH n AS (SELECT model, min(organization) AS organization, min(country_raw) AS country_raw,
                           min(publication_date) AS pd, count(*) AS c
                    FROM _mod_raw WHERE list = 'notable' GROUP BY model)
-        SELECT m.list, trim(regexp_replace(m.model, '\s+', ' ', 'g')) AS model,
+        SELECT m.list, trim(regexp_replace(m.model, '[[:space:]]+', ' ', 'g')) AS model,
                coalesce(m.organization, n.organization) AS organization,
                coalesce(nullif(m.country_raw, ''), n.country_raw) AS country_raw,
                CASE WHEN nullif(m.country_raw, '') IS NOT NULL THEN 'file'
