@@ -52,6 +52,8 @@ def fixture_settings(tmp_path: Path, files: dict, raw: dict | None = None, **kw)
 @pytest.fixture(scope="session")
 def mirror_dir() -> Path:
     if not MIRROR:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set TALENTFLOW_DATA: mirror integration tests may not be skipped there")
         pytest.skip("TALENTFLOW_DATA is not set (CI sets it to ../shared/data)")
     p = Path(MIRROR).resolve()
     assert p.is_dir(), f"TALENTFLOW_DATA={MIRROR} is not a directory"

@@ -43,7 +43,8 @@ def _joins(stats_json: str | None) -> str:
     st = json.loads(stats_json or "{}")
     parts = []
     for ds, j in (st.get("joins") or {}).items():
-        parts.append(f"{ds} by {j['how']}: {j['joined']}/{j['base_papers']}"
+        how = j["how"] if isinstance(j["how"], str) else "+".join(f"{k} {v}" for k, v in sorted(j["how"].items()))
+        parts.append(f"{ds} by {how}: {j['joined']}/{j['base_papers']}"
                      + (f" (+{j['enrichment_unjoined']} unjoined)" if j.get("enrichment_unjoined") else ""))
     for ds, n in (st.get("doubled_author_lists") or {}).items():
         parts.append(f"{ds}: {n} doubled author lists halved")

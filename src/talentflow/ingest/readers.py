@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .sqlparts import author_list, jtxt, norm_names, norm_title, q, read_records, scrub_emails, semi_list, txt
+from .sqlparts import author_list, jtxt, norm_names, norm_names_loose, norm_title, q, read_records, scrub_emails, semi_list, txt
 from .units import Unit
 
 PAPER_COLS = "paper_id, title, status_raw, track, keywords, primary_area, abstract, dataset_id"
@@ -114,14 +114,20 @@ def read_enrichment(eng, unit: Unit, data: Path) -> dict:
     _papers_from(eng, "b")
     site = eng.scalar("SELECT count(*) FILTER (WHERE raw_id LIKE 'site\\_%' ESCAPE '\\') > count(*) / 2 FROM b")
     if site:
-        # author-list key must be unique on both sides to join; ambiguous keys are left unjoined and counted
-        eng.execute(f"""
-            CREATE OR REPLACE TEMP TABLE bk AS SELECT paper_id, {norm_names('names')} AS k FROM b WHERE names IS NOT NULL;
-            CREATE OR REPLACE TEMP TABLE ek AS SELECT paper_id, {norm_names('names')} AS k FROM e WHERE names IS NOT NULL;
-            CREATE OR REPLACE TEMP TABLE pairs AS
-            SELECT bk.paper_id AS b_id, ek.paper_id AS e_id, 'author_list' AS how FROM bk JOIN ek USING (k)
-            WHERE k IN (SELECT k FROM bk GROUP BY k HAVING count(*) = 1)
-              AND k IN (SELECT k FROM ek GROUP BY k HAVING count(*) = 1);""")
+        # Passes from strict to loose author-list keys; at each pass a key must be unique among the papers still
+        # unjoined on both sides, so an ambiguous list is never guessed (left unjoined and counted).
+        eng.execute("CREATE OR REPLACE TEMP TABLE pairs (b_id VARCHAR, e_id VARCHAR, how VARCHAR)")
+        for how, key in (("author_list", norm_names("names")), ("author_list_firstlast", norm_names_loose("names", "firstlast")),
+                         ("author_list_surnames", norm_names_loose("names", "surnames"))):
+            eng.execute(f"""
+                CREATE OR REPLACE TEMP TABLE bk AS SELECT paper_id, {key} AS k FROM b
+                    WHERE names IS NOT NULL AND paper_id NOT IN (SELECT b_id FROM pairs);
+                CREATE OR REPLACE TEMP TABLE ek AS SELECT paper_id, {key} AS k FROM e
+                    WHERE names IS NOT NULL AND paper_id NOT IN (SELECT e_id FROM pairs);
+                INSERT INTO pairs
+                SELECT bk.paper_id, ek.paper_id, '{how}' FROM bk JOIN ek USING (k)
+                WHERE k IN (SELECT k FROM bk GROUP BY k HAVING count(*) = 1)
+                  AND k IN (SELECT k FROM ek GROUP BY k HAVING count(*) = 1);""")
     else:
         eng.execute("CREATE OR REPLACE TEMP TABLE pairs AS SELECT b.paper_id AS b_id, e.paper_id AS e_id, 'id' AS how "
                     "FROM b JOIN e ON b.raw_id = e.raw_id")
@@ -131,7 +137,7 @@ def read_enrichment(eng, unit: Unit, data: Path) -> dict:
         INSERT INTO u_recs SELECT paper_id, dataset_id, 'names_only', names, ids, orp, aff, dom, pos
         FROM b WHERE paper_id NOT IN (SELECT b_id FROM pairs);""")
     n_b, n_e, n_pairs = eng.query("SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM e), (SELECT count(*) FROM pairs)")[0]
-    how = "author_list" if site else "id"
+    how = dict(eng.query("SELECT how, count(*) FROM pairs GROUP BY 1")) if site else "id"
     return {"joins": {enr.id: {"how": how, "base_papers": n_b, "enrichment_records": n_e, "joined": n_pairs,
                                "base_unjoined": n_b - n_pairs, "enrichment_unjoined": n_e - n_pairs}},
             "aff_level": {enr.id: "author"}}

@@ -38,6 +38,21 @@ def norm_names(list_col: str) -> str:
             f"lambda x: regexp_replace(lower(strip_accents(x)), '[^a-z]+', '', 'g')), '|')")
 
 
+def _name_tokens(x: str) -> str:
+    """A name → its lower-case ASCII word tokens, HTML quotes and quoted nicknames ("Atlas") removed."""
+    unq = f"replace(replace({x}, '&quot;', '\"'), '&#39;', '')"
+    clean = f"regexp_replace(regexp_replace(lower(strip_accents({unq})), '\"[^\"]*\"', ' ', 'g'), '[^a-z ]+', '', 'g')"
+    return f"list_filter(string_split({clean}, ' '), lambda t: t <> '')"
+
+
+def norm_names_loose(list_col: str, mode: str) -> str:
+    """Looser author-list keys for later join passes: 'firstlast' keeps each name's first and last token (middle
+    names and initials differ between sources); 'surnames' keeps the last token only."""
+    per = {"firstlast": "list_extract(tk, 1) || '.' || list_extract(tk, -1)", "surnames": "list_extract(tk, -1)"}[mode]
+    return (f"array_to_string(list_transform({list_col}, lambda x: "
+            f"list_transform([{_name_tokens('x')}], lambda tk: {per})[1]), '|')")
+
+
 def scrub_emails(col: str) -> str:
     """Drop e-mail local parts from free text (some abstracts carry the PDF's e-mail line); keep '@domain'."""
     return f"regexp_replace({col}, '[A-Za-z0-9._%+\\-]+@', '@', 'g')"
