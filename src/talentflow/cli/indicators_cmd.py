@@ -30,6 +30,8 @@ def indicators(ctx: typer.Context,
                year: Optional[int] = typer.Option(None, "--year"),
                latest: bool = typer.Option(False, "--latest", help="Only the most recent value per series."),
                list_ids: bool = typer.Option(False, "--list", help="List indicator ids with coverage and sources."),
+               unmatched_orgs: bool = typer.Option(False, "--unmatched-orgs", help="Leaderboard organizations "
+                                                   "without a country, by rows (review org_countries.csv)."),
                limit: Optional[int] = typer.Option(None, "--limit", help="At most this many rows (table: 200)."),
                fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
     """Companion indicators (STEM graduates, patents, models, investment…) with their source dataset and year."""
@@ -39,6 +41,14 @@ def indicators(ctx: typer.Context,
     with open_built(settings_of(ctx)) as eng:
         if list_ids:
             emit_rows(indicator_ids(eng), fmt, title="Indicators")
+            return
+        if unmatched_orgs:
+            from ..indicators.orgs import org_report
+
+            rep = org_report(eng)
+            emit_rows(rep["unmatched"], fmt, title=f"Unmatched organizations: {rep['unmatched_rows']} of "
+                      f"{rep['rows_with_org']} leaderboard rows ({rep['unmatched_share']:.1%}); unused curated "
+                      f"entries: {', '.join(rep['unused']) or 'none'}")
             return
         if limit is None and fmt == "table":
             limit = 200

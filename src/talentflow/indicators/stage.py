@@ -23,7 +23,7 @@ from . import countries, derive
 from .files import FILES, file_key
 from .leaderboards import LB_COLUMNS
 from .models import MODEL_COLUMNS
-from .orgs import ORGS_PATH, PREFIXES_PATH, load_orgs, load_prefixes, org_key
+from .orgs import ORGS_PATH, PREFIXES_PATH, load_orgs, load_prefixes, org_key, org_report
 from .sqlutil import missing, num, q, read_csv, run as run_sql
 from .tables import RAW_COLUMNS, owid, owid_columns_check
 
@@ -211,8 +211,13 @@ def run(engine, settings, progress=_noop) -> dict:
     _org_names(engine)
     stats = derive.build_tables(engine)
     _files_table(engine, cat)
+    orgs = org_report(engine)
     stats.update(unresolved_countries=country_report["unresolved"],
-                 unused_country_aliases=country_report["unused_aliases"])
+                 unused_country_aliases=country_report["unused_aliases"],
+                 org_unmatched_rows=orgs["unmatched_rows"], org_unmatched_share=round(orgs["unmatched_share"], 4),
+                 org_unmatched=[f"{u['organization_raw']} ({u['n']})" for u in orgs["unmatched"]],
+                 org_unused_aliases=orgs["unused"], model_prefixes_unused=orgs["unused_prefixes"],
+                 models_without_date=engine.scalar("SELECT count(*) FROM ai_models WHERE year IS NULL"))
     return stats
 
 
