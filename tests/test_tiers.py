@@ -152,3 +152,12 @@ def test_tier_counts_on_mirror(mirror_engine):
     n_papers = mirror_engine.scalar("SELECT count(*) FROM papers")
     assert mirror_engine.scalar("SELECT count(*) FROM paper_tiers") == n_papers
     assert mirror_engine.scalar("SELECT count(DISTINCT (venue, year, paper_id)) FROM paper_tiers") == n_papers
+
+
+@pytest.mark.mirror
+def test_doc_tier_table_matches_build(mirror_engine):
+    from talentflow.careers.tiers import render_tier_table, tier_table
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "tiers-and-subfields.md").read_text(encoding="utf-8")
+    table = doc.split("<!-- tier-table:start -->\n", 1)[1].split("<!-- tier-table:end -->", 1)[0]
+    assert table == render_tier_table(tier_table(mirror_engine))

@@ -214,3 +214,28 @@ def hygiene(engine, cfg: TierConfig | None = None, source: str = "papers") -> Ti
             WHERE p.accepted IS DISTINCT FROM (t.tier <> 'not_accepted')
             GROUP BY ALL ORDER BY n DESC""")
     return h
+
+
+def tier_table(engine, cfg: TierConfig | None = None) -> list[dict]:
+    """One row per venue-year: scheme, availability and the resulting counts (needs paper_tiers)."""
+    cfg = cfg or load_tiers()
+    counts = {(v, int(y), t): n for v, y, t, n in engine.query(
+        "SELECT venue, year, tier, count(*) FROM paper_tiers GROUP BY ALL")}
+    out = []
+    for venue, year, scheme, acc, spot, oral, _ in cfg.availability_rows():
+        c = {t: counts.get((venue, year, t), 0) for t in TIER_RANK}
+        out.append({"venue": venue, "year": year, "scheme": scheme, "spotlight": spot, "oral": oral,
+                    "n_accepted_or_better": c["accepted"] + c["spotlight"] + c["oral"],
+                    "n_spotlight": c["spotlight"], "n_oral": c["oral"], "n_not_accepted": c["not_accepted"]})
+    return out
+
+
+def render_tier_table(rows: list[dict]) -> str:
+    """Markdown table of tier_table() rows (docs/tiers-and-subfields.md embeds it; a test keeps it in sync)."""
+    short = {"available": "yes", "not_available": "—", "partial": "partial"}
+    lines = ["| venue | year | scheme | spotlight | oral | accepted+ | spotlight | oral | not accepted |",
+             "|---|---|---|---|---|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['venue']} | {r['year']} | {r['scheme']} | {short[r['spotlight']]} | {short[r['oral']]} "
+                     f"| {r['n_accepted_or_better']} | {r['n_spotlight']} | {r['n_oral']} | {r['n_not_accepted']} |")
+    return "\n".join(lines) + "\n"
