@@ -42,6 +42,11 @@ _UNIT_NORM = ("department", "dept", "school of", "faculty", "college of", "lab "
               "centre for", "division", "group", "graduate school", "program", "key lab", "state key", "chair",
               "robotics institute", "institute of computer science", "institute of applied")
 
+_TYPE_RANK = {"education": 0, "university": 0, "company": 1, "facility": 2, "nonprofit": 3, "government": 4}
+NATIONAL_WEBMAIL = {"163.com": "CN", "126.com": "CN", "qq.com": "CN", "foxmail.com": "CN", "sina.com": "CN",
+                    "sina.cn": "CN", "sohu.com": "CN", "yeah.net": "CN", "aliyun.com": "CN", "139.com": "CN",
+                    "naver.com": "KR", "daum.net": "KR", "hanmail.net": "KR", "yandex.ru": "RU", "mail.ru": "RU",
+                    "web.de": "DE", "gmx.de": "DE", "rediffmail.com": "IN"}
 _CORP_WORDS = {"ltd", "co", "inc", "corp", "llc", "gmbh", "ag", "sa", "srl", "plc", "co ltd", "limited", "usa", "uk",
                "china", "germany", "france", "japan", "canada", "the", "research", "ai"}
 
@@ -150,6 +155,7 @@ class Resolver:
         cands.sort(key=lambda t: SOURCE_RANK.get(t[1], 9))
         best_rank = SOURCE_RANK.get(cands[0][1], 9)
         top = [c for c in cands if SOURCE_RANK.get(c[1], 9) == best_rank]
+        top.sort(key=lambda c: _TYPE_RANK.get(self.insts[c[0]].org_type, 9))  # a university before its museum
         if cands[0][1] == "curated":
             return Hit(self.insts[cands[0][0]], step, "curated", 100, matched)
         countries = {self.insts[i].country_hq for i, _ in top} - {None}
@@ -208,6 +214,9 @@ class Resolver:
                 if cn and not us:
                     cn.note = "truncated .edu.cn"
                     return cn, ""
+                if us and us.source in ("curated", "ror", "grid") and (not cn or cn.source != "curated"):
+                    trace.append(f"domain: {lv} is a registered domain of {us.inst.name}; not read as {lv}.cn")
+                    return us, ""
                 if cn and us and cn.inst.country_hq != us.inst.country_hq:
                     trace.append(f"domain: {lv} is both {us.inst.name} ({us.inst.country_hq}) and "
                                  f"{cn.inst.name} ({cn.inst.country_hq}) — needs the string")
@@ -262,7 +271,7 @@ class Resolver:
         for v, pos, size in variants:
             if v not in self.names:
                 continue
-            h = self._pick(self.names[v], "name" if size != -1 else "name-prefix", v, hint, trace)
+            h = self._pick(self.names[v], "name" if size != -1 else "name-prefix", v, hint or set(prefer), trace)
             if not h:
                 continue
             if h.source.endswith("acronym") and (len({i for i, _ in self.names[v]}) > 1
@@ -399,6 +408,9 @@ class Resolver:
         if len(parts) > 1:
             t.append(f"split: {len(parts)} parts {parts}")
         prefer = {dh.inst.country_location or dh.inst.country_hq} - {None} if dh and dstatus == "" else set()
+        if dstatus == "free-mail" and dom in NATIONAL_WEBMAIL:
+            # a national webmail never answers alone, but breaks a tie between same-name institutions
+            prefer = {NATIONAL_WEBMAIL[dom]}
         hits: list[Hit | None] = []
         for p in parts:
             hits.append(self.resolve_part(p, set(), t, prefer))
