@@ -30,10 +30,12 @@ def test_claims_doc_matches_data(claims):
 @pytest.mark.mirror
 def test_claim_verdicts(claims):
     by = {c.id: c for c in claims}
-    assert len(claims) == 6  # every claim of the issue
+    assert len(claims) == 9  # the six claims of the issue, then three published reference figures
     assert by["stem-4x"].verdict == "not supported" and "→ 2.2×" in by["stem-4x"].figure
     assert by["tertiary-growth"].verdict == "not supported"
     assert by["i2v-top15"].verdict == "not supported"
     assert by["capex-tenth"].verdict == "no data" and by["patents-huawei"].verdict == "no data"
     assert by["deepseek-cost"].verdict == "partly supported"
+    assert by["ref-private-investment"].verdict == "supported"  # US:CN ratio 10.7 vs the AI Index's 11.7
+    assert by["ref-patent-share"].verdict == "no data"
     assert all(c.sources and all(s.startswith("indicators/") for s in c.sources) for c in claims)

@@ -236,11 +236,58 @@ def deepseek_cost(engine) -> Claim:
         "supported when only one half holds or no contemporaneous OpenAI cost exists")
 
 
+def ref_notable_models(engine) -> Claim:
+    """AI Index 2025: notable models 2024, US 40, China 15 (docs REFERENCE.md)."""
+    us, cn = _v(engine, "notable_models", "US", 2024), _v(engine, "notable_models", "CN", 2024)
+    ours, theirs = us["value"] / cn["value"], 40 / 15
+    verdict = "supported" if abs(ours / theirs - 1) <= 0.25 else "not supported"
+    return Claim(
+        "ref-notable-models", "Reference: “notable models 2024: US 40, China 15” (Stanford AI Index 2025).", verdict,
+        f"Epoch notable models published in 2024: US {_n(us['value'])}, China {_n(cn['value'])} → US:CN "
+        f"{ours:.1f} (AI Index {theirs:.1f})", [us["source_dataset"]], "2024, Epoch snapshot of 2026-07",
+        ["“Not supported” here means the current Epoch snapshot does not reproduce the published ratio: counts are "
+         "higher than the AI Index's because Epoch keeps adding 2024 models after the Index's cut-off, and a "
+         "model with organizations in both countries counts for each.",
+         "The ratio, not the level, is compared."],
+        "supported when the US:CN ratio is within ±25% of the published ratio")
+
+
+def ref_private_investment(engine) -> Claim:
+    """AI Index 2025: private AI investment 2024, US $109.1B, China $9.3B."""
+    us, cn = _v(engine, "private_ai_investment", "US", 2024), _v(engine, "private_ai_investment", "CN", 2024)
+    ours, theirs = us["value"] / cn["value"], 109.1 / 9.3
+    verdict = "supported" if abs(ours / theirs - 1) <= 0.25 else "not supported"
+    return Claim(
+        "ref-private-investment", "Reference: “private AI investment 2024: US $109.1 bn, China $9.3 bn” (AI Index "
+        "2025).", verdict,
+        f"CSET via OWID, 2024: US {_usd(us['value'])}, China {_usd(cn['value'])} → US:CN {ours:.1f} "
+        f"(AI Index {theirs:.1f})", [us["source_dataset"]], "2024",
+        ["Different source (CSET's estimate of funding raised by privately held AI companies, inflation-adjusted "
+         "by OWID, vs the AI Index's Quid data): the levels differ, the ratio is compared."],
+        "supported when the US:CN ratio is within ±25% of the published ratio")
+
+
+def ref_patent_share(engine) -> Claim:
+    """AI Index 2025: China 69.7% of granted AI patents in 2023."""
+    cn = _v(engine, "granted_ai_patents_cumulative", "CN")
+    world = engine.scalar("SELECT value FROM indicators WHERE indicator = 'granted_ai_patents_cumulative' AND "
+                          "entity_raw = 'World'")
+    return Claim(
+        "ref-patent-share", "Reference: “China 69.7% of granted AI patents (2023)” (AI Index 2025).", "no data",
+        f"No granted-patent series by year reaches 2023 in the mirror; the nearest figure, China's share of granted "
+        f"AI patents 2000–22 (NCSES, inventor-based), is {cn['value'] / world * 100:.1f}%",
+        [cn["source_dataset"]], "2000–2022 cumulative",
+        ["A cumulative 2000–22 share is lower than a 2023 share when China's grants grow fastest at the end."],
+        "no data when the mirror has no series for the year of the figure")
+
+
 CHECKS = (stem_four_times, tertiary_growth, image_to_video_top15, capex_tenth, patents_huawei, deepseek_cost)
+REFERENCE_CHECKS = (ref_notable_models, ref_private_investment, ref_patent_share)
 
 
-def check_claims(engine) -> list[Claim]:
-    return [f(engine) for f in CHECKS]
+def check_claims(engine, reference: bool = True) -> list[Claim]:
+    """The issue's claims, then (reference=True) published reference figures from docs/REFERENCE.md."""
+    return [f(engine) for f in CHECKS + (REFERENCE_CHECKS if reference else ())]
 
 
 def render_markdown(claims: list[Claim], standing_note: str = "") -> str:
@@ -254,6 +301,10 @@ def render_markdown(claims: list[Claim], standing_note: str = "") -> str:
         out.append(f"| {i} | {c.claim} | **{c.verdict}** | {c.figure} | {c.when} |")
     out.append("")
     for i, c in enumerate(claims, 1):
+        if i == len(CHECKS) + 1:
+            out += ["# Published reference figures", "",
+                    "Figures the debate cites from the Stanford AI Index, compared with the same indicator in the "
+                    "mirror.", ""]
         out += [f"## {i}. {c.claim}", "", f"**Verdict: {c.verdict}.** {c.figure}.", ""]
         out += [f"- {d}" for d in c.details if d]
         out += [f"- Sources: {', '.join(f'`{s}`' for s in c.sources)}.", f"- Rule: {c.rule}.", ""]

@@ -25,6 +25,7 @@ class Spec:
     max_year: int | None = None  # last complete year (later years are partial or projections)
     trend_years: int = 5
     sum_entities: bool = False  # several entities per country (chip owners, SEC filers): sum them
+    coverage: str | None = None  # indicator giving the number of observations behind the value (same year)
     note: str = ""
 
 
@@ -60,7 +61,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("training_compute_cost", "notable_models_max_training_compute", "Largest training compute of a notable "
          "model that year (FLOP)", max_year=2025),
     Spec("training_compute_cost", "notable_models_median_training_cost", "Median training cost of notable models "
-         "with an estimate (2023 USD)", max_year=2025, note="cost estimated for a minority of models"),
+         "with an estimate (2023 USD)", max_year=2025, coverage="notable_models_with_training_cost",
+         note="cost estimated for a minority of models"),
     Spec("ai_investment", "private_ai_investment", "Private AI investment (CSET via OWID, USD)", max_year=2024),
     Spec("ai_investment", "ai_venture_capital", "AI venture capital (NCSES, million USD)"),
     Spec("ai_investment", "ai_vc_deals", "AI deals financed by venture capital (NCSES)"),
@@ -150,6 +152,10 @@ def scorecard(engine, countries: tuple[str, ...] = ("US", "CN"), families: tuple
             notes = spec.note
             if r and spec.sum_entities:
                 notes = f"{notes}; sum of {r['entities']}".strip("; ")
+            if r and spec.coverage:
+                n = engine.scalar("SELECT value FROM indicators WHERE indicator = ? AND country = ? AND year = ?",
+                                  [spec.coverage, c, r["year"]])
+                notes = f"{notes}; based on {n or 0:.0f} model(s)".strip("; ")
             rows.append({
                 "family": spec.family, "indicator": spec.indicator, "label": spec.label, "country": c,
                 "value": r["value"] if r else None, "unit": r["unit"] if r else None,
