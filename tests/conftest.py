@@ -29,7 +29,7 @@ def write_mirror(root: Path, files: dict[str, object], raw: dict[str, bytes] | N
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(gzip.compress(content, mtime=0))
         venue, year, kind = classify(p.name)
-        rows.append(dict(id=re.sub(r"\.(json|tsv)\.gz$", "", p.name), group="conferences", venue=venue, year=year,
+        rows.append(dict(id=re.sub(r"\.json\.gz$|\.gz$", "", p.name), group="conferences", venue=venue, year=year,
                          kind=kind, path=f"conferences/{rel}", repo="example/repo", commit="0" * 40,
                          src_path=rel.removesuffix(".gz"),
                          blob_sha=hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest(),

@@ -146,3 +146,12 @@ def test_cli_data_list_verify_and_errors(tmp_path):
     assert res.exit_code == 2 and "Did you mean" in res.output
     res = runner.invoke(app, ["--db", str(tmp_path / "none.duckdb"), "export", "papers"])
     assert res.exit_code == 2 and "talentflow build" in res.output
+
+
+def test_catalog_ids_unique_and_kinds_known():
+    from talentflow.sources.catalog import KINDS
+
+    cat = load_catalog()
+    ids = [d.id for d in cat]
+    assert len(ids) == len(set(ids))
+    assert {d.kind for d in cat if d.group == "conferences"} <= set(KINDS)

@@ -40,7 +40,7 @@ def main(data: Path) -> None:
         f = data / rel
         name = Path(m["staged_path"]).name
         venue, year, kind = classify(name)
-        rows.append(dict(id=re.sub(r"\.(json|tsv)\.gz$", "", name), group="conferences", venue=venue, year=year,
+        rows.append(dict(id=re.sub(r"\.json\.gz$|\.gz$", "", name), group="conferences", venue=venue, year=year,
                          kind=kind, path=rel, repo=m["repo"], commit=m["commit"], src_path=m["src_path"],
                          blob_sha=m["blob_sha"], license=m["license"], note=m["note"],
                          sha256=sha256(f), bytes=f.stat().st_size))

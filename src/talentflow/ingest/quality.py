@@ -102,6 +102,29 @@ def dataset_rows(eng) -> list[dict]:
         FROM datasets WHERE "group" = 'conferences' ORDER BY venue, year, id""")
 
 
+NOTES = """## How to read this
+
+- **Accepted authorships** are authorships of papers whose status is accepted (`src/talentflow/ingest/status.toml`);
+  COVERAGE.tsv counts the same thing, so the two should agree. Papers of every status are kept in `papers`.
+- **list_length_mismatch**: a per-author list (`aff`, `aff_domain`, `position`, `authorids`) whose length matches
+  neither the author count, nor (for OpenReview-derived files) the number of authors with a profile. The record's
+  per-author fields are dropped for all its authors (names are kept); nothing is padded or shifted. One row per
+  mismatched field, so one record can give up to four rows.
+- **or_profile_unaligned**: an author of an enrichment record whose profile id could not be matched to an
+  `or_profile` entry (exact id, id stem, name tokens, or the single leftover pair); that author keeps no
+  per-author fields.
+- **unknown_status**: a status not listed in `status.toml` (none at present; a test keeps it so).
+- **Enrichment joins** (`joins` column): NeurIPS 2023, ICLR 2022/2023 join by OpenReview id; NeurIPS 2024 and
+  ICML 2025, whose paper lists carry site ids, join by the author-name list in three passes (exact normalised
+  names; first+last token of each name; surnames), each requiring a key unique on both sides. Papers left unjoined
+  keep their author names without affiliations (`join_method = names_only`). The mirror's own note gives ≈92–96%
+  for this join; talentflow joins ≈88–90% because it refuses ambiguous keys instead of guessing.
+- **papers_with_paper_aff**: papers whose affiliations are only known as a paper-level list (CVPR, ICCV, ECCV,
+  WACV ≤ 2024, SIGGRAPH, ICLR 2017–2020 venue files, ICLR first-institution files). These are kept in
+  `paper_affiliations` and never assigned to individual authors.
+"""
+
+
 def quality_markdown(eng, data_dir: Path | None = None) -> str:
     rows = quality_rows(eng, data_dir)
     tot = eng.query_dicts("""SELECT (SELECT count(*) FROM papers) AS papers,
@@ -122,6 +145,9 @@ def quality_markdown(eng, data_dir: Path | None = None) -> str:
               for r in off] or ["- none"]
     cols = ["unit", "shape", "papers", "accepted", "accepted_authorships", "pct_aff", "pct_domain", "pct_person_id",
             "pct_position", "papers_with_paper_aff", "quarantined", "coverage_authorships", "diff_pct", "joins"]
+    uncompared = [r["unit"] for r in rows if r["diff_pct"] is None]
+    lines += ["", f"Not compared ({len(uncompared)}): {', '.join(uncompared) or 'none'} — COVERAGE.tsv gives no "
+              "authorship count for these.", "", NOTES]
     lines += ["", "## Per conference-year", "", "Percentages are of accepted authorships.", "",
               "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
