@@ -1,0 +1,37 @@
+"""`talentflow report --out DIR`: the static site (offline, vendored JS, privacy-suppressed aggregates)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .common import err_console, handle_errors, settings_of
+from .main import app
+
+
+@app.command("report")
+@handle_errors
+def report(ctx: typer.Context,
+           out: Path = typer.Option(Path("report"), "--out", help="Output directory (created)."),
+           min_cell: Optional[int] = typer.Option(None, "--min-cell",
+                                                  help="Suppress cells resting on fewer people (default: settings, 5)."),
+           country_min: int = typer.Option(200, "--country-min", help="People needed for a country page."),
+           images: bool = typer.Option(True, "--images/--no-images", help="Write SVG/PNG beside every chart."),
+           strict: bool = typer.Option(False, "--strict", help="Exit 1 if any section could not be computed.")) -> None:
+    """Build the static report into DIR (open DIR/index.html; works offline from file://)."""
+    from ..report.site import build_report
+
+    s = settings_of(ctx)
+    if min_cell is not None:
+        if min_cell < 1:
+            raise typer.BadParameter("--min-cell must be at least 1")
+        s = s.with_(min_cell=min_cell)
+    res = build_report(s, out, country_min=country_min, images=images)
+    for e in res.errors:
+        err_console.print(f"[yellow]warning:[/] {e}")
+    err_console.print(f"Wrote {res.pages} pages and {res.charts} charts to {res.out} in {res.seconds:.1f} s "
+                      f"(open {res.out / 'index.html'}).")
+    if strict and res.errors:
+        raise typer.Exit(1)

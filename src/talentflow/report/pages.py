@@ -1,0 +1,404 @@
+"""What the report says: one function per page, each returning a `Page` of sections (text, charts, tables).
+
+Every number comes through `MetricSource` (validated, cached, suppressed); every chart carries the footer of
+the datasets it rests on. A section whose metric cannot be computed shows why instead of a number.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Callable
+
+from ..errors import TalentflowError
+from . import charts as ch
+from . import provenance
+from .charts import Chart, country_name
+from .privacy import SUPPRESSED
+from .source import Filters, MetricSource
+
+# The headline population: MacroPolo's "top-tier" (authors of accepted NeurIPS 2022 papers).
+HEADLINE = Filters(venue="nips", year=2022, tier="accepted")
+ELITE_TIER = "oral"
+
+
+@dataclass
+class Table:
+    title: str
+    rows: list[dict]
+    columns: list[str] = field(default_factory=list)
+    footer: str = ""
+    people: bool = True  # rows count people: checked against the privacy rule (False: papers, files, records)
+
+    def __post_init__(self):
+        if not self.columns and self.rows:
+            self.columns = list(self.rows[0].keys())
+
+
+@dataclass
+class Section:
+    title: str
+    text: list[str] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    cards: list[dict] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class Page:
+    slug: str
+    title: str
+    intro: str = ""
+    sections: list[Section] = field(default_factory=list)
+
+
+@dataclass
+class Ctx:
+    eng: object
+    src: MetricSource | None
+    metrics_error: str | None
+    min_cell: int
+    country_min: int
+    errors: list[str] = field(default_factory=list)
+    _footers: dict = field(default_factory=dict)
+
+    def footer(self, f: Filters | None) -> str:
+        key = (f.venue, f.year, f.years) if f else None
+        if key not in self._footers:
+            self._footers[key] = provenance.footer(provenance.origins(self.eng, f))
+        return self._footers[key]
+
+    def section(self, title: str, build: Callable[[Section], None], text: list[str] | None = None) -> Section:
+        """Run `build` on a new section; a metric failure becomes the section's visible error."""
+        s = Section(title, text=list(text or []))
+        if self.src is None:
+            s.error = f"Metrics unavailable: {self.metrics_error}"
+            return s
+        try:
+            build(s)
+        except TalentflowError as e:
+            s.error = f"{e}" + (f" ({e.hint})" if e.hint else "")
+            self.errors.append(f"{title}: {s.error}")
+        return s
+
+    def chart(self, c: Chart, f: Filters | None, note: str = "") -> Chart:
+        c.footer = self.footer(f)
+        c.note = note
+        return c
+
+
+def _adapt(src: MetricSource, f: Filters) -> Filters:
+    """Drop filter values the library does not offer (e.g. a tier name), so pages degrade to the nearest query."""
+    allowed = src.allowed()
+    keep = {}
+    for k, v in f.__dict__.items():
+        if v is None:
+            continue
+        vals = allowed.get(k)
+        if vals is None or v in vals or str(v) in {str(a) for a in vals}:
+            keep[k] = v
+    return Filters(**keep)
+
+
+def _find(rows: list[dict], key: str, value: str) -> dict | None:
+    return next((r for r in rows if r.get(key) == value), None)
+
+
+def _card(label: str, row: dict | None, f: Filters, stage: str) -> dict:
+    return {"label": label, "share": row.get("share") if row else None, "ci_low": row.get("ci_low") if row else None,
+            "ci_high": row.get("ci_high") if row else None, "count": row.get("count") if row else None,
+            "n": row.get("n") if row else None, "coverage": (row or {}).get("coverage"), "query": f.label(),
+            "stage": stage, "suppressed": bool(row and row.get("suppressed"))}
+
+
+# ---- pages --------------------------------------------------------------------------------------------------
+
+def overview(c: Ctx) -> Page:
+    p = Page("index", "Overview", "Where the researchers publishing at top AI conferences studied and where they "
+             "work. Shares are of people, with 95% bootstrap confidence intervals and the coverage they rest on.")
+
+    def headline(s: Section):
+        f = _adapt(c.src, HEADLINE)
+        origin = c.src.shares(c.eng, f, "origin")
+        work = c.src.shares(c.eng, f, "work")
+        s.cards = [
+            _card("Share of NeurIPS 2022 top-tier researchers with a Chinese undergraduate origin",
+                  _find(origin, "country", "CN"), f, "origin"),
+            _card("Share of NeurIPS 2022 top-tier researchers working in the US", _find(work, "country", "US"), f,
+                  "work"),
+            _card("Share of NeurIPS 2022 top-tier researchers with a US undergraduate origin",
+                  _find(origin, "country", "US"), f, "origin"),
+            _card("Share of NeurIPS 2022 top-tier researchers working in China", _find(work, "country", "CN"), f,
+                  "work"),
+        ]
+        s.charts += [c.chart(ch.share_bars("overview-origin", "Undergraduate origin, NeurIPS 2022 top tier", origin),
+                             f), c.chart(ch.share_bars("overview-work", "Workplace, NeurIPS 2022 top tier", work), f)]
+        s.links = [("maps.html", "World maps"), ("flows.html", "Origin → graduate → work"),
+                   ("macropolo.html", "Comparison with MacroPolo")]
+
+    p.sections.append(c.section("Headline numbers", headline, [
+        "Top tier = authors of accepted main-conference papers (MacroPolo's definition). Origin = country of the "
+        "undergraduate institution; work = country of the current employer."]))
+    return p
+
+
+def maps(c: Ctx) -> Page:
+    p = Page("maps", "World maps", "Shares of researchers by undergraduate-origin country and by workplace country.")
+    for title, f in (("NeurIPS 2022, top tier", HEADLINE), ("All venues, all years", Filters())):
+        def build(s: Section, f=f, title=title):
+            f = _adapt(c.src, f)
+            for stage, what in (("origin", "Undergraduate origin"), ("work", "Workplace")):
+                rows = c.src.shares(c.eng, f, stage)
+                s.charts.append(c.chart(ch.world_map(f"map-{stage}-{f.venue or 'all'}-{f.year or 'all'}",
+                                                     f"{what}: {title}", rows), f))
+        p.sections.append(c.section(title, build))
+    return p
+
+
+def flows(c: Ctx) -> Page:
+    p = Page("flows", "Origin → graduate → work", "How researchers move between countries from undergraduate "
+             "study to graduate school to their workplace.")
+    for title, f in (("NeurIPS 2022, top tier", HEADLINE), ("All venues, all years", Filters())):
+        def build(s: Section, f=f, title=title):
+            f = _adapt(c.src, f)
+            legs = [("origin", "graduate", c.src.flows(c.eng, f, "origin", "graduate")),
+                    ("graduate", "work", c.src.flows(c.eng, f, "graduate", "work"))]
+            s.charts.append(c.chart(ch.sankey(f"sankey-{f.venue or 'all'}-{f.year or 'all'}", title, legs), f))
+        p.sections.append(c.section(title, build))
+    return p
+
+
+def trends(c: Ctx) -> Page:
+    p = Page("trends", "Trends over years", "Shares of the largest countries per year, with 95% intervals.")
+    for venue in ("nips", None):
+        for stage, what in (("origin", "undergraduate origin"), ("work", "workplace")):
+            def build(s: Section, venue=venue, stage=stage):
+                f = _adapt(c.src, Filters(venue=venue, tier=HEADLINE.tier))
+                rows = c.src.trend(c.eng, f, stage)
+                s.charts.append(c.chart(ch.trend_lines(f"trend-{stage}-{venue or 'all'}",
+                                                       f"{what.capitalize()} by year", rows), f))
+            p.sections.append(c.section(f"{'NeurIPS' if venue else 'All venues'}: {what}", build))
+    return p
+
+
+def country_list(c: Ctx) -> list[str]:
+    """Countries with at least `country_min` researchers (origin or work), all venues and years."""
+    if c.src is None:
+        return []
+    out: set[str] = set()
+    try:
+        for stage in ("origin", "work"):
+            for r in c.src.shares(c.eng, Filters(), stage):
+                if r.get("country") not in (None, SUPPRESSED) and (r.get("count") or 0) >= c.country_min:
+                    out.add(r["country"])
+    except TalentflowError as e:
+        c.errors.append(f"country list: {e}")
+    return sorted(out)
+
+
+def countries_index(c: Ctx, codes: list[str]) -> Page:
+    p = Page("countries", "Countries", f"One page per country with at least {c.country_min} researchers "
+             "(origin or workplace, all venues and years).")
+    s = Section("Country pages", links=[(f"country-{k}.html", f"{country_name(k)} ({k})") for k in codes])
+    if not codes:
+        s.error = f"No country page: {c.metrics_error or 'no country above the threshold'}"
+    p.sections.append(s)
+    return p
+
+
+def country_page(c: Ctx, code: str) -> Page:
+    name = country_name(code)
+    p = Page(f"country-{code}", name, f"{name}: origin and workplace shares over time, flows in and out, "
+             "retention and the institutions where its researchers work.")
+    base = _adapt(c.src, Filters(tier=HEADLINE.tier))
+
+    def shares_build(s: Section):
+        for stage in ("origin", "work"):
+            rows = c.src.trend(c.eng, base, stage, code)
+            s.charts.append(c.chart(ch.trend_lines(f"c-{code}-trend-{stage}", f"{name}: {stage} share by year",
+                                                   rows), base))
+
+    def flows_build(s: Section):
+        rows = c.src.flows(c.eng, base, "origin", "work")
+        if rows:
+            from .source import pair_keys
+            a, b = pair_keys(rows[0])
+            out = [r for r in rows if r[a] == code and r[b] != code]
+            inn = [r for r in rows if r[b] == code and r[a] != code]
+            s.tables.append(Table(f"Researchers of {name} origin working abroad", sorted(
+                out, key=lambda r: -(r.get("count") or 0))[:15], footer=c.footer(base)))
+            s.tables.append(Table(f"Researchers working in {name} with a foreign origin", sorted(
+                inn, key=lambda r: -(r.get("count") or 0))[:15], footer=c.footer(base)))
+
+    def retention_build(s: Section):
+        s.tables.append(Table(f"Retention of {name}-origin researchers", c.src.retention(c.eng, base, code),
+                              footer=c.footer(base)))
+
+    def inst_build(s: Section):
+        f = _adapt(c.src, Filters(tier=HEADLINE.tier, country=code))
+        rows = c.src.institutions(c.eng, f, "work", limit=20)
+        s.charts.append(c.chart(ch.ranking_bars(f"c-{code}-inst", f"Top workplaces in {name}", rows), f))
+
+    p.sections += [c.section("Shares over time", shares_build), c.section("Flows in and out", flows_build),
+                   c.section("Retention", retention_build), c.section("Top institutions", inst_build)]
+    return p
+
+
+def institutions(c: Ctx) -> Page:
+    p = Page("institutions", "Institution rankings", "Institutions by number of researchers (people, not papers).")
+    for stage, what in (("work", "Workplaces"), ("origin", "Undergraduate institutions")):
+        for title, f in (("NeurIPS 2022, top tier", HEADLINE), ("All venues, all years", Filters())):
+            def build(s: Section, f=f, stage=stage, what=what, title=title):
+                f = _adapt(c.src, f)
+                rows = c.src.institutions(c.eng, f, stage, limit=25)
+                s.charts.append(c.chart(ch.ranking_bars(f"inst-{stage}-{f.venue or 'all'}", f"{what}: {title}",
+                                                        rows), f))
+            p.sections.append(c.section(f"{what}: {title}", build))
+    return p
+
+
+def _by_filter(c: Ctx, field_name: str, values: list, stage: str, top: list[str]) -> list[dict]:
+    rows = []
+    for v in values:
+        f = _adapt(c.src, Filters(**{field_name: v}))
+        for r in c.src.shares(c.eng, f, stage):
+            if r.get("country") in top:
+                rows.append({field_name: v, **r})
+    return rows
+
+
+def subfields(c: Ctx) -> Page:
+    p = Page("subfields", "Subfields", "Origin and workplace shares by research subfield (generative AI, robotics "
+             "and humanoids, vision, language, …), all venues and years.")
+    for stage in ("origin", "work"):
+        def build(s: Section, stage=stage):
+            vals = c.src.allowed().get("subfield", [])
+            rows = _by_filter(c, "subfield", vals, stage, ["CN", "US", "IN", "GB", "DE"])
+            s.charts.append(c.chart(ch.grouped_bars(f"subfield-{stage}", f"{stage.capitalize()} share by subfield",
+                                                    rows, "subfield", "country"), None))
+        p.sections.append(c.section(f"{stage.capitalize()} by subfield", build))
+    return p
+
+
+def tiers(c: Ctx) -> Page:
+    p = Page("tiers", "Tiers", "Accepted, spotlight and oral papers' authors compared. Tiers exist only where a "
+             "venue-year labels them (see the availability table).")
+    for stage in ("origin", "work"):
+        def build(s: Section, stage=stage):
+            vals = c.src.allowed().get("tier", [])
+            rows = _by_filter(c, "tier", vals, stage, ["CN", "US", "IN", "GB", "DE"])
+            s.charts.append(c.chart(ch.grouped_bars(f"tier-{stage}", f"{stage.capitalize()} share by tier", rows,
+                                                    "tier", "country"), None))
+        p.sections.append(c.section(f"{stage.capitalize()} by tier", build))
+    if c.eng.table_exists("tier_availability"):
+        rows = c.eng.query_dicts("SELECT venue, year, scheme, accepted, spotlight, oral, note FROM tier_availability "
+                                 "ORDER BY venue, year")
+        p.sections.append(Section("Which venue-years label which tier", tables=[Table("Tier availability", rows, people=False)]))
+    return p
+
+
+def cohorts(c: Ctx) -> Page:
+    p = Page("cohorts", "Cohort re-checks", "Where a cohort is now: e.g. researchers with a Chinese undergraduate "
+             "degree working in the US at NeurIPS 2019, located again in their latest papers (compare Carnegie "
+             "Endowment 2025: 87 of 100 still in the US, 10 in China, 3 elsewhere).")
+
+    def build(s: Section):
+        f = _adapt(c.src, Filters(venue="nips", year=2019))
+        rows = c.src.cohort(c.eng, f, origin="CN", work="US")
+        s.tables.append(Table("NeurIPS 2019: Chinese-origin researchers working in the US, where they are now", rows,
+                              footer=c.footer(f)))
+
+    def ret(s: Section):
+        f = _adapt(c.src, Filters(tier=HEADLINE.tier))
+        s.tables.append(Table("Retention by origin country (all venues and years)", c.src.retention(c.eng, f),
+                              footer=c.footer(f)))
+    p.sections += [c.section("Carnegie-style re-check", build), c.section("Retention", ret)]
+    return p
+
+
+def macropolo(c: Ctx) -> Page:
+    p = Page("macropolo", "Comparison with MacroPolo", "MacroPolo's Global AI Talent Tracker hand-coded a random "
+             "sample of NeurIPS authors (2019: ≈675; 2022: 867). talentflow covers every author it can resolve. "
+             "Differences come from the sample, the definitions (MacroPolo: employer headquarters; talentflow: the "
+             "stated affiliation's country), the attribution rule and coverage.")
+    ref = list(csv.DictReader(resources.files("talentflow.report").joinpath("data/macropolo.csv").open()))
+
+    def build(s: Section):
+        out = []
+        for r in ref:
+            tier = HEADLINE.tier if r["population"] == "top_tier" else ELITE_TIER
+            f = _adapt(c.src, Filters(venue="nips", year=int(r["year"]), tier=tier))
+            ours = _find(c.src.shares(c.eng, f, r["stage"]), "country", r["country"])
+            out.append({"edition": r["edition"], "year": r["year"], "population": r["population"],
+                        "stage": r["stage"], "country": r["country"], "MacroPolo %": r["published_pct"],
+                        "grade": r["grade"],
+                        "talentflow %": None if not ours or ours.get("share") is None else round(100 * ours["share"], 1),
+                        "95% CI": None if not ours or ours.get("ci_low") is None else
+                        f"{100 * ours['ci_low']:.1f}–{100 * ours['ci_high']:.1f}",
+                        "researchers": ours.get("n") if ours else None, "query": f.label()})
+        s.tables.append(Table("MacroPolo vs talentflow (percent of researchers)", out, footer=c.footer(
+            Filters(venue="nips"))))
+    p.sections.append(c.section("Side by side", build, ["[P] primary source, [S] press reports of it. Europe "
+                                                          "aggregates are not compared (talentflow reports countries)."]))
+    return p
+
+
+def indicators(c: Ctx) -> Page:
+    p = Page("indicators", "US–China scorecard", "Companion national indicators: STEM graduates, AI patents, "
+             "notable models, leaderboards, investment, compute — latest value per country and source.")
+    s = Section("Scorecard")
+    try:
+        from ..indicators.scorecard import scorecard
+
+        rows = scorecard(c.eng)
+        cols = ["label", "country", "value", "unit", "year", "date", "us_cn_ratio", "trend_per_year", "source",
+                "license", "notes"]
+        s.tables.append(Table("Latest value per indicator and country", [{k: r.get(k) for k in cols} for r in rows],
+                              cols, footer=provenance.footer(provenance.origins(c.eng, None, groups=("indicators",))),
+                              people=False))
+    except (ImportError, TalentflowError) as e:
+        s.error = f"Scorecard unavailable: {e}"
+    p.sections.append(s)
+    return p
+
+
+def methodology(c: Ctx) -> Page:
+    p = Page("methodology", "Methodology")
+    allowed = c.src.allowed() if c.src else {}
+    p.sections += [
+        Section("What is counted", text=[
+            "People, not papers: each researcher is counted once per query (venue, year or year range, tier, "
+            "subfield, sector), under the chosen attribution rule.",
+            "Origin is the country of the undergraduate institution; graduate the country of the graduate school; "
+            "work the country of the affiliation stated on the paper (not the employer's headquarters).",
+            "Affiliations are resolved to institutions and countries by a reviewable cascade (registries, "
+            "curated overrides, e-mail domains); an unresolved affiliation stays unresolved and is reported as "
+            "coverage rather than guessed."]),
+        Section("Intervals and coverage", text=[
+            "Shares carry 95% bootstrap confidence intervals (resampling people; fixed seed), and every figure "
+            "states how many people it rests on and the share of them whose country is known."]),
+        Section("Privacy", text=[
+            f"Published outputs contain no person-level data. Any cell resting on fewer than {c.min_cell} people "
+            "is suppressed: small cells are pooled into one '(suppressed)' row, and if that pool is itself below "
+            "the threshold the next-smallest cells join it, so no small cell can be recovered by subtraction."]),
+        Section("Allowed filter values", tables=[Table("Filters", [
+            {"parameter": k, "values": ", ".join(map(str, v))} for k, v in allowed.items()], people=False)] if allowed else [],
+            error=None if allowed else f"Metrics unavailable: {c.metrics_error}"),
+    ]
+    return p
+
+
+def data_page(c: Ctx, licences: str) -> Page:
+    p = Page("data", "Data coverage and provenance", "Every input file with its upstream repository, pinned commit "
+             "and licence; per venue-year coverage; resolution coverage.")
+    p.sections.append(Section("Dataset origins", tables=[Table("Sources", provenance.all_origins(c.eng), people=False)]))
+    res = provenance.resolution_coverage(c.eng)
+    p.sections.append(Section("Affiliation resolution coverage", tables=[Table("By venue", res, people=False)] if res else [],
+                              error=None if res else "The resolve stage has not been built into this database."))
+    p.sections.append(Section("Conference coverage",
+                              tables=[Table("Per venue-year", provenance.conference_coverage(c.eng), people=False)]))
+    p.sections.append(Section("Vendored JavaScript and map data", text=[licences]))
+    return p

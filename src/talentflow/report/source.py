@@ -1,0 +1,187 @@
+"""The one door between published outputs and the metrics library: validated filters, cached calls, privacy.
+
+`talentflow.metrics` computes the numbers (MetricQuery, ALLOWED, shares/flows/retention/cohort/trend/
+institutions). This module turns user-facing filters into a MetricQuery (unknown values → `UnknownValue` listing
+the allowed ones), caches results per query key, and passes every result through small-cell suppression before
+anything is rendered or served. The report and the web app both use it, so they show the same numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..errors import TalentflowError, UnknownValue
+from . import privacy
+
+FILTERS = ("venue", "year", "years", "tier", "subfield", "sector", "attribution", "country")
+STAGES = ("origin", "graduate", "work")
+FLOW_KEYS = (("from", "to"), ("frm", "to"), ("source", "target"), ("from_country", "to_country"),
+             ("origin", "work"))
+
+
+class MetricsUnavailable(TalentflowError):
+    hint = "Build the metrics stage (`talentflow build`) with a talentflow version that includes talentflow.metrics."
+
+
+def load_metrics():
+    try:
+        return importlib.import_module("talentflow.metrics")
+    except ImportError as e:
+        raise MetricsUnavailable(f"The metrics library is not available: {e}") from e
+
+
+@dataclass(frozen=True)
+class Filters:
+    """User-facing filters, hashable (the cache key). `years` is an inclusive (first, last) pair."""
+    venue: str | None = None
+    year: int | None = None
+    years: tuple[int, int] | None = None
+    tier: str | None = None
+    subfield: str | None = None
+    sector: str | None = None
+    attribution: str | None = None
+    country: str | None = None
+
+    def label(self) -> str:
+        parts = [f"{k}={v if not isinstance(v, tuple) else '-'.join(map(str, v))}"
+                 for k, v in dataclasses.asdict(self).items() if v is not None]
+        return ", ".join(parts) or "all"
+
+
+def parse_years(text: str | None) -> tuple[int, int] | None:
+    """'2019-2022' or '2019:2022' or '2022' → (first, last)."""
+    if not text:
+        return None
+    parts = text.replace(":", "-").split("-")
+    try:
+        nums = [int(p) for p in parts if p.strip()]
+    except ValueError:
+        raise UnknownValue("years", text, ["FIRST-LAST, e.g. 2019-2024"]) from None
+    if len(nums) == 1:
+        return (nums[0], nums[0])
+    if len(nums) != 2 or nums[0] > nums[1]:
+        raise UnknownValue("years", text, ["FIRST-LAST, e.g. 2019-2024"])
+    return (nums[0], nums[1])
+
+
+def pair_keys(row: dict) -> tuple[str, str]:
+    for a, b in FLOW_KEYS:
+        if a in row and b in row:
+            return a, b
+    texts = [k for k, v in row.items() if isinstance(v, str)]
+    if len(texts) < 2:
+        raise ValueError(f"cannot find the from/to columns of a flow row: {sorted(row)}")
+    return texts[0], texts[1]
+
+
+class MetricSource:
+    """Validated, cached, privacy-safe access to the metrics library. Thread-safe; the engine (or a cursor) is
+    passed per call so a web server can use one cursor per request."""
+
+    def __init__(self, min_cell: int = 5, n_boot: int = 1000, seed: int = 0, metrics=None, cache_size: int = 4096):
+        self.m = metrics if metrics is not None else load_metrics()
+        self.min_cell, self.n_boot, self.seed = min_cell, n_boot, seed
+        self._cache: dict[tuple, Any] = {}
+        self._lock = threading.Lock()
+        self._cache_size = cache_size
+
+    # -- validation ------------------------------------------------------------------------------------------
+    def allowed(self) -> dict[str, list]:
+        allowed = {k: list(v) for k, v in getattr(self.m, "ALLOWED", {}).items()}
+        allowed.setdefault("stage", list(STAGES))
+        return allowed
+
+    def check(self, what: str, value):
+        """Return value unchanged if allowed (or if the library declares no list for it); else UnknownValue."""
+        if value is None:
+            return None
+        allowed = self.allowed().get(what)
+        if allowed is None:
+            return value
+        if value in allowed or str(value) in {str(a) for a in allowed}:
+            return type(allowed[0])(value) if allowed and not isinstance(value, type(allowed[0])) else value
+        raise UnknownValue(what, str(value), [str(a) for a in allowed])
+
+    def filters(self, **kw) -> Filters:
+        unknown = set(kw) - set(FILTERS)
+        if unknown:
+            raise UnknownValue("filter", sorted(unknown)[0], list(FILTERS))
+        vals = {k: v for k, v in kw.items() if v not in (None, "")}
+        if isinstance(vals.get("years"), str):
+            vals["years"] = parse_years(vals["years"])
+        if "country" in vals:
+            vals["country"] = str(vals["country"]).upper()
+        for k in ("venue", "tier", "subfield", "sector", "attribution", "country"):
+            if k in vals:
+                vals[k] = self.check(k, vals[k])
+        if "year" in vals:
+            try:
+                vals["year"] = int(vals["year"])
+            except (TypeError, ValueError):
+                raise UnknownValue("year", str(vals["year"]), [str(y) for y in self.allowed().get("year", [])]) \
+                    from None
+            self.check("year", vals["year"])
+        return Filters(**vals)
+
+    def query(self, f: Filters):
+        """The library's MetricQuery for these filters (only the fields it declares)."""
+        mq = self.m.MetricQuery
+        names = {x.name for x in dataclasses.fields(mq)} if dataclasses.is_dataclass(mq) else set(FILTERS)
+        return mq(**{k: v for k, v in dataclasses.asdict(f).items() if k in names and v is not None})
+
+    # -- cached calls ----------------------------------------------------------------------------------------
+    def _cached(self, key: tuple, compute: Callable[[], Any]):
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = compute()
+        with self._lock:
+            if len(self._cache) >= self._cache_size:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = value
+        return value
+
+    def shares(self, eng, f: Filters, stage: str = "origin", by: str = "country") -> list[dict]:
+        stage = self.check("stage", stage)
+        return self._cached(("shares", f, stage, by), lambda: privacy.pool_small(
+            list(self.m.shares(eng, self.query(f), stage=stage, by=by, n_boot=self.n_boot, seed=self.seed)),
+            self.min_cell, (by,)))
+
+    def flows(self, eng, f: Filters, frm: str = "origin", to: str = "work") -> list[dict]:
+        frm, to = self.check("stage", frm), self.check("stage", to)
+
+        def compute():
+            rows = list(self.m.flows(eng, self.query(f), frm=frm, to=to))
+            keys = pair_keys(rows[0]) if rows else ("from", "to")
+            return privacy.pool_small(rows, self.min_cell, keys, n_key="__none__")
+        return self._cached(("flows", f, frm, to), compute)
+
+    def retention(self, eng, f: Filters, country: str | None = None) -> list[dict]:
+        country = self.check("country", country.upper()) if country else None
+        return self._cached(("retention", f, country), lambda: privacy.drop_small(
+            list(self.m.retention(eng, self.query(f), country=country)), self.min_cell))
+
+    def cohort(self, eng, f: Filters, origin: str | None = None, work: str | None = None) -> list[dict]:
+        origin = self.check("country", origin.upper()) if origin else None
+        work = self.check("country", work.upper()) if work else None
+        return self._cached(("cohort", f, origin, work), lambda: privacy.drop_small(
+            list(self.m.cohort(eng, self.query(f), origin=origin, work=work)), self.min_cell))
+
+    def trend(self, eng, f: Filters, stage: str = "origin", country: str | None = None) -> list[dict]:
+        stage = self.check("stage", stage)
+        country = self.check("country", country.upper()) if country else None
+        return self._cached(("trend", f, stage, country), lambda: privacy.drop_small(
+            list(self.m.trend(eng, self.query(f), stage=stage, country=country)), self.min_cell))
+
+    def institutions(self, eng, f: Filters, stage: str = "work", limit: int = 50) -> list[dict]:
+        stage = self.check("stage", stage)
+
+        def compute():
+            rows = privacy.drop_small(list(self.m.institutions(eng, self.query(f), stage=stage)), self.min_cell)
+            return [r for r in rows if not r["suppressed"]][:limit]
+        return self._cached(("institutions", f, stage, limit), compute)
+
