@@ -27,7 +27,10 @@ from .orgs import ORGS_PATH, PREFIXES_PATH, load_orgs, load_prefixes, org_key, o
 from .sqlutil import missing, num, q, read_csv, run as run_sql
 from .tables import RAW_COLUMNS, owid, owid_columns_check
 
-VERSION = "1"
+VERSION = "2"
+# Modules whose code shapes the tables (scorecard/claims/query only read them and are left out).
+BUILD_MODULES = ("stage.py", "derive.py", "tables.py", "models.py", "leaderboards.py", "files.py", "sqlutil.py",
+                 "countries.py", "orgs.py")
 
 MODEL_LISTS = {
     "epoch_notable_ai_models_2026-07.csv": "notable",
@@ -44,11 +47,14 @@ def datasets(settings=None) -> list:
 
 
 def fingerprint(settings) -> str:
+    """Input files (catalog sha256), curated mappings, and the stage's own code: any change reruns the stage."""
     h = hashlib.sha256()
     for ds in sorted(datasets(settings), key=lambda d: d.id):
         h.update(f"{ds.id}\t{ds.sha256}\n".encode())
     for p in (ORGS_PATH, PREFIXES_PATH, countries.ALIASES_PATH):
         h.update(p.read_bytes())
+    for name in BUILD_MODULES:
+        h.update(name.encode() + Path(__file__).with_name(name).read_bytes())
     return h.hexdigest()
 
 
