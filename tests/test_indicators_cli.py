@@ -68,6 +68,17 @@ def test_scorecard_json_and_table(db):
 
 
 @pytest.mark.mirror
+def test_leaderboard_standing_per_date(db):
+    r = invoke(db, "scorecard", "--standing", "--leaderboard", "aa_image_to_video", "--top-n", "15", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    dates = {x["date"] for x in rows}
+    assert len(dates) == 188  # every daily snapshot of the history file
+    last = {x["country"]: int(x["n"]) for x in rows if x["date"] == max(dates)}
+    assert last == {"CN": 12, "US": 3}
+    assert all(sum(int(x["n"]) for x in rows if x["date"] == d) == 15 for d in dates)
+
+
+@pytest.mark.mirror
 def test_unknown_values_are_explained(db):
     r = invoke(db, "indicators", "--indicator", "first_degree")
     assert r.exit_code == 2 and "Did you mean" in r.output

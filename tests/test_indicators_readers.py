@@ -76,6 +76,13 @@ def test_unreadable_file_names_file(tmp_path):
     assert "ncses_SHED-11_5785.csv" in str(e.value)
 
 
+def test_broken_json_names_file(tmp_path):
+    name = "indicators/leaderboards/artificialanalysis_text-to-image_2026-08-20.json"
+    with pytest.raises(InputError) as e:
+        _run(write_indicator_mirror(tmp_path, {name: b'{"status":200,"data":[{"name": "x", '}))
+    assert "artificialanalysis_text-to-image_2026-08-20.json" in str(e.value)
+
+
 def test_catalogued_file_without_reader_is_an_error(tmp_path):
     with pytest.raises(InputError) as e:
         _run(write_indicator_mirror(tmp_path, {"indicators/new/unknown_table.csv": b"a,b\n1,2\n"}))

@@ -67,16 +67,27 @@ def scorecard(ctx: typer.Context,
               country: str = typer.Option("US,CN", "--country", help="Two ISO2 codes: first:second is the ratio."),
               family: Optional[str] = typer.Option(None, "--family", help="Families, comma-separated."),
               top_n: int = typer.Option(10, "--top-n", help="Leaderboard standing: models in the top N."),
+              standing: bool = typer.Option(False, "--standing", help="Top-N counts by country for every "
+                                            "leaderboard snapshot instead of the scorecard."),
+              leaderboard: Optional[str] = typer.Option(None, "--leaderboard", help="With --standing: one "
+                                                        "leaderboard (e.g. aa_image_to_video)."),
               fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
     """US–China scorecard: latest value per country, ratio, trend, source and year for each indicator family."""
     from ..indicators.query import open_built
-    from ..indicators.scorecard import scorecard as build_scorecard, wide
+    from ..indicators.scorecard import leaderboard_standing, scorecard as build_scorecard, wide
 
     fmt = _fmt(fmt)
     countries = tuple(c.upper() for c in _split(country))
     if len(countries) != 2:
         raise UnknownValue("country pair", country, ["US,CN"])
     with open_built(settings_of(ctx)) as eng:
+        if standing:
+            boards = [r[0] for r in eng.query("SELECT DISTINCT leaderboard FROM leaderboard_entries ORDER BY 1")]
+            if leaderboard and leaderboard not in boards:
+                raise UnknownValue("leaderboard", leaderboard, boards)
+            rows = leaderboard_standing(eng, top_n, leaderboard)
+            emit_rows([{**r, "date": str(r["date"])} for r in rows], fmt, title=f"Models in the top {top_n}")
+            return
         rows = build_scorecard(eng, countries, tuple(_split(family)) or None, top_n=top_n)
     if fmt == "table":
         table = [{**w, "source": (w["source"] or "").rsplit("/", 1)[-1]} for w in wide(rows, countries)]

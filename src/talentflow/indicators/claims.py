@@ -61,7 +61,7 @@ def stem_four_times(engine) -> Claim:
     return Claim(
         "stem-4x", "“China graduates four times as many STEM students” as the US.", verdict,
         f"S&E first university degrees, 2018: China {_n(cn['value'])}, US {_n(us['value'])} → {r:.1f}×",
-        [NCSES_DEG, NCSES_PHD], "2018 (latest year with Chinese counts in any public NCSES table)",
+        [NCSES_DEG, NCSES_PHD], "2018 (the latest year with Chinese counts in the NCSES tables)",
         [f"Engineering alone: China {_n(ce['value'])} vs US {_n(ue['value'])} → {re_:.1f}× (the only field "
          f"above 4×; NSB's S&E total also counts social and behavioural sciences).",
          f"S&E doctorates: China {_n(cd['value'])} vs US {_n(ud['value'])} → {rd:.2f}×.",
