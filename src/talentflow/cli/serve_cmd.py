@@ -1,0 +1,29 @@
+"""`talentflow serve`: the local dashboard and JSON API over the built database (read-only)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from .common import err_console, handle_errors, settings_of
+from .main import app
+
+
+@app.command("serve")
+@handle_errors
+def serve(ctx: typer.Context,
+          host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind (default: loopback only)."),
+          port: int = typer.Option(8000, "--port"),
+          min_cell: Optional[int] = typer.Option(None, "--min-cell", help="Suppress cells below this many people.")) -> None:
+    """Serve the dashboard at http://HOST:PORT/ and the JSON API under /api (schema: /openapi.json)."""
+    import uvicorn
+
+    from ..web.app import create_app
+
+    s = settings_of(ctx)
+    if min_cell is not None:
+        s = s.with_(min_cell=min_cell)
+    application = create_app(s)
+    err_console.print(f"talentflow dashboard on http://{host}:{port}/ (API schema: /openapi.json)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")

@@ -1,0 +1,56 @@
+"""Small-cell suppression and the person-level guard."""
+
+import pytest
+
+from talentflow.report import privacy
+
+
+def _dist(counts):
+    n = sum(counts.values())
+    return [{"country": c, "count": v, "n": n, "share": v / n, "ci_low": 0.0, "ci_high": 1.0} for c, v in
+            counts.items()]
+
+
+def test_small_cells_are_pooled_and_unrecoverable():
+    rows = privacy.pool_small(_dist({"US": 50, "CN": 40, "FR": 6, "DE": 3, "IT": 1}), 5, ("country",))
+    shown = {r["country"]: r["count"] for r in rows}
+    assert "DE" not in shown and "IT" not in shown
+    # DE+IT = 4 < 5: the next-smallest visible cell (FR) joins the pool, so 4 cannot be recovered by subtraction.
+    assert "FR" not in shown
+    assert shown[privacy.SUPPRESSED] == 10
+    privacy.assert_publishable(rows, 5)
+
+
+def test_pool_large_enough_is_not_extended():
+    rows = privacy.pool_small(_dist({"US": 50, "CN": 40, "FR": 6, "DE": 4, "IT": 3}), 5, ("country",))
+    shown = {r["country"]: r["count"] for r in rows}
+    assert shown["FR"] == 6 and shown[privacy.SUPPRESSED] == 7
+
+
+def test_whole_distribution_below_threshold_is_blanked():
+    rows = privacy.pool_small(_dist({"US": 2, "CN": 1}), 5, ("country",))
+    assert all(r["suppressed"] and r["count"] is None and r["share"] is None and r["n"] is None for r in rows)
+
+
+def test_threshold_is_configurable():
+    d = _dist({"US": 50, "CN": 40, "FR": 6, "DE": 3, "IT": 1})
+    assert {r["country"] for r in privacy.pool_small(d, 1, ("country",))} == {"US", "CN", "FR", "DE", "IT"}
+    assert "FR" in {r["country"] for r in privacy.pool_small(d, 2, ("country",))}
+    assert {r["country"] for r in privacy.pool_small(d, 41, ("country",))} == {"US", privacy.SUPPRESSED}
+
+
+def test_drop_small_blanks_rates_resting_on_few_people():
+    rows = privacy.drop_small([{"country": "IS", "n": 4, "count": 4, "share": 1.0},
+                               {"country": "US", "n": 100, "count": 60, "share": 0.6, "n_unknown": 2}], 5)
+    assert rows[0]["suppressed"] and rows[0]["share"] is None and rows[0]["n"] is None
+    assert rows[1]["share"] == 0.6 and rows[1]["n_unknown"] is None  # a small coverage count is masked too
+    privacy.assert_publishable(rows, 5)
+
+
+def test_person_fields_never_survive():
+    rows = privacy.drop_small([{"country": "US", "count": 9, "person_id": "~Jane_Doe1", "author_name": "J"}], 5)
+    assert "person_id" not in rows[0] and "author_name" not in rows[0]
+    with pytest.raises(ValueError, match="person-level"):
+        privacy.assert_publishable([{"country": "US", "person_id": "~x"}], 5)
+    with pytest.raises(ValueError, match="below min_cell"):
+        privacy.assert_publishable([{"country": "US", "count": 3}], 5)

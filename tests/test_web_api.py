@@ -1,0 +1,137 @@
+"""Tier 1: the JSON API and dashboard in-process (FastAPI TestClient), over a tiny database and the metrics
+contract (tests/fake_metrics.py stands in for talentflow.metrics)."""
+
+import csv
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+
+import fake_metrics
+from report_support import PERSON_MARKERS, tiny_settings
+from talentflow.errors import NotBuilt
+from talentflow.report.privacy import SUPPRESSED
+from talentflow.settings import Settings
+from talentflow.web.app import create_app
+
+ENDPOINTS = ["/api/shares", "/api/flows", "/api/retention", "/api/cohort", "/api/trend", "/api/institutions"]
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    app = create_app(tiny_settings(tmp_path_factory.mktemp("web")), metrics=fake_metrics)
+    with TestClient(app) as c:
+        yield c
+
+
+def test_shares_have_intervals_coverage_and_sources(client):
+    r = client.get("/api/shares", params={"venue": "nips", "year": 2022, "tier": "accepted", "stage": "origin"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["query"] == {"venue": "nips", "year": 2022, "tier": "accepted"} and body["stage"] == "origin"
+    cn = next(x for x in body["rows"] if x["country"] == "CN")
+    assert 0 < cn["ci_low"] < cn["share"] < cn["ci_high"] < 1 and cn["n"] > 0 and "coverage" in cn
+    assert "papercopilot/paperlists" in body["sources"] and "none stated" in body["sources"]
+    assert "chang-xinhai" not in body["sources"]  # iclr files are not behind a nips query
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_every_endpoint_answers_without_small_cells_or_people(client, path):
+    r = client.get(path, params={"venue": "nips", "origin": "CN", "work": "US"} if path == "/api/cohort"
+                   else {"venue": "nips"})
+    assert r.status_code == 200, r.text
+    rows = r.json()["rows"]
+    assert rows
+    for row in rows:
+        for k, v in row.items():
+            assert not (isinstance(v, int) and not isinstance(v, bool) and 0 < v < 5 and k != "cells_pooled"), row
+    assert not any(m in r.text for m in PERSON_MARKERS)
+
+
+def test_small_cells_are_suppressed_and_threshold_configurable(tmp_path):
+    with TestClient(create_app(tiny_settings(tmp_path, min_cell=5), metrics=fake_metrics)) as c:
+        rows = c.get("/api/shares", params={"venue": "nips"}).json()["rows"]
+        assert SUPPRESSED in {r["country"] for r in rows} and "LU" not in {r["country"] for r in rows}
+    with TestClient(create_app(tiny_settings(tmp_path / "k1", min_cell=1), metrics=fake_metrics)) as c:
+        rows = c.get("/api/shares", params={"venue": "nips"}).json()["rows"]
+        assert "LU" in {r["country"] for r in rows}
+
+
+@pytest.mark.parametrize("param,value,allowed", [("venue", "nipz", "nips"), ("tier", "gold", "oral"),
+                                                  ("stage", "phd", "graduate"), ("attribution", "x", "fractional"),
+                                                  ("subfield", "quantum", "robotics")])
+def test_unknown_values_answer_422_with_the_allowed_ones(client, param, value, allowed):
+    r = client.get("/api/shares", params={param: value})
+    assert r.status_code == 422
+    d = r.json()["detail"][0]
+    assert d["loc"] == ["query", param] and d["input"] == value and allowed in d["allowed"]
+
+
+def test_flows_take_from_and_to_and_csv(client):
+    r = client.get("/api/flows", params={"from": "origin", "to": "graduate", "format": "csv"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert rows and {"from", "to", "count"} <= set(rows[0])
+    assert client.get("/api/flows", params={"from": "nowhere"}).status_code == 422
+
+
+def test_years_range_and_bad_range(client):
+    assert client.get("/api/trend", params={"years": "2019-2022"}).json()["query"]["years"] == [2019, 2022]
+    assert client.get("/api/trend", params={"years": "2022-2019"}).status_code == 422
+
+
+def test_openapi_documents_every_endpoint(client):
+    spec = client.get("/openapi.json").json()
+    for p in ENDPOINTS + ["/api/indicators", "/api/allowed"]:
+        assert p in spec["paths"], p
+        assert spec["paths"][p]["get"]["summary"]
+    params = {p["name"] for p in spec["paths"]["/api/flows"]["get"]["parameters"]}
+    assert {"from", "to", "venue", "year", "years", "tier", "subfield", "sector", "attribution", "country"} <= params
+    assert client.get("/docs").status_code == 404  # interactive docs would load JavaScript from a CDN
+
+
+def test_allowed_lists_every_filter(client):
+    allowed = client.get("/api/allowed").json()["allowed"]
+    assert {"venue", "tier", "subfield", "sector", "attribution", "stage"} <= set(allowed)
+
+
+def test_indicators_without_the_stage_is_a_clear_503(client):
+    r = client.get("/api/indicators")
+    assert r.status_code == 503 and "indicators" in r.json()["detail"]
+
+
+def test_dashboard_and_fragment(client):
+    page = client.get("/")
+    assert page.status_code == 200 and 'hx-get="/fragment/charts"' in page.text
+    assert '<option value="nips">' in page.text and "/static/htmx.min.js" in page.text
+    frag = client.get("/fragment/charts", params={"venue": "nips", "stage": "work"})
+    assert frag.status_code == 200 and 'data-kind="plotly"' in frag.text and "/api/shares?" in frag.text
+    bad = client.get("/fragment/charts", params={"venue": "nipz"})
+    assert "Unknown venue" in bad.text and "tf-error" in bad.text
+    for name in ("vega.min.js", "vega-embed.min.js", "plotly.min.js", "htmx.min.js", "world.js", "report.js"):
+        assert client.get(f"/static/{name}").status_code == 200, name
+    assert client.get("/static/../../etc/passwd").status_code == 404
+
+
+def test_results_are_cached_per_query(client):
+    fake_metrics.CALLS.clear()
+    for _ in range(3):
+        client.get("/api/shares", params={"venue": "icml", "stage": "work"})
+    assert sum(1 for c in fake_metrics.CALLS if c[0] == "shares") == 1
+
+
+def test_no_database_is_a_clear_error(tmp_path):
+    with pytest.raises(NotBuilt):
+        create_app(Settings(db_path=tmp_path / "missing.duckdb"), metrics=fake_metrics)
+
+
+def test_without_the_metrics_library_the_api_says_why(tmp_path, monkeypatch):
+    import talentflow.report.source as source
+
+    def missing():
+        raise source.MetricsUnavailable("The metrics library is not available: test")
+    monkeypatch.setattr(source, "load_metrics", missing)
+    with TestClient(create_app(tiny_settings(tmp_path))) as c:
+        r = c.get("/api/shares")
+        assert r.status_code == 503 and "metrics" in r.json()["detail"]
+        assert "not available" in c.get("/").text
