@@ -70,7 +70,8 @@ class DuckEngine(Engine):
         return [dict(zip(cols, r)) for r in cur.fetchall()]
 
     def arrow(self, sql: str, params: Sequence[Any] | None = None):
-        return self.con.execute(sql, params or []).fetch_arrow_table()
+        rel = self.con.sql(sql, params=params or None)  # a relation converts to Arrow without an extra copy
+        return rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
 
     def register_arrow(self, name: str, table) -> None:
         self.con.register(name, table)

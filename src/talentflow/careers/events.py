@@ -1,0 +1,64 @@
+"""`career_events`: every (person, year, venue, paper) observation with normalised position, institution, both
+country rules and sector; and `people`, one row per person.
+
+Inputs: `authorships` (ingest), `person_links` (linking.py: the person of every authorship) and, when the resolve
+stage has run, `affiliation_resolutions` keyed by (affiliation_raw, domain_raw) with NULL → ''. Without that
+table every institution and country is NULL (unresolved) and the stats say so: a missing country is never guessed.
+Paper-level affiliation lists (CVPR/ICCV/ECCV) are not aligned to authors and give no per-author observation.
+"""
+
+from __future__ import annotations
+
+from .positions import load_positions, position_table
+
+RESOLUTION_COLUMNS = ("institution_id", "institution_name", "country_location", "country_hq", "sector", "org_type",
+                      "confidence", "reason")
+
+
+def _resolution_source(engine) -> tuple[str, bool]:
+    """SQL relation with the resolution columns keyed by (aff_key, dom_key); empty when resolve has not run."""
+    if engine.table_exists("affiliation_resolutions"):
+        cols = ", ".join(f"r.{c}" for c in RESOLUTION_COLUMNS)
+        return (f"(SELECT coalesce(r.affiliation_raw, '') AS aff_key, coalesce(r.domain_raw, '') AS dom_key, "
+                f"{cols} FROM affiliation_resolutions r)"), True
+    nulls = ", ".join(f"CAST(NULL AS {'DOUBLE' if c == 'confidence' else 'VARCHAR'}) AS {c}"
+                      for c in RESOLUTION_COLUMNS)
+    return f"(SELECT CAST(NULL AS VARCHAR) AS aff_key, CAST(NULL AS VARCHAR) AS dom_key, {nulls} WHERE false)", False
+
+
+def build_events(engine) -> dict:
+    rules = load_positions()
+    engine.register_arrow("_tf_positions", position_table(engine, rules))
+    res, resolved = _resolution_source(engine)
+    tiers = ("LEFT JOIN paper_tiers t USING (venue, year, paper_id)" if engine.table_exists("paper_tiers")
+             else "LEFT JOIN (SELECT NULL::VARCHAR venue, NULL::INTEGER year, NULL::VARCHAR paper_id, "
+                  "NULL::INTEGER tier_rank WHERE false) t USING (venue, year, paper_id)")
+    engine.execute(f"""
+    CREATE OR REPLACE TABLE career_events AS
+    SELECT l.person_key, a.person_id, l.link_method, a.year, a.venue, a.paper_id, a.author_order,
+           a.author_name, coalesce(t.tier_rank, 0) >= 1 AS accepted,
+           p.position, a.position_raw, coalesce(p.position_rule, 'no_position') AS position_rule,
+           p.is_student, a.affiliation_raw, a.domain_raw,
+           r.institution_id, r.institution_name, r.country_location, r.country_hq, r.sector,
+           r.confidence AS resolution_confidence, r.reason AS resolution_reason, 'authorship' AS source
+    FROM authorships a
+    JOIN person_links l USING (venue, year, paper_id, author_order)
+    LEFT JOIN _tf_positions p ON p.position_raw = a.position_raw
+    LEFT JOIN {res} r ON r.aff_key = coalesce(a.affiliation_raw, '') AND r.dom_key = coalesce(a.domain_raw, '')
+    {tiers}
+    """)
+    engine.execute("""
+    CREATE OR REPLACE TABLE people AS
+    SELECT person_key, max(person_id) AS person_id, mode(author_name) AS display_name,
+           min(link_method) AS link_method, count(*) AS n_events, count(DISTINCT venue || year) AS n_venue_years,
+           min(year) AS first_year, max(year) AS last_year
+    FROM career_events GROUP BY person_key
+    """)
+    st = dict(zip(("career_events", "events_with_position", "events_with_country_location", "events_with_country_hq"),
+                  engine.query("""SELECT count(*), count(position), count(country_location), count(country_hq)
+                                  FROM career_events""")[0]))
+    st["people"] = engine.scalar("SELECT count(*) FROM people")
+    st["resolution_available"] = int(resolved)
+    st["positions_unmatched"] = engine.scalar(
+        "SELECT count(*) FROM career_events WHERE position_rule = 'unmatched'")
+    return st

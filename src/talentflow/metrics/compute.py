@@ -1,0 +1,329 @@
+"""The metrics: shares, flows, retention, cohort, trend, institutions, person. Each takes an engine and a
+`MetricQuery` and returns a list of dict rows (group key, share 0-1, count, ci_low, ci_high, n, coverage).
+
+Unit: a person at a venue-year (a person counted once per selected venue-year, whatever their number of
+papers); cluster: the person's first paper there (co-authors are resampled together). `n` is the denominator
+the share rests on; `n_people` every unit in the population; `n_observed` / `n_proxy` / `n_unknown` how the
+stage value of those units was obtained. Proxy values enter the estimate only with `include_proxy`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import NotBuilt
+from .bootstrap import boot_counts, share_intervals
+from .query import BY, FLOW_FROM, FLOW_TO, STAGES, MetricQuery, check
+
+SUPPRESSED = "(suppressed)"
+OTHER = "(other)"
+BASIS = {"observed": 0, "proxy": 1, "unknown": 2}
+
+
+def _need(eng) -> None:
+    if not eng.table_exists("metric_base"):
+        raise NotBuilt("The metric tables are missing (stage `metrics`).")
+
+
+def _value_sql(stage: str, by: str) -> tuple[str, str]:
+    col = {"country": "country", "institution": "institution_name", "sector": "sector"}[by]
+    if stage == "current":
+        return f"b.current_{col}", "CASE WHEN b.current_country IS NULL THEN 'unknown' ELSE 'observed' END"
+    if stage == "origin" and by == "sector":
+        check("by", by, ["country", "institution"])
+    return f"b.{stage}_{col}", f"b.{stage}_basis"
+
+
+def _units(eng, q: MetricQuery, stages: list[str], by: str = "country") -> dict[str, np.ndarray]:
+    """Per unit: cluster code, year and, per stage, value (object array, None = unknown) and basis code."""
+    import pyarrow.compute as pc
+
+    _need(eng)
+    where, params = q.where("b")
+    sel = []
+    for s in stages:
+        v, basis = _value_sql(s, by)
+        # The current affiliation varies by paper: take the first paper with a known country.
+        sel.append(f"min_by({v}, (b.current_country IS NULL)::INT || b.paper_id) AS v_{s}")
+        sel.append(f"min_by({basis}, (b.current_country IS NULL)::INT || b.paper_id) AS b_{s}")
+    t = eng.arrow(f"""SELECT b.year, b.venue || '|' || b.year || '|' || min(b.paper_id) AS cluster, {', '.join(sel)}
+                      FROM metric_base b WHERE {where} GROUP BY b.venue, b.year, b.person_key""", params)
+    out = {"cluster": np.asarray(t.column("cluster").combine_chunks().dictionary_encode().indices),
+           "year": np.asarray(t.column("year").combine_chunks().fill_null(0))}
+    for s in stages:
+        d = t.column(f"v_{s}").combine_chunks().dictionary_encode()
+        labels = np.array(d.dictionary.to_pylist(), dtype=object)
+        idx = np.asarray(d.indices.fill_null(-1))
+        out[f"v_{s}"] = (idx, labels)
+        b = t.column(f"b_{s}").combine_chunks()
+        code = np.full(len(b), 2, dtype=np.int8)
+        code[np.asarray(pc.equal(b, "observed").fill_null(False))] = 0
+        code[np.asarray(pc.equal(b, "proxy").fill_null(False))] = 1
+        code[idx < 0] = 2
+        out[f"b_{s}"] = code
+    return out
+
+
+def _values(u: dict, stage: str) -> np.ndarray:
+    """Object array of a stage's values (None where unknown); for small selections and pair building."""
+    idx, labels = u[f"v_{stage}"]
+    out = np.full(len(idx), None, dtype=object)
+    out[idx >= 0] = labels[idx[idx >= 0]]
+    return out
+
+
+def _included(basis: np.ndarray, q: MetricQuery) -> np.ndarray:
+    return (basis == 0) | ((basis == 1) & q.include_proxy)
+
+
+def _encode(values, mask: np.ndarray, min_cell: int, limit: int | None) -> tuple[np.ndarray, list]:
+    """Category codes (-1 outside mask) ordered by count; groups under min_cell merge into SUPPRESSED and those
+    past `limit` into OTHER, so shares still sum to 1. `values` is (codes, labels) or an object array."""
+    if isinstance(values, tuple):
+        idx, labels = values
+        idx = np.where(mask, idx, -1)
+    else:
+        labels, inv = np.unique(values[mask].astype(str), return_inverse=True) if mask.any() else (np.array([]), None)
+        idx = np.full(len(values), -1, dtype=np.int64)
+        if inv is not None:
+            idx[mask] = inv
+    cnt = np.bincount(idx[idx >= 0], minlength=len(labels))
+    keep = np.flatnonzero(cnt > 0)
+    order = keep[np.lexsort((np.asarray(labels, dtype=str)[keep], -cnt[keep]))] if len(keep) else keep
+    names: list[str] = []
+    remap = np.full(len(labels), -1, dtype=np.int64)
+    for rank, i in enumerate(order):  # loops over groups (countries, institutions), never over people
+        if cnt[i] < min_cell:
+            key = SUPPRESSED
+        elif limit is not None and rank >= limit:
+            key = OTHER
+        else:
+            key = str(labels[i])
+        if key not in names:
+            names.append(key)
+        remap[i] = names.index(key)
+    codes = np.where(idx >= 0, remap[np.maximum(idx, 0)], -1) if len(labels) else np.full(len(idx), -1)
+    return codes.astype(np.int64), names
+
+
+def _coverage(basis: np.ndarray) -> dict:
+    return {"n_people": int(len(basis)), "n_observed": int((basis == 0).sum()), "n_proxy": int((basis == 1).sum()),
+            "n_unknown": int((basis == 2).sum())}
+
+
+def _share_rows(cluster, codes, names, n_boot, seed, cluster_by_paper=True) -> list[dict]:
+    k = len(names)
+    counts = np.bincount(codes[codes >= 0], minlength=k) if k else np.zeros(0, dtype=int)
+    n = int(counts.sum())
+    cl = cluster if cluster_by_paper else np.arange(len(codes))
+    boot = boot_counts(cl, codes, k, n_boot, seed)
+    lo, hi = share_intervals(counts, boot) if n_boot > 0 and n else (counts / max(n, 1), counts / max(n, 1))
+    return [{"group": names[i], "share": float(counts[i] / n) if n else 0.0, "count": int(counts[i]),
+             "ci_low": float(lo[i]), "ci_high": float(hi[i]), "n": n} for i in range(k)]
+
+
+def shares(eng, q: MetricQuery, stage: str = "work", by: str = "country", n_boot: int = 1000, seed: int = 20221128,
+           min_cell: int = 0, limit: int | None = None, cluster_by_paper: bool = True) -> list[dict]:
+    """Share of each group (country, institution or sector) in one stage, with a 95% percentile bootstrap
+    interval (n_boot resamples of people, clustered by paper), sorted by count."""
+    check("stage", stage)
+    check("by", by)
+    u = _units(eng, q, [stage], by)
+    basis = u[f"b_{stage}"]
+    inc = _included(basis, q)
+    codes, names = _encode(u[f"v_{stage}"], inc, min_cell, limit)
+    cov = _coverage(basis)
+    proxy_codes = np.where(basis == 1, codes, -1)
+    cnt_proxy = np.bincount(proxy_codes[proxy_codes >= 0], minlength=len(names))
+    rows = []
+    for i, r in enumerate(_share_rows(u["cluster"], codes, names, n_boot, seed, cluster_by_paper)):
+        rows.append({"stage": stage, by: r.pop("group"), **r, "count_proxy": int(cnt_proxy[i]), **cov,
+                     "rule": q.attribution})
+    return rows
+
+
+def flows(eng, q: MetricQuery, frm: str = "origin", to: str = "work", n_boot: int = 1000, seed: int = 20221128,
+          min_cell: int = 0) -> list[dict]:
+    """Country-to-country matrix: count and row share (of people from `frm` country, the share in each `to`
+    country), with intervals. Only people with both stages known enter; coverage says how many that is."""
+    check("frm", frm)
+    check("to", to)
+    u = _units(eng, q, [frm, to])
+    bf, bt = u[f"b_{frm}"], u[f"b_{to}"]
+    inc = _included(bf, q) & _included(bt, q)
+    fi, fl = u[f"v_{frm}"]
+    ti, tl = u[f"v_{to}"]
+    # pair code = from * |to| + to, decoded into "from\x1fto" labels (per pair of countries, not per person)
+    pc_ = np.where(inc, np.maximum(fi, 0) * len(tl) + np.maximum(ti, 0), -1)
+    pair_labels = np.array([f"{a}\x1f{b}" for a in fl for b in tl], dtype=object)
+    codes, names = _encode((pc_, pair_labels), inc, 0, None)
+    k = len(names)
+    counts = np.bincount(codes[codes >= 0], minlength=k)
+    boot = boot_counts(u["cluster"], codes, k, n_boot, seed)[:, :k] if n_boot > 0 else np.zeros((0, k))
+    src = np.array([nm.split("\x1f")[0] for nm in names], dtype=object)
+    rows = []
+    cov = {"n_people": int(len(bf)), "n_both_known": int(inc.sum()),
+           "n_from_unknown": int((~_included(bf, q)).sum()), "n_to_unknown": int((~_included(bt, q)).sum())}
+    for s in np.unique(src) if k else []:
+        m = src == s
+        row_n = int(counts[m].sum())
+        if row_n < min_cell:
+            continue
+        bsum = boot[:, m].sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            bs = np.where(bsum > 0, boot[:, m] / np.where(bsum > 0, bsum, 1), np.nan)
+        est = counts[m] / row_n
+        if len(bs) and not np.all(np.isnan(bs)):
+            lo = np.minimum(np.nanquantile(bs, 0.025, axis=0), est)
+            hi = np.maximum(np.nanquantile(bs, 0.975, axis=0), est)
+        else:
+            lo, hi = est, est
+        for j, i in enumerate(np.flatnonzero(m)):
+            rows.append({"from_stage": frm, "to_stage": to, "from_country": s, "to_country": names[i].split("\x1f")[1],
+                         "country": s, "share": float(est[j]), "count": int(counts[i]), "ci_low": float(lo[j]),
+                         "ci_high": float(hi[j]), "n": row_n, **cov, "rule": q.attribution})
+    rows.sort(key=lambda r: (-r["n"], r["from_country"], -r["count"]))
+    return rows
+
+
+def retention(eng, q: MetricQuery, country: str | None = None, frm: str = "graduate", to: str = "work",
+              n_boot: int = 1000, seed: int = 20221128, min_cell: int = 0) -> list[dict]:
+    """Per country C: of people whose `frm` stage is in C (and `to` stage known), the share whose `to` stage is
+    also in C (stay rate, with interval), the count who left (outflow) and the count from elsewhere now in C
+    (inflow)."""
+    country = (country or q.country)
+    fl = flows(eng, q, frm, to, n_boot=n_boot, seed=seed)
+    out_by: dict[str, dict] = {}
+    inflow: dict[str, int] = {}
+    for r in fl:
+        if r["from_country"] == r["to_country"]:
+            out_by[r["from_country"]] = r
+        else:
+            inflow[r["to_country"]] = inflow.get(r["to_country"], 0) + r["count"]
+    row_n = {r["from_country"]: r["n"] for r in fl}
+    rows = []
+    for c in sorted(set(row_n) | set(inflow), key=lambda c: -row_n.get(c, 0)):
+        if country and c != country.upper():
+            continue
+        n = row_n.get(c, 0)
+        if n < min_cell:
+            continue
+        st = out_by.get(c)
+        stayed = st["count"] if st else 0
+        rows.append({"country": c, "from_stage": frm, "to_stage": to, "share": stayed / n if n else 0.0,
+                     "count": stayed, "ci_low": st["ci_low"] if st else 0.0, "ci_high": st["ci_high"] if st else 0.0,
+                     "n": n, "outflow": n - stayed, "inflow": inflow.get(c, 0),
+                     "net": inflow.get(c, 0) - (n - stayed),
+                     **{k: v for k, v in (fl[0] if fl else {}).items() if k.startswith("n_")}, "rule": q.attribution})
+    return rows
+
+
+def cohort(eng, q: MetricQuery, origin: str | None = None, work: str | None = None, n_boot: int = 1000,
+           seed: int = 20221128) -> list[dict]:
+    """Where a cohort (the people of `q`, optionally of origin country `origin` and working in `work` at the
+    cohort year) is in the last year each of them appears anywhere in the mirror: a country, `not_seen_since`
+    (no later appearance) or `unresolved` (seen later, never with a resolved country). Counts add up to n."""
+    _need(eng)
+    ys = q.year_list()
+    if not ys or len(ys) != 1:
+        check("year", str(q.year), ["a single cohort year"])
+    year = ys[0]
+    where, params = q.where("b")
+    cond = []
+    if origin:
+        check("country", origin.upper())
+        cond.append("b.origin_country = ? AND b.origin_basis IN ('observed'" +
+                    (", 'proxy')" if q.include_proxy else ")"))
+        params.append(origin.upper())
+    if work:
+        check("country", work.upper())
+        cond.append("b.work_country = ? AND b.work_basis IN ('observed'" + (", 'proxy')" if q.include_proxy else ")"))
+        params.append(work.upper())
+    t = eng.arrow(f"""
+        WITH c AS (SELECT b.venue, b.person_key, min(b.paper_id) AS paper FROM metric_base b
+                   WHERE {where} {''.join(' AND ' + x for x in cond)} GROUP BY b.venue, b.person_key)
+        SELECT c.paper AS cluster,
+               CASE WHEN l.last_year <= ? THEN 'not_seen_since'
+                    WHEN l.last_located_year IS NULL OR l.last_located_year <= ? THEN 'unresolved'
+                    ELSE l.last_country END AS whereabouts, l.last_year
+        FROM c JOIN person_last_seen l ON l.person_key = c.person_key AND l.rule = ?""",
+                  params + [year, year, q.attribution])
+    vals = np.array(t.column("whereabouts").to_pylist(), dtype=object)
+    cl = np.asarray(t.column("cluster").dictionary_encode().combine_chunks().indices) if len(vals) else np.zeros(0)
+    codes, names = _encode(vals, np.ones(len(vals), dtype=bool), 0, None)
+    last = np.array(t.column("last_year").to_pylist(), dtype=float)
+    rows = []
+    for r in _share_rows(cl, codes, names, n_boot, seed):
+        g = r.pop("group")
+        sel = vals == g
+        rows.append({"whereabouts": g, "country": g if g not in ("not_seen_since", "unresolved") else None, **r,
+                     "median_last_year": float(np.median(last[sel])) if sel.any() else None,
+                     "cohort_year": year, "rule": q.attribution})
+    return rows
+
+
+def trend(eng, q: MetricQuery, stage: str = "work", country: str | None = None, n_boot: int = 1000,
+          seed: int = 20221128) -> list[dict]:
+    """Share of `country` (default q.country; every country when neither is given) in `stage`, per year, with
+    intervals; a year where the country is absent gets share 0."""
+    check("stage", stage)
+    country = (country or q.country)
+    if country:
+        country = country.upper()
+        check("country", country)
+    u = _units(eng, q, [stage])
+    rows = []
+    for y in np.unique(u["year"]):  # loops over years
+        m = u["year"] == y
+        basis = u[f"b_{stage}"][m]
+        idx, labels = u[f"v_{stage}"]
+        codes, names = _encode((idx[m], labels), _included(basis, q), 0, None)
+        cov = _coverage(basis)
+        got = _share_rows(u["cluster"][m], codes, names, n_boot, seed)
+        for r in got:
+            if country is None or r["group"] == country:
+                rows.append({"year": int(y), "stage": stage, "country": r.pop("group"), **r, **cov,
+                             "rule": q.attribution})
+        if country and country not in names:
+            n = int((codes >= 0).sum())
+            rows.append({"year": int(y), "stage": stage, "country": country, "share": 0.0, "count": 0,
+                         "ci_low": 0.0, "ci_high": 0.0, "n": n, **cov, "rule": q.attribution})
+    return rows
+
+
+def institutions(eng, q: MetricQuery, stage: str = "work", limit: int = 25, n_boot: int = 1000,
+                 seed: int = 20221128, min_cell: int = 0) -> list[dict]:
+    """Ranking of institutions by the number of people of `q` whose `stage` is there (origin/graduate:
+    producing; work/current: employing)."""
+    rows = shares(eng, q, stage, "institution", n_boot=n_boot, seed=seed, min_cell=min_cell, limit=limit)
+    where, params = q.where("b")
+    cc = dict(eng.query(f"""SELECT b.{stage}_institution_name, mode(b.{stage}_country) FROM metric_base b
+                            WHERE {where} AND b.{stage}_institution_name IS NOT NULL GROUP BY 1""", params))
+    for i, r in enumerate(rows, 1):
+        r["rank"] = i if r["institution"] not in (OTHER, SUPPRESSED) else None
+        r["country"] = cc.get(r["institution"])
+    return rows
+
+
+PERSON_EVENT_COLS = ("year", "venue", "paper_id", "author_order", "author_name", "position", "position_raw",
+                     "institution_name", "country_location", "country_hq", "sector", "link_method")
+
+
+def person(eng, person_id: str) -> list[dict]:
+    """One person's observations (public conference data) and stages per reference year. Not an aggregate:
+    never published in reports."""
+    if not eng.table_exists("career_events"):
+        raise NotBuilt("The careers tables are missing (stage `careers`).")
+    ev = eng.query_dicts(f"""SELECT 'event' AS kind, {', '.join(PERSON_EVENT_COLS)} FROM career_events
+                             WHERE person_key = ? ORDER BY year, venue, paper_id""", [person_id])
+    if not ev:
+        from ..errors import UnknownValue
+
+        raise UnknownValue("person", person_id, ["a person_key from `people` (an OpenReview id like ~Jane_Doe1)"])
+    st = eng.query_dicts("SELECT 'stages' AS kind, * FROM person_stages WHERE person_key = ? ORDER BY ref_year, rule",
+                         [person_id])
+    return ev + st
+
+
+__all__ = ["shares", "flows", "retention", "cohort", "trend", "institutions", "person", "STAGES", "BY",
+           "FLOW_FROM", "FLOW_TO"]

@@ -1,0 +1,132 @@
+"""`MetricQuery`: the population a metric is computed on, validated against `ALLOWED`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..errors import UnknownValue
+
+TIERS = ("accepted", "spotlight", "oral")
+TIER_RANK = {"accepted": 1, "spotlight": 2, "oral": 3}
+ATTRIBUTIONS = ("location", "hq")
+STAGES = ("origin", "graduate", "work", "current")
+BY = ("country", "institution", "sector")
+SECTORS = ("academia", "industry", "government", "nonprofit")
+FLOW_FROM = ("origin", "graduate")
+FLOW_TO = ("graduate", "work", "current")
+
+
+@lru_cache(maxsize=1)
+def _venues() -> tuple[str, ...]:
+    from ..sources.catalog import load_catalog
+
+    return tuple(sorted({d.venue for d in load_catalog() if d.venue}))
+
+
+@lru_cache(maxsize=1)
+def _subfields() -> tuple[str, ...]:
+    from ..careers.subfields import load_subfields
+
+    return tuple(load_subfields().subfields)
+
+
+@lru_cache(maxsize=1)
+def _countries() -> tuple[str, ...]:
+    import pycountry
+
+    return tuple(sorted({c.alpha_2 for c in pycountry.countries} | {"XK"}))
+
+
+class _Allowed(dict):
+    """Allowed values per parameter; the catalog-, taxonomy- and ISO-derived lists are read on first use."""
+
+    _lazy = {"venue": _venues, "subfield": _subfields, "country": _countries}
+
+    def __missing__(self, key):
+        if key in self._lazy:
+            self[key] = list(self._lazy[key]())
+            return self[key]
+        raise KeyError(key)
+
+    def keys(self):  # so `ALLOWED.keys()` lists every parameter, lazy ones included
+        return list(dict.keys(self)) + [k for k in self._lazy if not dict.__contains__(self, k)]
+
+
+ALLOWED: dict[str, list] = _Allowed(tier=list(TIERS), attribution=list(ATTRIBUTIONS), stage=list(STAGES),
+                                    by=list(BY), sector=list(SECTORS), frm=list(FLOW_FROM), to=list(FLOW_TO))
+
+
+def check(what: str, value, allowed=None) -> None:
+    allowed = list(allowed if allowed is not None else ALLOWED[what])
+    if value not in allowed:
+        raise UnknownValue(what, str(value), [str(a) for a in allowed])
+
+
+@dataclass(frozen=True)
+class MetricQuery:
+    """Who is counted: authors of `tier`-or-better papers of `venue` in `year` (or any of `years`; all years when
+    both are None), optionally only papers of `subfield` and people whose affiliation at that paper is in
+    `sector`. `attribution` picks the country rule (institution location or headquarters). `country` is the
+    default country of `trend` and `retention`. `include_proxy` admits proxy stage values (counted apart)."""
+
+    venue: str | None = None
+    year: int | None = None
+    years: tuple[int, ...] | None = None
+    tier: str = "accepted"
+    subfield: str | None = None
+    sector: str | None = None
+    attribution: str = "location"
+    country: str | None = None
+    include_proxy: bool = False
+
+    def __post_init__(self) -> None:
+        if self.venue is not None:
+            check("venue", self.venue)
+        for y in ([self.year] if self.year is not None else []) + list(self.years or ()):
+            if not isinstance(y, int) or not 1980 <= y <= 2100:
+                raise UnknownValue("year", str(y), ["an integer year 1980-2100"])
+        if self.years is not None and not isinstance(self.years, tuple):
+            object.__setattr__(self, "years", tuple(self.years))
+        check("tier", self.tier)
+        check("attribution", self.attribution)
+        if self.subfield is not None:
+            check("subfield", self.subfield)
+        if self.sector is not None:
+            check("sector", self.sector)
+        if self.country is not None:
+            object.__setattr__(self, "country", self.country.upper())
+            check("country", self.country)
+
+    def year_list(self) -> list[int] | None:
+        if self.year is None and self.years is None:
+            return None
+        return sorted({*([self.year] if self.year is not None else []), *(self.years or ())})
+
+    def where(self, alias: str = "b") -> tuple[str, list]:
+        """SQL condition on `metric_base` and its parameters."""
+        conds, params = [f"{alias}.rule = ?", f"{alias}.tier_rank >= ?"], [self.attribution, TIER_RANK[self.tier]]
+        if self.venue is not None:
+            conds.append(f"{alias}.venue = ?")
+            params.append(self.venue)
+        ys = self.year_list()
+        if ys is not None:
+            conds.append(f"{alias}.year IN ({', '.join('?' * len(ys))})")
+            params += ys
+        if self.subfield is not None:
+            conds.append(f"{alias}.subfield = ?")
+            params.append(self.subfield)
+        if self.sector is not None:
+            conds.append(f"{alias}.current_sector = ?")
+            params.append(self.sector)
+        return " AND ".join(conds), params
+
+    def describe(self) -> str:
+        ys = self.year_list()
+        parts = [self.venue or "all venues", "all years" if ys is None else ",".join(map(str, ys)),
+                 f"tier≥{self.tier}", f"{self.attribution} rule"]
+        if self.subfield:
+            parts.append(self.subfield)
+        if self.sector:
+            parts.append(self.sector)
+        return ", ".join(parts)

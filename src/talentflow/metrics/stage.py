@@ -1,0 +1,107 @@
+"""Pipeline stage `metrics`: the materialised tables every metric query and the report read.
+
+- `metric_base`: one row per (accepted authorship, country rule) with the paper's tier and subfield, the
+  affiliation at that paper ('current') and the person's origin/graduate/work stage at that year;
+- `person_last_seen`: per person and rule, the last year seen anywhere in the mirror and the last located
+  observation (cohort re-checks);
+- `metric_shares`: country shares with bootstrap intervals for every venue-year, tier, stage and rule of the main
+  venues (the report and dashboard read these instead of recomputing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from ..errors import NotBuilt
+
+VERSION = "1"
+# Venues whose shares are precomputed (the others are computed on demand, ≤ 1 s each).
+PRECOMPUTE_VENUES = ("nips", "icml", "iclr")
+
+
+def fingerprint(settings) -> str:
+    return hashlib.sha256(f"{VERSION}|{settings.n_boot}|{settings.seed}|{PRECOMPUTE_VENUES}".encode()).hexdigest()
+
+
+def _stage_cols(s: str) -> str:
+    extra = "" if s == "origin" else f", s.{s}_sector"
+    return (f"s.{s}_country, s.{s}_institution_id, s.{s}_institution_name, s.{s}_basis, s.{s}_stage_rule, "
+            f"s.{s}_stage_year{extra}")
+
+
+def build_base(engine) -> dict:
+    for t in ("career_events", "person_stages", "paper_tiers"):
+        if not engine.table_exists(t):
+            raise NotBuilt(f"The metrics stage needs the `{t}` table (careers and papers stages).")
+    sub = ("LEFT JOIN paper_subfields sf USING (venue, year, paper_id)" if engine.table_exists("paper_subfields")
+           else "LEFT JOIN (SELECT NULL::VARCHAR venue, NULL::INTEGER year, NULL::VARCHAR paper_id, "
+                "NULL::VARCHAR subfield WHERE false) sf USING (venue, year, paper_id)")
+    engine.execute(f"""
+    CREATE OR REPLACE TABLE metric_base AS
+    SELECT e.person_key, e.venue, e.year, e.paper_id, e.author_order, t.tier_rank, sf.subfield, r.rule,
+           CASE r.rule WHEN 'location' THEN e.country_location ELSE e.country_hq END AS current_country,
+           e.institution_id AS current_institution_id, e.institution_name AS current_institution_name,
+           e.sector AS current_sector, e.position AS current_position,
+           {_stage_cols('origin')}, {_stage_cols('graduate')}, {_stage_cols('work')}
+    FROM career_events e
+    CROSS JOIN (SELECT unnest(['location', 'hq']) AS rule) r
+    JOIN paper_tiers t USING (venue, year, paper_id)
+    {sub}
+    LEFT JOIN person_stages s ON s.person_key = e.person_key AND s.ref_year = e.year AND s.rule = r.rule
+    WHERE t.tier_rank >= 1
+    ORDER BY r.rule, e.venue, e.year, e.paper_id
+    """)
+    parts = []
+    for r in ("location", "hq"):
+        parts.append(f"""
+        SELECT person_key, '{r}' AS rule, max(year) AS last_year,
+               max(year) FILTER (country_{r} IS NOT NULL) AS last_located_year,
+               arg_max(country_{r}, year) FILTER (country_{r} IS NOT NULL) AS last_country,
+               arg_max(institution_name, year) FILTER (country_{r} IS NOT NULL) AS last_institution_name
+        FROM career_events GROUP BY person_key""")
+    engine.execute("CREATE OR REPLACE TABLE person_last_seen AS " + " UNION ALL ".join(parts))
+    return {"metric_base": engine.scalar("SELECT count(*) FROM metric_base"),
+            "person_last_seen": engine.scalar("SELECT count(*) FROM person_last_seen")}
+
+
+def build_shares(engine, settings) -> dict:
+    """Country shares with intervals for the main venues: every year, tier, stage and rule."""
+    import pyarrow as pa
+
+    from .compute import shares
+    from .query import ATTRIBUTIONS, STAGES, TIERS, MetricQuery
+
+    rows: list[dict] = []
+    vy = engine.query(f"""SELECT DISTINCT venue, year FROM metric_base
+                          WHERE venue IN ({', '.join("'" + v + "'" for v in PRECOMPUTE_VENUES)}) ORDER BY 1, 2""")
+    for venue, year in vy:
+        for tier in TIERS:
+            for attribution in ATTRIBUTIONS:
+                q = MetricQuery(venue=venue, year=year, tier=tier, attribution=attribution)
+                for stage in STAGES:
+                    for proxy in ((False, True) if stage in ("origin", "work") else (False,)):
+                        q2 = MetricQuery(**{**q.__dict__, "include_proxy": proxy})
+                        for r in shares(engine, q2, stage, "country", n_boot=settings.n_boot, seed=settings.seed,
+                                        min_cell=settings.min_cell):
+                            rows.append({"venue": venue, "year": year, "tier": tier, "attribution": attribution,
+                                         "include_proxy": proxy, **r})
+    cols = ["venue", "year", "tier", "attribution", "include_proxy", "stage", "country", "share", "count",
+            "ci_low", "ci_high", "n", "count_proxy", "n_people", "n_observed", "n_proxy", "n_unknown", "rule"]
+    engine.register_arrow("_metric_shares", pa.Table.from_pylist(rows, schema=pa.schema([
+        (c, pa.int32() if c == "year" else pa.bool_() if c == "include_proxy" else
+         pa.float64() if c in ("share", "ci_low", "ci_high") else
+         pa.int64() if c.startswith("n") or c.startswith("count") else pa.string()) for c in cols])))
+    engine.execute("CREATE OR REPLACE TABLE metric_shares AS SELECT * FROM _metric_shares")
+    return {"metric_shares": len(rows), "metric_shares_venue_years": len(vy)}
+
+
+def run(engine, settings, progress) -> dict:
+    t = time.perf_counter()
+    progress("metrics: base", 0, 2)
+    stats = build_base(engine)
+    progress("metrics: shares", 1, 2)
+    stats.update(build_shares(engine, settings))
+    stats["metrics_seconds"] = round(time.perf_counter() - t, 1)
+    progress("metrics: shares", 2, 2)
+    return stats
