@@ -7,22 +7,28 @@ from .sqlutil import missing, num
 
 NOTES = "concat_ws('; ', nullif({a}, ''), nullif(k.catalog_note, ''))"
 
-# Indicators derived from `ai_models` (list → SQL aggregate over the models of a country-year).
+# Indicators derived from `ai_models`: (id, list, aggregate over a country-year's models, unit, note, the models
+# behind the value — kept in record_key so each derived number names its source rows).
+_ROW = "m.model || ' [' || m.record_key || ']'"
+_ALL = f"string_agg({_ROW}, '; ' ORDER BY m.publication_date, m.model)"
 DERIVED = [
     ("notable_models", "notable", "count(DISTINCT a.record_key)", "models",
      "derived: Epoch notable models published that year whose organizations include the country (a model with "
-     "organizations in several countries counts once for each)"),
+     "organizations in several countries counts once for each)", _ALL),
     ("large_scale_models", "large_scale", "count(DISTINCT a.record_key)", "models",
-     "derived: Epoch large-scale (>1e23 FLOP) models published that year, by country of organization"),
+     "derived: Epoch large-scale (>1e23 FLOP) models published that year, by country of organization", _ALL),
     ("frontier_models", "frontier", "count(DISTINCT a.record_key)", "models",
-     "derived: Epoch frontier models published that year, by country of organization"),
+     "derived: Epoch frontier models published that year, by country of organization", _ALL),
     ("notable_models_max_training_compute", "notable", "max(m.training_compute_flop)", "FLOP",
-     "derived: largest training compute among the country's notable models that year"),
+     "derived: largest training compute among the country's notable models that year",
+     f"arg_max({_ROW}, m.training_compute_flop)"),
     ("notable_models_median_training_cost", "notable", "median(m.training_cost_usd_2023)", "USD (2023)",
-     "derived: median training compute cost among the country's notable models that year with a cost estimate"),
+     "derived: median training compute cost among the country's notable models that year with a cost estimate",
+     f"string_agg({_ROW}, '; ' ORDER BY m.model) FILTER (WHERE m.training_cost_usd_2023 IS NOT NULL)"),
     ("notable_models_with_training_cost", "notable", "count(DISTINCT a.record_key) FILTER "
      "(WHERE m.training_cost_usd_2023 IS NOT NULL)", "models",
-     "derived: notable models of the country that year with a training cost estimate (coverage of the median)"),
+     "derived: notable models of the country that year with a training cost estimate (coverage of the median)",
+     f"string_agg({_ROW}, '; ' ORDER BY m.model) FILTER (WHERE m.training_cost_usd_2023 IS NOT NULL)"),
 ]
 
 
@@ -159,11 +165,11 @@ def _leaderboards(engine) -> None:
 
 
 def _derived(engine) -> None:
-    for ind, lst, agg, unit, note in DERIVED:
+    for ind, lst, agg, unit, note, keys in DERIVED:
         engine.execute(f"""
             INSERT INTO indicators
             SELECT ?, a.country, a.country, 'country', a.year, NULL, NULL, {agg}, ?, a.source_dataset, k.license,
-                   ?, 'derived from ai_models list=' || ?
+                   ?, 'ai_models list=' || ? || ': ' || coalesce({keys}, '')
             FROM ai_model_countries a JOIN ai_models m ON m.source_dataset = a.source_dataset
                  AND m.record_key = a.record_key
             LEFT JOIN _ind_catalog k ON k.dataset_id = a.source_dataset
@@ -175,7 +181,7 @@ def _derived(engine) -> None:
                 INSERT INTO indicators
                 SELECT ?, NULL, 'All models', 'aggregate', m.year, NULL, NULL,
                        {agg.replace('a.record_key', 'm.record_key')}, ?, m.source_dataset, k.license, ?,
-                       'derived from ai_models list=' || ?
+                       'ai_models list=' || ? || ': all models with a publication year'
                 FROM ai_models m LEFT JOIN _ind_catalog k ON k.dataset_id = m.source_dataset
                 WHERE m.list = ? AND m.year IS NOT NULL GROUP BY m.year, m.source_dataset, k.license""",
                            [ind, unit, note, lst, lst])
