@@ -73,8 +73,9 @@ def indicator_rows(engine, countries: list[str] | None = None, indicators: list[
     sql = (f"SELECT indicator, country, entity_raw, year, date, period, value, unit, source_dataset AS source, "
            f"license, notes, record_key FROM indicators WHERE {' AND '.join(where)}")
     if latest:
-        sql = (f"SELECT * FROM ({sql}) QUALIFY row_number() OVER (PARTITION BY indicator, country, entity_raw, "
-               f"source ORDER BY year DESC NULLS LAST, date DESC NULLS LAST) = 1")
+        cols = ", ".join(ROW_COLUMNS)
+        sql = (f"SELECT {cols} FROM (SELECT *, row_number() OVER (PARTITION BY indicator, country, entity_raw, "
+               f"source ORDER BY year DESC NULLS LAST, date DESC NULLS LAST) AS rn FROM ({sql}) x) y WHERE rn = 1")
     sql += " ORDER BY indicator, country NULLS LAST, entity_raw, year, date, source"
     if limit:
         sql += f" LIMIT {int(limit)}"
