@@ -32,6 +32,15 @@ def _select(indicator: str, entity: str, year: str, raw_value: str, unit: str, n
             f"{record_key} AS record_key FROM {src}")
 
 
+FIELD_COLS = "COLUMNS('^field_')"
+
+
+def _unpivot(src: str, cols: str) -> str:
+    """Wide value columns → (col, val) rows. INCLUDE NULLS keeps empty cells so the stage counts them as missing
+    instead of losing them."""
+    return f"(SELECT * FROM ({src}) UNPIVOT INCLUDE NULLS (val FOR col IN ({cols})))"
+
+
 def _parts(path_col: str) -> str:
     # NCSES hierarchy labels: "China<sup>a</sup> -> All fields -> S&E fields"; footnote markers removed.
     return f"list_transform(string_split(regexp_replace({path_col}, '<sup>[^<]*</sup>', '', 'g'), ' -> '), lambda x: trim(x))"
@@ -44,7 +53,7 @@ def ncses_country_field(path: Path, prefix: str, unit: str, note: str) -> str:
     ind = (f"{q(prefix)} || '.' || CASE WHEN len(parts) <= 2 THEN 'all' ELSE "
            f"array_to_string(list_transform(parts[3:], lambda x: {slug}), '.') END")
     src = (f"(SELECT *, {_parts('region_country_or_economy_and_field_full_path')} AS parts FROM "
-           f"(UNPIVOT (SELECT * FROM {read_csv(path)}) ON COLUMNS('^field_') INTO NAME col VALUE val)) t")
+           f"{_unpivot(f'SELECT * FROM {read_csv(path)}', FIELD_COLS)}) t")
     return _select(ind, "parts[1]", "regexp_extract(col, '(\\d{4})', 1)", "val", unit, q(note),
                    "row_id || ':' || col", src=src) + " WHERE len(parts) >= 2"
 
@@ -54,7 +63,7 @@ def ncses_sed_origin(path: Path, unit: str, note: str) -> str:
     slug = field_case("parts[2]", NCSES_FIELDS)
     ind = f"'us_doctorates_temp_visa.' || CASE WHEN len(parts) = 1 THEN 'all' ELSE {slug} END"
     src = (f"(SELECT *, {_parts('_b_country_or_economy_and_field_b_full_path')} AS parts FROM "
-           f"(UNPIVOT (SELECT * FROM {read_csv(path)}) ON COLUMNS('^field_') INTO NAME col VALUE val)) t")
+           f"{_unpivot(f'SELECT * FROM {read_csv(path)}', FIELD_COLS)}) t")
     return _select(ind, "parts[1]", "regexp_extract(col, '(\\d{4})', 1)", "val", unit, q(note),
                    "row_id || ':' || col", src=src)
 
@@ -67,7 +76,7 @@ def ncses_sed_stay(path: Path, unit: str, note: str) -> str:
     unit_expr = f"CASE WHEN col LIKE '%_staying' THEN 'percent' ELSE {q(unit)} END"
     is_period = "col LIKE 'field_2017_23_%'"
     src = (f"(SELECT *, {_parts('_b_region_and_country_or_economy_of_citizenship_b_full_path')} AS parts FROM "
-           f"(UNPIVOT (SELECT * FROM {read_csv(path)}) ON COLUMNS('^field_') INTO NAME col VALUE val)) t")
+           f"{_unpivot(f'SELECT * FROM {read_csv(path)}', FIELD_COLS)}) t")
     sql = _select(ind, "parts[len(parts)]", f"CASE WHEN {is_period} THEN '2023' ELSE regexp_extract(col, '(\\d{{4}})', 1) END",
                   "val", unit, q(note), "row_id || ':' || col",
                   period=f"CASE WHEN {is_period} THEN '2017-2023' END", src=src)
@@ -82,8 +91,8 @@ def ncses_last_segment(path: Path, indicator: str, path_col: str, unit: str, not
         src = f"(SELECT *, {_parts(path_col)} AS parts, value AS val, 'value' AS col FROM {read_csv(path)}) t"
         yr = year
     else:
-        src = (f"(SELECT *, {_parts(path_col)} AS parts FROM (UNPIVOT (SELECT * FROM {read_csv(path)}) "
-               f"ON COLUMNS('^field_') INTO NAME col VALUE val)) t")
+        src = (f"(SELECT *, {_parts(path_col)} AS parts FROM "
+               f"{_unpivot(f'SELECT * FROM {read_csv(path)}', FIELD_COLS)}) t")
         yr = "regexp_extract(col, '(\\d{4})', 1)"
     return _select(q(indicator), "parts[len(parts)]", yr, "val", unit, q(note), "row_id || ':' || col",
                    period=q(period) if period else "NULL", src=src)
@@ -92,8 +101,8 @@ def ncses_last_segment(path: Path, indicator: str, path_col: str, unit: str, not
 def ncses_vc_counts(path: Path, unit: str, note: str) -> str:
     """NCSES 6-4: AI companies / deals financed by venture capital, China vs US."""
     ind = "'ai_vc_' || lower(parts[1])"
-    src = (f"(SELECT *, {_parts('companies_or_deals_full_path')} AS parts FROM (UNPIVOT (SELECT * FROM "
-           f"{read_csv(path)}) ON COLUMNS('^field_') INTO NAME col VALUE val)) t")
+    src = (f"(SELECT *, {_parts('companies_or_deals_full_path')} AS parts FROM "
+           f"{_unpivot(f'SELECT * FROM {read_csv(path)}', FIELD_COLS)}) t")
     return _select(ind, "parts[2]", "regexp_extract(col, '(\\d{4})', 1)", "val", unit, q(note),
                    "row_id || ':' || col", src=src) + " WHERE len(parts) = 2"
 
@@ -102,8 +111,8 @@ def ncses_patent_categories(path: Path, unit: str, note: str) -> str:
     """NCSES SINV-18: granted AI patents 2000-22 by category; countries are columns (field_united_states…)."""
     slug = "trim(regexp_replace(lower(parts[len(parts)]), '[^a-z0-9]+', '_', 'g'), '_')"
     ind = f"'granted_ai_patents_cumulative.' || {slug}"
-    src = (f"(SELECT *, {_parts('category_full_path')} AS parts FROM (UNPIVOT (SELECT * FROM {read_csv(path)}) "
-           f"ON COLUMNS('^field_') INTO NAME col VALUE val)) t")
+    src = (f"(SELECT *, {_parts('category_full_path')} AS parts FROM "
+           f"{_unpivot(f'SELECT * FROM {read_csv(path)}', FIELD_COLS)}) t")
     entity = "replace(substr(col, 7), '_', ' ')"
     return _select(ind, entity, "2022", "val", unit, q(note), "row_id || ':' || col", period="'2000-2022'",
                    src=src) + " WHERE len(parts) = 2"
@@ -124,8 +133,8 @@ def ncses_articles_totals(path: Path, unit: str, note: str) -> str:
             "papers_involving_only_domestic_institutions_whole_": "domestic_only_whole",
             "papers_involving_international_institutions_whole_": "international_whole"}
     ind = "'ai_articles_scopus_cumulative.' || " + field_case("col", cols)
-    src = (f"(UNPIVOT (SELECT * EXCLUDE (rank, region) FROM {read_csv(path)}) "
-           f"ON COLUMNS(* EXCLUDE (table_id, row_id, region_country_or_economy)) INTO NAME col VALUE val) t")
+    src = _unpivot(f"SELECT * EXCLUDE (rank, region) FROM {read_csv(path)}",
+                   "COLUMNS(* EXCLUDE (table_id, row_id, region_country_or_economy))") + " t"
     return _select(ind, "region_country_or_economy", "2022", "val", unit, q(note), "row_id || ':' || col",
                    period="'2003-2022'", src=src)
 
@@ -133,8 +142,7 @@ def ncses_articles_totals(path: Path, unit: str, note: str) -> str:
 def owid(path: Path, columns: dict[str, str], unit: str, note: str) -> str:
     """OWID grapher export: Entity, Code, Year, one or more value columns (each named in `columns`)."""
     ind = "CASE col " + " ".join(f"WHEN {q(k)} THEN {q(v)}" for k, v in columns.items()) + " END"
-    src = (f"(UNPIVOT (SELECT * FROM {read_csv(path)}) ON COLUMNS(* EXCLUDE (Entity, Code, Year)) "
-           f"INTO NAME col VALUE val) t")
+    src = _unpivot(f"SELECT * FROM {read_csv(path)}", "COLUMNS(* EXCLUDE (Entity, Code, Year))") + " t"
     return _select(ind, "Entity", "Year", "val", unit, q(note), "Entity || ':' || Year || ':' || col",
                    code="Code", src=src)
 
@@ -183,8 +191,7 @@ def sec_capex(path: Path, note: str) -> str:
 
 def cset_office_year(path: Path, note: str) -> str:
     """Derived CSET/1790 counts: AI patent documents per issuing office (ISO2 code or EP/WO…) and priority year."""
-    src = (f"(UNPIVOT (SELECT * FROM {read_csv(path)}) ON documents, granted_documents "
-           f"INTO NAME col VALUE val) t")
+    src = _unpivot(f"SELECT * FROM {read_csv(path)}", "documents, granted_documents") + " t"
     ind = "CASE col WHEN 'documents' THEN 'ai_patent_documents_by_office' ELSE 'ai_patent_granted_documents_by_office' END"
     return _select(ind, "Publication_country", "Priority_Year", "val", "documents", q(note),
                    "Publication_country || ':' || Priority_Year || ':' || col", code="Publication_country",
