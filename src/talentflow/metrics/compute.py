@@ -263,7 +263,7 @@ def cohort(eng, q: MetricQuery, origin: str | None = None, work: str | None = No
 
 
 def trend(eng, q: MetricQuery, stage: str = "work", country: str | None = None, n_boot: int = 1000,
-          seed: int = 20221128) -> list[dict]:
+          seed: int = 20221128, min_cell: int = 0) -> list[dict]:
     """Share of `country` (default q.country; every country when neither is given) in `stage`, per year, with
     intervals; a year where the country is absent gets share 0."""
     check("stage", stage)
@@ -277,17 +277,19 @@ def trend(eng, q: MetricQuery, stage: str = "work", country: str | None = None, 
         m = u["year"] == y
         basis = u[f"b_{stage}"][m]
         idx, labels = u[f"v_{stage}"]
-        codes, names = _encode((idx[m], labels), _included(basis, q), 0, None)
+        codes, names = _encode((idx[m], labels), _included(basis, q), min_cell, None)
         cov = _coverage(basis)
+        pcodes = np.where(basis == 1, codes, -1)
+        cnt_proxy = np.bincount(pcodes[pcodes >= 0], minlength=len(names))
         got = _share_rows(u["cluster"][m], codes, names, n_boot, seed)
-        for r in got:
+        for i, r in enumerate(got):
             if country is None or r["group"] == country:
-                rows.append({"year": int(y), "stage": stage, "country": r.pop("group"), **r, **cov,
-                             "rule": q.attribution})
+                rows.append({"year": int(y), "stage": stage, "country": r.pop("group"), **r,
+                             "count_proxy": int(cnt_proxy[i]), **cov, "rule": q.attribution})
         if country and country not in names:
             n = int((codes >= 0).sum())
             rows.append({"year": int(y), "stage": stage, "country": country, "share": 0.0, "count": 0,
-                         "ci_low": 0.0, "ci_high": 0.0, "n": n, **cov, "rule": q.attribution})
+                         "ci_low": 0.0, "ci_high": 0.0, "n": n, "count_proxy": 0, **cov, "rule": q.attribution})
     return rows
 
 

@@ -18,10 +18,11 @@ from ..errors import NotBuilt
 VERSION = "1"
 # Venues whose shares are precomputed (the others are computed on demand, ≤ 1 s each).
 PRECOMPUTE_VENUES = ("nips", "icml", "iclr")
+PRECOMPUTE_TIERS = ("accepted", "oral")  # MacroPolo's top-tier and elite
 
 
 def fingerprint(settings) -> str:
-    return hashlib.sha256(f"{VERSION}|{settings.n_boot}|{settings.seed}|{PRECOMPUTE_VENUES}".encode()).hexdigest()
+    return hashlib.sha256(f"{VERSION}|{settings.n_boot}|{settings.seed}|{settings.min_cell}|{PRECOMPUTE_VENUES}|{PRECOMPUTE_TIERS}".encode()).hexdigest()
 
 
 def _stage_cols(s: str) -> str:
@@ -66,34 +67,36 @@ def build_base(engine) -> dict:
 
 
 def build_shares(engine, settings) -> dict:
-    """Country shares with intervals for the main venues: every year, tier, stage and rule."""
+    """Country shares with intervals for the main venues: every year, tier, stage and rule (one population
+    query per venue, tier, rule and stage; years split in numpy)."""
     import pyarrow as pa
 
-    from .compute import shares
-    from .query import ATTRIBUTIONS, STAGES, TIERS, MetricQuery
+    from .compute import trend
+    from .query import ATTRIBUTIONS, STAGES, MetricQuery
 
     rows: list[dict] = []
-    vy = engine.query(f"""SELECT DISTINCT venue, year FROM metric_base
-                          WHERE venue IN ({', '.join("'" + v + "'" for v in PRECOMPUTE_VENUES)}) ORDER BY 1, 2""")
-    for venue, year in vy:
-        for tier in TIERS:
+    venues = [v for (v,) in engine.query("SELECT DISTINCT venue FROM metric_base") if v in PRECOMPUTE_VENUES]
+    for venue in sorted(venues):
+        for tier in PRECOMPUTE_TIERS:
             for attribution in ATTRIBUTIONS:
-                q = MetricQuery(venue=venue, year=year, tier=tier, attribution=attribution)
                 for stage in STAGES:
                     for proxy in ((False, True) if stage in ("origin", "work") else (False,)):
-                        q2 = MetricQuery(**{**q.__dict__, "include_proxy": proxy})
-                        for r in shares(engine, q2, stage, "country", n_boot=settings.n_boot, seed=settings.seed,
-                                        min_cell=settings.min_cell):
-                            rows.append({"venue": venue, "year": year, "tier": tier, "attribution": attribution,
+                        q = MetricQuery(venue=venue, tier=tier, attribution=attribution, include_proxy=proxy)
+                        for r in trend(engine, q, stage, None, n_boot=settings.n_boot, seed=settings.seed,
+                                       min_cell=settings.min_cell):
+                            rows.append({"venue": venue, "tier": tier, "attribution": attribution,
                                          "include_proxy": proxy, **r})
     cols = ["venue", "year", "tier", "attribution", "include_proxy", "stage", "country", "share", "count",
             "ci_low", "ci_high", "n", "count_proxy", "n_people", "n_observed", "n_proxy", "n_unknown", "rule"]
-    engine.register_arrow("_metric_shares", pa.Table.from_pylist(rows, schema=pa.schema([
-        (c, pa.int32() if c == "year" else pa.bool_() if c == "include_proxy" else
-         pa.float64() if c in ("share", "ci_low", "ci_high") else
-         pa.int64() if c.startswith("n") or c.startswith("count") else pa.string()) for c in cols])))
+    types = {"year": pa.int32(), "include_proxy": pa.bool_(), "share": pa.float64(), "ci_low": pa.float64(),
+             "ci_high": pa.float64()}
+    INT_COLS = {"count", "n", "count_proxy", "n_people", "n_observed", "n_proxy", "n_unknown"}
+    schema = pa.schema([(c, types.get(c, pa.int64() if c in INT_COLS else pa.string()))
+                        for c in cols])
+    engine.register_arrow("_metric_shares", pa.Table.from_pylist([{c: r.get(c) for c in cols} for r in rows],
+                                                                  schema=schema))
     engine.execute("CREATE OR REPLACE TABLE metric_shares AS SELECT * FROM _metric_shares")
-    return {"metric_shares": len(rows), "metric_shares_venue_years": len(vy)}
+    return {"metric_shares": len(rows)}
 
 
 def run(engine, settings, progress) -> dict:

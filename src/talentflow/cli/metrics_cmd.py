@@ -1,0 +1,178 @@
+"""`talentflow shares|flows|retention|cohort|trend|institutions|person`: the talent metrics from the built database."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from ..engine import connect
+from ..errors import NotBuilt
+from .common import emit_rows, err_console, handle_errors, settings_of
+from .main import app
+
+VENUE = typer.Option(None, "--venue", help="Conference short name (nips, iclr, icml, cvpr, …); default all.")
+YEAR = typer.Option(None, "--year", help="Year; repeat for several (default all).")
+TIER = typer.Option("accepted", "--tier", help="accepted|spotlight|oral: papers of this tier or higher.")
+SUBFIELD = typer.Option(None, "--subfield", help="generative_ai|robotics|vision|language|reinforcement_learning|"
+                                                 "theory_optimisation|other")
+SECTOR = typer.Option(None, "--sector", help="academia|industry|government|nonprofit (affiliation at the paper).")
+ATTR = typer.Option("location", "--attribution", help="location|hq: country of the site or of the headquarters.")
+PROXY = typer.Option(False, "--proxy/--no-proxy", help="Admit proxy stage values (counted apart in n_proxy).")
+FMT = typer.Option("table", "--format", help="table|csv|json")
+NBOOT = typer.Option(None, "--n-boot", help="Bootstrap resamples (default: settings n_boot).")
+SEED = typer.Option(None, "--seed", help="Bootstrap seed (default: settings seed).")
+
+
+def _query(venue, year, tier, subfield, sector, attribution, proxy, country=None):
+    from ..metrics import MetricQuery
+
+    years = tuple(year) if year else None
+    return MetricQuery(venue=venue, year=years[0] if years and len(years) == 1 else None,
+                       years=years if years and len(years) > 1 else None, tier=tier, subfield=subfield,
+                       sector=sector, attribution=attribution, country=country, include_proxy=proxy)
+
+
+def _engine(ctx):
+    s = settings_of(ctx)
+    if not s.db_path.exists():
+        raise NotBuilt(f"No database at {s.db_path}.")
+    return s, connect(s, read_only=True)
+
+
+def _boot(s, n_boot, seed) -> dict:
+    return {"n_boot": s.n_boot if n_boot is None else n_boot, "seed": s.seed if seed is None else seed}
+
+
+TABLE_DROP = ("stage", "rule", "from_stage", "to_stage", "n_people", "count_proxy")
+
+
+def _emit(rows, fmt, title, q) -> None:
+    if fmt == "table":  # the terminal table keeps the essentials; csv/json carry every field
+        rows = [{k: v for k, v in r.items() if k not in TABLE_DROP} for r in rows]
+    emit_rows(rows, fmt, title=title)
+    if fmt == "table":
+        err_console.print(f"[dim]{q.describe()}; shares are of people with a known value (n); "
+                          f"n_proxy/n_unknown are counted, not estimated.[/]")
+
+
+@app.command("shares")
+@handle_errors
+def shares_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--stage", help="origin|graduate|work|current"),
+               by: str = typer.Option("country", "--by", help="country|institution|sector"),
+               venue: Optional[str] = VENUE, year: Optional[list[int]] = YEAR, tier: str = TIER,
+               subfield: Optional[str] = SUBFIELD, sector: Optional[str] = SECTOR, attribution: str = ATTR,
+               proxy: bool = PROXY, limit: Optional[int] = typer.Option(None, help="Top groups; the rest '(other)'."),
+               n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED, fmt: str = FMT) -> None:
+    """Share of each country (institution, sector) in a career stage, with 95% bootstrap intervals."""
+    from ..metrics import shares
+
+    q = _query(venue, year, tier, subfield, sector, attribution, proxy)
+    s, eng = _engine(ctx)
+    with eng:
+        rows = shares(eng, q, stage, by, min_cell=s.min_cell, limit=limit, **_boot(s, n_boot, seed))
+    _emit(rows, fmt, f"{stage} shares by {by}", q)
+
+
+@app.command("flows")
+@handle_errors
+def flows_cmd(ctx: typer.Context, frm: str = typer.Option("origin", "--from", help="origin|graduate"),
+              to: str = typer.Option("work", "--to", help="graduate|work|current"),
+              venue: Optional[str] = VENUE, year: Optional[list[int]] = YEAR, tier: str = TIER,
+              subfield: Optional[str] = SUBFIELD, sector: Optional[str] = SECTOR, attribution: str = ATTR,
+              proxy: bool = PROXY, n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED, fmt: str = FMT) -> None:
+    """Country-to-country flow matrix with counts and row shares."""
+    from ..metrics import flows
+
+    q = _query(venue, year, tier, subfield, sector, attribution, proxy)
+    s, eng = _engine(ctx)
+    with eng:
+        rows = flows(eng, q, frm, to, min_cell=s.min_cell, **_boot(s, n_boot, seed))
+    _emit(rows, fmt, f"flows {frm} → {to}", q)
+
+
+@app.command("retention")
+@handle_errors
+def retention_cmd(ctx: typer.Context, country: Optional[str] = typer.Option(None, "--country"),
+                  frm: str = typer.Option("graduate", "--from", help="origin|graduate"),
+                  venue: Optional[str] = VENUE, year: Optional[list[int]] = YEAR, tier: str = TIER,
+                  subfield: Optional[str] = SUBFIELD, sector: Optional[str] = SECTOR, attribution: str = ATTR,
+                  proxy: bool = PROXY, n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED,
+                  fmt: str = FMT) -> None:
+    """Stay rates (share of people trained in a country who work there), inflows and outflows per country."""
+    from ..metrics import retention
+
+    q = _query(venue, year, tier, subfield, sector, attribution, proxy, country)
+    s, eng = _engine(ctx)
+    with eng:
+        rows = retention(eng, q, country, frm=frm, min_cell=s.min_cell, **_boot(s, n_boot, seed))
+    _emit(rows, fmt, f"retention {frm} → work", q)
+
+
+@app.command("cohort")
+@handle_errors
+def cohort_cmd(ctx: typer.Context, venue: str = typer.Option(..., "--venue"), year: int = typer.Option(..., "--year"),
+               origin: Optional[str] = typer.Option(None, "--origin", help="Origin (undergraduate) country."),
+               work: Optional[str] = typer.Option(None, "--work", help="Work country at the cohort year."),
+               tier: str = TIER, subfield: Optional[str] = SUBFIELD, sector: Optional[str] = SECTOR,
+               attribution: str = ATTR, proxy: bool = PROXY, n_boot: Optional[int] = NBOOT,
+               seed: Optional[int] = SEED, fmt: str = FMT) -> None:
+    """Where a cohort is in the last year each member appears in the mirror ('not_seen_since' counted)."""
+    from ..metrics import cohort
+
+    q = _query(venue, [year], tier, subfield, sector, attribution, proxy)
+    s, eng = _engine(ctx)
+    with eng:
+        rows = cohort(eng, q, origin, work, **_boot(s, n_boot, seed))
+    _emit(rows, fmt, f"cohort {venue} {year}", q)
+
+
+@app.command("trend")
+@handle_errors
+def trend_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--stage"),
+              country: Optional[str] = typer.Option(None, "--country"),
+              venue: Optional[str] = VENUE, year: Optional[list[int]] = YEAR, tier: str = TIER,
+              subfield: Optional[str] = SUBFIELD, sector: Optional[str] = SECTOR, attribution: str = ATTR,
+              proxy: bool = PROXY, n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED, fmt: str = FMT) -> None:
+    """A country's share in a stage, year by year, with intervals."""
+    from ..metrics import trend
+
+    q = _query(venue, year, tier, subfield, sector, attribution, proxy, country)
+    s, eng = _engine(ctx)
+    with eng:
+        rows = trend(eng, q, stage, country, min_cell=s.min_cell, **_boot(s, n_boot, seed))
+    _emit(rows, fmt, f"{stage} trend", q)
+
+
+@app.command("institutions")
+@handle_errors
+def institutions_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--stage"),
+                     limit: int = typer.Option(25, "--limit"), venue: Optional[str] = VENUE,
+                     year: Optional[list[int]] = YEAR, tier: str = TIER, subfield: Optional[str] = SUBFIELD,
+                     sector: Optional[str] = SECTOR, attribution: str = ATTR, proxy: bool = PROXY,
+                     n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED, fmt: str = FMT) -> None:
+    """Institutions ranked by the people whose stage is there (origin/graduate: producing; work: employing)."""
+    from ..metrics import institutions
+
+    q = _query(venue, year, tier, subfield, sector, attribution, proxy)
+    s, eng = _engine(ctx)
+    with eng:
+        rows = institutions(eng, q, stage, limit=limit, min_cell=s.min_cell, **_boot(s, n_boot, seed))
+    _emit(rows, fmt, f"institutions ({stage})", q)
+
+
+@app.command("person")
+@handle_errors
+def person_cmd(ctx: typer.Context, person_id: str = typer.Argument(..., help="OpenReview id (~Jane_Doe1) or key."),
+               fmt: str = FMT) -> None:
+    """One person's observations and stages, from public conference data (never part of published output)."""
+    from ..metrics import person
+
+    s, eng = _engine(ctx)
+    with eng:
+        rows = person(eng, person_id)
+    if fmt == "table":
+        emit_rows([r for r in rows if r["kind"] == "event"], fmt, title=f"{person_id}: observations")
+        emit_rows([r for r in rows if r["kind"] == "stages"], fmt, title="stages")
+    else:
+        emit_rows(rows, fmt)
