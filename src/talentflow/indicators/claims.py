@@ -119,6 +119,10 @@ def image_to_video_top15(engine, board: str = "aa_image_to_video", n: int = 15) 
     else:
         verdict = "not supported"
     cn_min, cn_max = min(r["cn"] for r in rows), max(r["cn"] for r in rows)
+    t2v = engine.query_dicts(
+        "SELECT count(*) FILTER (WHERE country = 'CN') AS cn, count(*) FILTER (WHERE organization = "
+        "'Google (Alphabet)') AS google FROM leaderboard_entries WHERE leaderboard = 'aa_text_to_video' AND "
+        "date = ? AND position <= ?", [last["date"], n])[0]
     return Claim(
         "i2v-top15", "“Apart from two Google models, all of the top 15 image-to-video models are Chinese.”", verdict,
         f"Artificial Analysis image-to-video arena, {last['date']}: {last['cn']} of the top {n} are Chinese, "
@@ -127,6 +131,7 @@ def image_to_video_top15(engine, board: str = "aa_image_to_video", n: int = 15) 
         [f"Not Chinese on {last['date']}: " + "; ".join(non_cn) + ".",
          f"Across all {len(rows)} snapshots, Chinese models held {cn_min}–{cn_max} of the top {n}; the exact pattern "
          f"(13 Chinese + 2 Google) occurs on {len(hold)} snapshot(s).",
+         f"Text-to-video arena on the same day: {t2v['cn']} of the top {n} Chinese, {t2v['google']} from Google.",
          "Position = order by Elo on that day; model variants count separately, as the leaderboard lists them."],
         "supported when the latest snapshot has exactly 13 Chinese and 2 Google models in the top 15; partly when "
         "only earlier snapshots do")
