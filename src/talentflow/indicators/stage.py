@@ -218,6 +218,8 @@ def run(engine, settings, progress=_noop) -> dict:
     stats = derive.build_tables(engine)
     _files_table(engine, cat)
     orgs = org_report(engine)
+    if not cat:  # a catalog without indicator files (fixture builds): empty tables, nothing to report as unused
+        country_report["unused_aliases"], orgs["unused"], orgs["unused_prefixes"] = [], [], []
     stats.update(unresolved_countries=country_report["unresolved"],
                  unused_country_aliases=country_report["unused_aliases"],
                  org_unmatched_rows=orgs["unmatched_rows"], org_unmatched_share=round(orgs["unmatched_share"], 4),
