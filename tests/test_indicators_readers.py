@@ -134,3 +134,15 @@ def test_org_file_rejects_bad_country(tmp_path):
     p.write_text("alias,organization,country,source,notes\nAcme,Acme,ZZ,somewhere,\n")
     with pytest.raises(ValueError, match="ZZ"):
         orgs.load_orgs.__wrapped__(p)
+
+
+def test_catalog_without_indicator_files_gives_empty_tables_and_scorecard(tmp_path):
+    from talentflow.indicators.scorecard import scorecard
+
+    s = write_indicator_mirror(tmp_path, {})
+    (tmp_path / "data").mkdir()
+    with connect(s, s.db_path) as eng:
+        st = stage.run(eng, s)
+        rows = scorecard(eng)
+    assert st["indicators"] == 0 and st["unused_country_aliases"] == [] and st["org_unused_aliases"] == []
+    assert rows and all(r["value"] is None and r["notes"] == "no data for this country" for r in rows)
