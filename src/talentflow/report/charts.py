@@ -178,8 +178,16 @@ def sankey(cid: str, title: str, legs: list[tuple[str, str, list[dict]]], top: i
             tgt.append(node(to, r[b]))
             val.append(r["count"])
             csv_rows.append({"from_stage": frm, "from": r[a], "to_stage": to, "to": r[b], "count": r["count"]})
+    # Pin each stage to its own column (Plotly would otherwise move nodes without incoming links to the left).
+    stages = list(dict.fromkeys([leg[0] for leg in legs] + [leg[1] for leg in legs]))
+    col = {st: 0.001 + 0.998 * i / max(1, len(stages) - 1) for i, st in enumerate(stages)}
+    per = {st: [k for k in index if k[0] == st] for st in stages}
+    xs, ys = [0.0] * len(labels), [0.0] * len(labels)
+    for st, keys in per.items():
+        for j, k in enumerate(keys):
+            xs[index[k]], ys[index[k]] = col[st], 0.001 + 0.998 * (j + 0.5) / len(keys)
     fig = {"data": [{"type": "sankey", "arrangement": "snap",
-                     "node": {"label": labels, "pad": 12, "thickness": 14},
+                     "node": {"label": labels, "pad": 12, "thickness": 14, "x": xs, "y": ys},
                      "link": {"source": src, "target": tgt, "value": val}}],
            "layout": {"title": {"text": title}, "width": 860, "height": 520, "font": {"size": 11},
                       "margin": {"l": 10, "r": 10, "t": 40, "b": 10}}}

@@ -40,7 +40,7 @@ class FilterParams:
 
     def __init__(self,
                  venue: Optional[str] = Query(None, description="Venue short name, e.g. nips, iclr, icml, cvpr."),
-                 year: Optional[int] = Query(None, description="One conference year."),
+                 year: Optional[str] = Query(None, description="One conference year, e.g. 2022."),
                  years: Optional[str] = Query(None, description="Inclusive year range FIRST-LAST, e.g. 2019-2024."),
                  tier: Optional[str] = Query(None, description="Paper tier, e.g. accepted, spotlight, oral."),
                  subfield: Optional[str] = Query(None, description="Subfield, e.g. generative_ai, robotics."),

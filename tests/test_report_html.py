@@ -1,0 +1,145 @@
+"""Tier 2: HTML assertions on the generated static report (tiny database + the metrics contract)."""
+
+import csv
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import fake_metrics
+from report_support import PERSON_MARKERS, tiny_settings
+from talentflow.report.privacy import SUPPRESSED
+from talentflow.report.site import build_report
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.refs: list[tuple[str, str]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for k, v in attrs:
+            if k in ("href", "src") and v:
+                self.refs.append((tag, v))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(path: Path) -> Links:
+    p = Links()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    res = build_report(tiny_settings(tmp_path_factory.mktemp("db")), out, country_min=50, metrics=fake_metrics)
+    assert not res.errors, res.errors
+    return out
+
+
+def test_headline_numbers_on_the_first_page(site):
+    text = " ".join(parse(site / "index.html").text)
+    assert "Share of NeurIPS 2022 top-tier researchers with a Chinese undergraduate origin" in text
+    assert "Share of NeurIPS 2022 top-tier researchers working in the US" in text
+    assert len(re.findall(r"95% CI \d+\.\d% – \d+\.\d%", text)) >= 2
+    assert re.search(r"country known for \d+\.\d%", text)  # coverage beside the number
+
+
+def test_every_page_exists_and_links_resolve_offline(site):
+    pages = sorted(site.glob("*.html"))
+    names = {p.name for p in pages}
+    for need in ("index", "maps", "flows", "trends", "countries", "institutions", "subfields", "tiers", "cohorts",
+                 "methodology", "data", "macropolo", "indicators", "country-CN", "country-US"):
+        assert f"{need}.html" in names, need
+    for page in pages:
+        for tag, ref in parse(page).refs:
+            assert not re.match(r"^(https?:)?//", ref), f"{page.name}: {tag} {ref} would need the network"
+            target = site / ref.split("#")[0]
+            assert target.exists(), f"{page.name}: broken link {ref}"
+
+
+def test_no_script_or_style_from_the_network(site):
+    for page in site.glob("*.html"):
+        html = page.read_text()
+        assert not re.search(r"<(script|link)[^>]+(src|href)=\"https?:", html), page.name
+    for name in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js", "plotly.min.js", "world.js",
+                 "report.js", "report.css", "LICENSES.txt"):
+        assert (site / "static" / name).stat().st_size > 100, name
+
+
+def test_every_chart_has_csv_svg_png_and_a_provenance_footer(site):
+    html = (site / "maps.html").read_text()
+    figs = re.findall(r'<figure class="tf-figure" id="fig-([^"]+)">(.*?)</figure>', html, re.S)
+    assert len(figs) == 4
+    for cid, body in figs:
+        for ext in ("csv", "svg", "png"):
+            assert f'href="charts/{cid}.{ext}"' in body and (site / "charts" / f"{cid}.{ext}").stat().st_size > 100
+        assert "Data: papercopilot/paperlists (none stated" in body
+    sankey = (site / "flows.html").read_text()
+    assert 'data-kind="plotly"' in sankey and 'data-format="svg"' in sankey and 'data-format="png"' in sankey
+    assert (site / "charts" / "overview-origin.svg").read_text().startswith("<svg")
+
+
+def test_privacy_no_small_cells_and_no_person_data_anywhere(site):
+    for f in site.rglob("*"):
+        if f.suffix in (".html", ".csv", ".svg") and f.is_file():
+            text = f.read_text(errors="ignore")
+            for m in PERSON_MARKERS:
+                assert m not in text, f"{f.name} carries person-level data"
+    for f in (site / "charts").glob("*.csv"):
+        for row in csv.DictReader(f.open()):
+            for k in ("count", "n"):
+                v = row.get(k)
+                assert not v or float(v) >= 5, f"{f.name}: {k}={v}"
+    origin = list(csv.DictReader((site / "charts" / "overview-origin.csv").open()))
+    assert SUPPRESSED in {r["country"] for r in origin} and "LU" not in {r["country"] for r in origin}
+
+
+def test_autoescape(site, tmp_path):
+    from talentflow.report.site import environment
+
+    html = environment().from_string("{{ x }}").render(x="<script>alert(1)</script>")
+    assert "<script>" not in html
+
+
+def test_provenance_and_tiers_pages(site):
+    data = (site / "data.html").read_text()
+    assert "papercopilot/paperlists" in data and "JetBrains/swot" in data and "MIT" in data
+    assert "vega" in data and "BSD-3-Clause" in data  # vendored licences listed
+    assert "test note" in (site / "tiers.html").read_text()
+    mp = (site / "macropolo.html").read_text()
+    assert "47" in mp and "talentflow %" in mp
+
+
+def test_cli_report_min_cell_and_missing_db(tmp_path, monkeypatch):
+    from talentflow.cli.main import app
+
+    monkeypatch.setattr("talentflow.report.source.load_metrics", lambda: fake_metrics)
+    s = tiny_settings(tmp_path)
+    runner = CliRunner()
+    r = runner.invoke(app, ["--db", str(s.db_path), "report", "--out", str(tmp_path / "r1"), "--min-cell", "1",
+                            "--no-images", "--country-min", "50"])
+    assert r.exit_code == 0, r.output
+    origin = list(csv.DictReader((tmp_path / "r1" / "charts" / "overview-origin.csv").open()))
+    assert "LU" in {row["country"] for row in origin}  # k=1: nothing suppressed
+    assert not (tmp_path / "r1" / "charts" / "overview-origin.svg").exists()
+    r = runner.invoke(app, ["--db", str(tmp_path / "none.duckdb"), "report", "--out", str(tmp_path / "r2")])
+    assert r.exit_code == 2 and "talentflow build" in r.output
+
+
+def test_report_without_metrics_still_builds_provenance(tmp_path, monkeypatch):
+    import talentflow.report.source as source
+
+    def missing():
+        raise source.MetricsUnavailable("The metrics library is not available: test")
+    monkeypatch.setattr(source, "load_metrics", missing)
+    res = build_report(tiny_settings(tmp_path), tmp_path / "out", images=False)
+    assert any("metrics" in e for e in res.errors)
+    assert "Metrics unavailable" in (tmp_path / "out" / "index.html").read_text()
+    assert "papercopilot/paperlists" in (tmp_path / "out" / "data.html").read_text()
