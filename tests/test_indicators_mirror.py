@@ -154,3 +154,19 @@ def test_scorecard_every_family_has_us_and_china(eng):
     assert chips["US"]["date"] == chips["CN"]["date"] and "Microsoft" in chips["US"]["notes"]
     lb = [r for r in rows if r["indicator"] == "leaderboard_top10.aa_image_to_video"]
     assert {r["country"]: r["value"] for r in lb} == {"US": 3, "CN": 7}
+
+
+def test_curated_countries_agree_with_epoch_where_both_exist(eng, mirror_dir):
+    """Where Epoch's own organization → country map names the same organization, the curated file agrees."""
+    from talentflow.indicators import countries
+    from talentflow.indicators.orgs import load_orgs, org_key
+
+    path = next(d.local(mirror_dir) for d in stage.datasets() if d.id.endswith("derived_epoch_org_country_map.csv"))
+    epoch = {}
+    for org, craw in eng.query("SELECT \"Organization\", \"Country (of organization)\" FROM read_csv(?, "
+                               "all_varchar=true)", [str(path)]):
+        if "," not in org and "," not in (craw or ""):
+            epoch[org_key(org)] = countries.resolve(craw).iso2
+    both = {k: (r["country"], epoch[k]) for k, r in load_orgs().items() if k in epoch and r["country"]}
+    assert len(both) >= 15
+    assert {k: v for k, v in both.items() if v[0] != v[1]} == {}
