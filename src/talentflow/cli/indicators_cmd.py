@@ -17,6 +17,19 @@ def _fmt(fmt: str) -> str:
     return fmt
 
 
+def _human(v, pct: bool = False):
+    """Compact text for the table view (CSV/JSON keep raw numbers)."""
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return v
+    if pct:
+        return f"{v:+.1%}"
+    if abs(v) >= 1e12:
+        return f"{v:.2e}"
+    if abs(v) >= 100 or float(v).is_integer():
+        return f"{v:,.0f}"
+    return f"{v:.3g}"
+
+
 def _split(v: Optional[str]) -> list[str]:
     return [x.strip() for x in (v or "").split(",") if x.strip()]
 
@@ -54,8 +67,9 @@ def indicators(ctx: typer.Context,
             limit = 200
         rows = indicator_rows(eng, _split(country), _split(indicator), year=year, latest=latest, limit=limit)
     if fmt == "table":
-        rows = [{**{k: r[k] for k in ("indicator", "country", "entity_raw", "year", "date", "value", "unit")},
-                 "source": r["source"].rsplit("/", 1)[-1]} for r in rows]
+        rows = [{**{k: r[k] for k in ("indicator", "country", "entity_raw", "year", "date")},
+                 "value": _human(r["value"]), "unit": r["unit"], "source": r["source"].rsplit("/", 1)[-1]}
+                for r in rows]
         if limit and len(rows) == limit:
             err_console.print(f"[yellow]Showing the first {limit} rows; use --limit, filters or --format csv.[/]")
     emit_rows(rows, fmt, title="Indicators")
@@ -90,7 +104,9 @@ def scorecard(ctx: typer.Context,
             return
         rows = build_scorecard(eng, countries, tuple(_split(family)) or None, top_n=top_n)
     if fmt == "table":
-        table = [{**w, "source": (w["source"] or "").rsplit("/", 1)[-1]} for w in wide(rows, countries)]
+        table = [{k: ("" if v is None else v if k.endswith("when") else _human(v, pct=k.endswith("trend/yr")))
+                  for k, v in {**w, "source": (w["source"] or "").rsplit("/", 1)[-1]}.items()}
+                 for w in wide(rows, countries)]
         emit_rows(table, fmt, title=f"{countries[0]}–{countries[1]} scorecard (ratio = "
                                                     f"{countries[0]}:{countries[1]})")
         return
