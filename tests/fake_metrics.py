@@ -15,9 +15,11 @@ ALLOWED = {
     "tier": ["accepted", "spotlight", "oral"],
     "subfield": ["generative_ai", "robotics", "vision", "language", "other"],
     "sector": ["academia", "industry", "government"],
-    "attribution": ["fractional", "first_author", "last_author", "any_author"],
+    "attribution": ["location", "hq"],
     "country": COUNTRIES,
-    "stage": ["origin", "graduate", "work"],
+    "stage": ["origin", "graduate", "work", "current"],
+    "frm": ["origin", "graduate"],
+    "to": ["graduate", "work", "current"],
 }
 CALLS: list[tuple] = []  # (function, query) for tests that check caching
 
@@ -26,7 +28,7 @@ CALLS: list[tuple] = []  # (function, query) for tests that check caching
 class MetricQuery:
     venue: str | None = None
     year: int | None = None
-    years: tuple[int, int] | None = None
+    years: tuple[int, ...] | None = None
     tier: str | None = None
     subfield: str | None = None
     sector: str | None = None
@@ -66,12 +68,13 @@ def flows(eng, q, frm="origin", to="work"):
     rows = []
     for a in COUNTRIES[:8]:
         for b in ["US", "CN", "GB", "DE", a]:
-            rows.append({"from": a, "to": b, "count": r.randint(1, 120)})
+            rows.append({"from_country": a, "to_country": b, "count": r.randint(1, 120)})
     merged: dict = {}
     for x in rows:
-        merged[(x["from"], x["to"])] = merged.get((x["from"], x["to"]), 0) + x["count"]
+        merged[(x["from_country"], x["to_country"])] = merged.get((x["from_country"], x["to_country"]), 0) + x["count"]
     n = sum(merged.values())
-    return [{"from": a, "to": b, "count": v, "share": v / n, "n": n} for (a, b), v in merged.items()]
+    return [{"from_stage": frm, "to_stage": to, "from_country": a, "to_country": b, "country": a, "count": v,
+             "share": v / n, "n": n} for (a, b), v in merged.items()]
 
 
 def retention(eng, q, country=None):
@@ -88,7 +91,7 @@ def retention(eng, q, country=None):
 
 def cohort(eng, q, origin=None, work=None):
     CALLS.append(("cohort", q, origin, work))
-    return [{"origin": origin or "CN", "work_then": work or "US", "work_now": w, "count": c, "n": 100,
+    return [{"whereabouts": w, "country": w, "count": c, "n": 100, "cohort_year": q.year,
              "share": c / 100, "ci_low": c / 100 - 0.05, "ci_high": c / 100 + 0.05, "person_id": "~Jane_Doe1"}
             for w, c in [("US", 87), ("CN", 10), ("GB", 3)]]
 
@@ -106,7 +109,7 @@ def trend(eng, q, stage="origin", country=None):
     return out
 
 
-def institutions(eng, q, stage="work"):
+def institutions(eng, q, stage="work", limit=25):
     CALLS.append(("institutions", q, stage))
     names = [("Google", "US", "industry"), ("Tsinghua University", "CN", "academia"), ("Stanford University", "US",
              "academia"), ("Peking University", "CN", "academia"), ("Tiny Lab", "IS", "academia")]

@@ -58,7 +58,7 @@ def test_small_cells_are_suppressed_and_threshold_configurable(tmp_path):
 
 
 @pytest.mark.parametrize("param,value,allowed", [("venue", "nipz", "nips"), ("tier", "gold", "oral"),
-                                                  ("stage", "phd", "graduate"), ("attribution", "x", "fractional"),
+                                                  ("stage", "phd", "graduate"), ("attribution", "x", "location"),
                                                   ("subfield", "quantum", "robotics")])
 def test_unknown_values_answer_422_with_the_allowed_ones(client, param, value, allowed):
     r = client.get("/api/shares", params={param: value})
@@ -71,8 +71,9 @@ def test_flows_take_from_and_to_and_csv(client):
     r = client.get("/api/flows", params={"from": "origin", "to": "graduate", "format": "csv"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
-    assert rows and {"from", "to", "count"} <= set(rows[0])
-    assert client.get("/api/flows", params={"from": "nowhere"}).status_code == 422
+    assert rows and {"from_country", "to_country", "count"} <= set(rows[0])
+    bad = client.get("/api/flows", params={"from": "work"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "from"]
 
 
 def test_years_range_and_bad_range(client):

@@ -117,7 +117,14 @@ def world_map(cid: str, title: str, rows: list[dict]) -> Chart:
     return Chart(cid, title, spec, rows)
 
 
-def trend_lines(cid: str, title: str, rows: list[dict], key: str = "country") -> Chart:
+def trend_lines(cid: str, title: str, rows: list[dict], key: str = "country", top: int = 6) -> Chart:
+    """Share per year of the `top` largest groups (by people over all years), with the interval as a band."""
+    totals: dict = {}
+    for r in rows:
+        if r.get(key) not in (None, SUPPRESSED) and r.get("count"):
+            totals[r[key]] = totals.get(r[key], 0) + r["count"]
+    keep = set(sorted(totals, key=lambda k: -totals[k])[:top])
+    rows = [r for r in rows if r.get(key) in keep]
     data = [{**r, "label": country_name(r.get(key)), "share_pct": _pct(r.get("share")),
              "ci_low_pct": _pct(r.get("ci_low")), "ci_high_pct": _pct(r.get("ci_high"))}
             for r in rows if r.get("share") is not None]

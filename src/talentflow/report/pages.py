@@ -107,10 +107,21 @@ def _find(rows: list[dict], key: str, value: str) -> dict | None:
     return next((r for r in rows if r.get(key) == value), None)
 
 
+def _coverage(row: dict | None):
+    """Share of the population whose stage value is known (the library's n_observed / n_people)."""
+    if not row:
+        return None
+    if row.get("coverage") is not None:
+        return row["coverage"]
+    if row.get("n_people") and row.get("n_observed") is not None:
+        return row["n_observed"] / row["n_people"]
+    return None
+
+
 def _card(label: str, row: dict | None, f: Filters, stage: str) -> dict:
     return {"label": label, "share": row.get("share") if row else None, "ci_low": row.get("ci_low") if row else None,
             "ci_high": row.get("ci_high") if row else None, "count": row.get("count") if row else None,
-            "n": row.get("n") if row else None, "coverage": (row or {}).get("coverage"), "query": f.label(),
+            "n": row.get("n") if row else None, "coverage": _coverage(row), "query": f.label(),
             "stage": stage, "suppressed": bool(row and row.get("suppressed"))}
 
 

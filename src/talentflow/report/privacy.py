@@ -18,7 +18,7 @@ VALUE_FIELDS = ("share", "ci_low", "ci_high", "count", "n", "value", "rate")
 # Integer columns that are not counts of people (everything else integer-valued is treated as a people count).
 NOT_PEOPLE = frozenset({"year", "first_year", "last_year", "rank", "n_boot", "seed", "cells_pooled", "from_year",
                         "to_year", "years_after", "share", "ci_low", "ci_high", "coverage", "rate", "value",
-                        "confidence"})
+                        "confidence", "net", "cohort_year", "median_last_year", "ref_year"})
 
 
 def _people_ints(r: dict):

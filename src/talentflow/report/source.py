@@ -88,14 +88,18 @@ class MetricSource:
         self._cache: dict[tuple, Any] = {}
         self._lock = threading.Lock()
         self._cache_size = cache_size
+        self._allowed: dict[str, list] | None = None
 
     # -- validation ------------------------------------------------------------------------------------------
     def allowed(self) -> dict[str, list]:
-        allowed = {k: list(v) for k, v in getattr(self.m, "ALLOWED", {}).items()}
-        allowed.setdefault("stage", list(STAGES))
-        return allowed
+        if self._allowed is None:
+            lib = getattr(self.m, "ALLOWED", {})
+            allowed = {k: list(lib[k]) for k in list(lib.keys())}  # keys(): the library may fill lists lazily
+            allowed.setdefault("stage", list(STAGES))
+            self._allowed = allowed
+        return self._allowed
 
-    def check(self, what: str, value):
+    def check(self, what: str, value, shown_as: str | None = None):
         """Return value unchanged if allowed (or if the library declares no list for it); else UnknownValue."""
         if value is None:
             return None
@@ -104,7 +108,7 @@ class MetricSource:
             return value
         if value in allowed or str(value) in {str(a) for a in allowed}:
             return type(allowed[0])(value) if allowed and not isinstance(value, type(allowed[0])) else value
-        raise UnknownValue(what, str(value), [str(a) for a in allowed])
+        raise UnknownValue(shown_as or what, str(value), [str(a) for a in allowed])
 
     def filters(self, **kw) -> Filters:
         unknown = set(kw) - set(FILTERS)
@@ -131,7 +135,10 @@ class MetricSource:
         """The library's MetricQuery for these filters (only the fields it declares)."""
         mq = self.m.MetricQuery
         names = {x.name for x in dataclasses.fields(mq)} if dataclasses.is_dataclass(mq) else set(FILTERS)
-        return mq(**{k: v for k, v in dataclasses.asdict(f).items() if k in names and v is not None})
+        kw = {k: v for k, v in dataclasses.asdict(f).items() if k in names and v is not None}
+        if f.years is not None:  # the library takes the list of years
+            kw["years"] = tuple(range(f.years[0], f.years[1] + 1))
+        return mq(**kw)
 
     # -- cached calls ----------------------------------------------------------------------------------------
     def _cached(self, key: tuple, compute: Callable[[], Any]):
@@ -152,7 +159,9 @@ class MetricSource:
             self.min_cell, (by,)))
 
     def flows(self, eng, f: Filters, frm: str = "origin", to: str = "work") -> list[dict]:
-        frm, to = self.check("stage", frm), self.check("stage", to)
+        allowed = self.allowed()
+        frm = self.check("frm" if "frm" in allowed else "stage", frm, "from")
+        to = self.check("to" if "to" in allowed else "stage", to, "to")
 
         def compute():
             rows = list(self.m.flows(eng, self.query(f), frm=frm, to=to))
@@ -181,7 +190,9 @@ class MetricSource:
         stage = self.check("stage", stage)
 
         def compute():
-            rows = privacy.drop_small(list(self.m.institutions(eng, self.query(f), stage=stage)), self.min_cell)
-            return [r for r in rows if not r["suppressed"]][:limit]
+            rows = privacy.drop_small(list(self.m.institutions(eng, self.query(f), stage=stage, limit=limit)),
+                                      self.min_cell)
+            return [r for r in rows if not r["suppressed"] and not str(r.get("institution", "")).startswith("(")
+                    ][:limit]
         return self._cached(("institutions", f, stage, limit), compute)
 
