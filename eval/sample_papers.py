@@ -33,7 +33,7 @@ def candidates(engine, data: Path) -> None:
     from talentflow.careers.mirror_papers import create_mirror_papers
     from talentflow.careers.tiers import build_tiers
 
-    create_mirror_papers(engine, data)
+    create_mirror_papers(engine, data, reuse=True)
     engine.execute("CREATE OR REPLACE TEMP TABLE mp AS SELECT * FROM mirror_papers "
                    "QUALIFY count(*) OVER (PARTITION BY venue, year, paper_id) = 1")
     build_tiers(engine, source="mp")

@@ -46,9 +46,12 @@ def mirror_files(data_dir: Path) -> list[tuple[str, int, Path]]:
     return out
 
 
-def create_mirror_papers(engine, data_dir: Path, table: str = "mirror_papers") -> int:
+def create_mirror_papers(engine, data_dir: Path, table: str = "mirror_papers", reuse: bool = False) -> int:
     """Create temp table `table` (venue, year, paper_id, title, status_raw, track, keywords, primary_area,
-    abstract) from the raw files. DuckDB-only (it is an evaluation/hygiene reader, not a pipeline stage)."""
+    abstract) from the raw files. DuckDB-only (it is an evaluation/hygiene reader, not a pipeline stage).
+    reuse: keep an existing table of that name (several evaluations on one connection)."""
+    if reuse and engine.table_exists(table):
+        return int(engine.scalar(f"SELECT count(*) FROM {table}"))
     files = mirror_files(data_dir)
     blank = lambda e: f"nullif(trim({e}), '')"  # noqa: E731
     parts = []

@@ -81,7 +81,7 @@ def labelled_papers(engine, data_dir: Path, labels: list[dict], table: str = "la
 
     from .mirror_papers import create_mirror_papers
 
-    create_mirror_papers(engine, data_dir)
+    create_mirror_papers(engine, data_dir, reuse=True)
     engine.register_arrow("_labels", pa.table({
         "venue": [r["venue"] for r in labels], "year": pa.array([r["year"] for r in labels], pa.int32()),
         "paper_id": [r["paper_id"] for r in labels], "label": [r["subfield"] for r in labels],

@@ -53,7 +53,7 @@ def subfields_cmd(
         if embedding:
             from ..careers.subfield_embed import evaluate_embedding
 
-            results["embedding"] = evaluate_embedding(eng, data, labels)
+            results.update(evaluate_embedding(eng, data, labels))
     if fmt == "json":
         out = {name: {"n": r.n, "accuracy": r.accuracy, "per_class": r.per_class, "confusion": r.confusion,
                       "not_found": r.not_found, **({"errors": r.errors} if errors else {})}
