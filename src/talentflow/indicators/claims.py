@@ -51,9 +51,12 @@ def _usd(x: float | None) -> str:
 
 
 def stem_four_times(engine) -> Claim:
-    us, cn = _v(engine, "first_degrees.se", "US", 2018, NCSES_DEG), _v(engine, "first_degrees.se", "CN", 2018, NCSES_DEG)
-    ue, ce = _v(engine, "first_degrees.se.eng", "US", 2018, NCSES_DEG), _v(engine, "first_degrees.se.eng", "CN", 2018, NCSES_DEG)
-    ud, cd = _v(engine, "doctorates.se", "US", 2018, NCSES_PHD), _v(engine, "doctorates.se", "CN", 2018, NCSES_PHD)
+    def pair(ind, ds):
+        return _v(engine, ind, "US", 2018, ds), _v(engine, ind, "CN", 2018, ds)
+
+    us, cn = pair("first_degrees.se", NCSES_DEG)
+    ue, ce = pair("first_degrees.se.eng", NCSES_DEG)
+    ud, cd = pair("doctorates.se", NCSES_PHD)
     r = cn["value"] / us["value"]
     re_ = ce["value"] / ue["value"]
     rd = cd["value"] / ud["value"]
@@ -73,8 +76,9 @@ def tertiary_growth(engine) -> Claim:
     def at(ind, c, y, ds):
         return _v(engine, ind, c, y, ds)
 
-    us90, us20 = at("tertiary_attainment_share_25_64", "US", 1990, LEELEE), at("tertiary_attainment_share_25_64", "US", 2020, LEELEE)
-    cn90, cn20 = at("tertiary_attainment_share_25_64", "CN", 1990, LEELEE), at("tertiary_attainment_share_25_64", "CN", 2020, LEELEE)
+    share = "tertiary_attainment_share_25_64"
+    us90, us20 = at(share, "US", 1990, LEELEE), at(share, "US", 2020, LEELEE)
+    cn90, cn20 = at(share, "CN", 1990, LEELEE), at(share, "CN", 2020, LEELEE)
     g95, g22 = at("tertiary_ger", "CN", 1995, UIS), at("tertiary_ger", "CN", 2022, UIS)
     matches = engine.query_dicts(
         "SELECT country, indicator, year, value FROM indicators WHERE country IN ('US', 'CN') AND indicator IN "

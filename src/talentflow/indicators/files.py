@@ -27,6 +27,10 @@ class FileSpec:
     needs_engine: bool = False
 
 
+def _chips(indicator: str, note: str, **kw) -> FileSpec:
+    return FileSpec("indicators", tb.epoch_chips, {"indicator": indicator, "note": note, **kw}, needs_engine=True)
+
+
 def _nc(prefix):
     return FileSpec("indicators", tb.ncses_country_field,
                     {"prefix": prefix, "unit": "degrees", "note": "NCSES/NSB table; ISCED 2011 level 6-7 first degrees"
@@ -34,6 +38,7 @@ def _nc(prefix):
 
 
 _AA = "Artificial Analysis (attribution required)"
+_OWNERS = "Epoch AI chip stock since 2022 by owner; companies by HQ, China an owner category"
 _LMA = "LMArena"
 
 FILES: dict[str, FileSpec] = {
@@ -96,17 +101,12 @@ FILES: dict[str, FileSpec] = {
         "note": "NCSES/NSB; AI venture capital raised, millions of current USD"}),
     "ncses_6-4_ai_companies_and_vc_deals_china_us_2014-18.csv": FileSpec("indicators", tb.ncses_vc_counts, {
         "unit": "count", "note": "NCSES; AI companies / deals financed by venture capital"}),
-    "epoch_chips_nvidia_owners_cumulative_totals.csv": FileSpec("indicators", tb.epoch_chips, {
-        "indicator": "ai_chip_stock_h100e.nvidia", "note": "Epoch AI chip stock since 2022 by owner; companies by HQ"}, needs_engine=True),
-    "epoch_chips_amd_owners_cumulative_totals.csv": FileSpec("indicators", tb.epoch_chips, {
-        "indicator": "ai_chip_stock_h100e.amd", "note": "Epoch AI chip stock by owner; companies by HQ"}, needs_engine=True),
-    "epoch_chips_tpu_owners_cumulative_totals.csv": FileSpec("indicators", tb.epoch_chips, {
-        "indicator": "ai_chip_stock_h100e.tpu", "note": "Epoch AI chip stock by owner; companies by HQ"}, needs_engine=True),
-    "epoch_chips_trainium_owners_cumulative_totals.csv": FileSpec("indicators", tb.epoch_chips, {
-        "indicator": "ai_chip_stock_h100e.trainium", "note": "Epoch AI chip stock by owner; companies by HQ"}, needs_engine=True),
-    "epoch_chips_nvidia_cumulative_totals.csv": FileSpec("indicators", tb.epoch_chips, {
-        "indicator": "ai_chip_stock_h100e.nvidia_total", "note": "Epoch AI: all Nvidia AI chips since 2022",
-        "owner_col": False}, needs_engine=True),
+    "epoch_chips_nvidia_owners_cumulative_totals.csv": _chips("ai_chip_stock_h100e.nvidia", _OWNERS),
+    "epoch_chips_amd_owners_cumulative_totals.csv": _chips("ai_chip_stock_h100e.amd", _OWNERS),
+    "epoch_chips_tpu_owners_cumulative_totals.csv": _chips("ai_chip_stock_h100e.tpu", _OWNERS),
+    "epoch_chips_trainium_owners_cumulative_totals.csv": _chips("ai_chip_stock_h100e.trainium", _OWNERS),
+    "epoch_chips_nvidia_cumulative_totals.csv": _chips("ai_chip_stock_h100e.nvidia_total",
+                                                       "Epoch AI: all Nvidia AI chips since 2022", owner_col=False),
     "epoch_chips_nvidia_owners_quarters.csv": FileSpec("indicators", tb.epoch_chips_quarters, {
         "indicator": "ai_chip_additions_h100e.nvidia", "note": "Epoch AI chips added per quarter by owner"}),
     "sec_xbrl_capex_msft_goog_amzn_quarterly.csv": FileSpec("indicators", tb.sec_capex, {

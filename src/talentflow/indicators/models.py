@@ -68,7 +68,8 @@ def owid_cost(path: Path, note: str) -> str:
     return (f"SELECT Entity AS model, NULL AS organization, NULL AS country_raw, TRY_CAST(Day AS DATE) AS "
             f"publication_date, Domain AS domain, NULL AS parameters, NULL AS training_compute_flop, NULL AS "
             f"training_cost_usd_2023, NULL AS cost_cloud_usd, NULL AS cost_upfront_usd, {num('Cost')} AS "
-            f"cost_amortized_usd, {q(note)} AS notes, coalesce(Entity, '(empty)') || ' @ ' || coalesce(Day, '') AS record_key "
+            f"cost_amortized_usd, {q(note)} AS notes, "
+            f"coalesce(Entity, '(empty)') || ' @ ' || coalesce(Day, '') AS record_key "
             f"FROM {read_csv(path)}")
 
 

@@ -43,7 +43,8 @@ def _unpivot(src: str, cols: str) -> str:
 
 def _parts(path_col: str) -> str:
     # NCSES hierarchy labels: "China<sup>a</sup> -> All fields -> S&E fields"; footnote markers removed.
-    return f"list_transform(string_split(regexp_replace({path_col}, '<sup>[^<]*</sup>', '', 'g'), ' -> '), lambda x: trim(x))"
+    cleaned = f"regexp_replace({path_col}, '<sup>[^<]*</sup>', '', 'g')"
+    return f"list_transform(string_split({cleaned}, ' -> '), lambda x: trim(x))"
 
 
 def ncses_country_field(path: Path, prefix: str, unit: str, note: str) -> str:
@@ -77,7 +78,8 @@ def ncses_sed_stay(path: Path, unit: str, note: str) -> str:
     is_period = "col LIKE 'field_2017_23_%'"
     src = (f"(SELECT *, {_parts('_b_region_and_country_or_economy_of_citizenship_b_full_path')} AS parts FROM "
            f"{_unpivot(f'SELECT * FROM {read_csv(path)}', FIELD_COLS)}) t")
-    sql = _select(ind, "parts[len(parts)]", f"CASE WHEN {is_period} THEN '2023' ELSE regexp_extract(col, '(\\d{{4}})', 1) END",
+    year = f"CASE WHEN {is_period} THEN '2023' ELSE regexp_extract(col, '(\\d{{4}})', 1) END"
+    sql = _select(ind, "parts[len(parts)]", year,
                   "val", unit, q(note), "row_id || ':' || col",
                   period=f"CASE WHEN {is_period} THEN '2017-2023' END", src=src)
     return sql.replace(f"{q(unit)} AS unit", f"{unit_expr} AS unit")
