@@ -161,3 +161,17 @@ def test_doc_tier_table_matches_build(mirror_engine):
     doc = (Path(__file__).resolve().parents[1] / "docs" / "tiers-and-subfields.md").read_text(encoding="utf-8")
     table = doc.split("<!-- tier-table:start -->\n", 1)[1].split("<!-- tier-table:end -->", 1)[0]
     assert table == render_tier_table(tier_table(mirror_engine))
+
+
+@pytest.mark.mirror
+def test_cli_eval_tiers(mirror_settings):
+    import json
+
+    from typer.testing import CliRunner
+
+    from talentflow.cli.main import app
+
+    r = CliRunner().invoke(app, ["--db", str(mirror_settings.db_path), "eval", "tiers", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    h = json.loads(r.stdout[r.stdout.index("{"):])
+    assert h["uncovered_statuses"] == [] and h["unused_entries"] == [] and h["accepted_disagreements"]

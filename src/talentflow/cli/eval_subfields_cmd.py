@@ -69,3 +69,46 @@ def subfields_cmd(
         if errors:
             emit_rows([{k: e.get(k) for k in ("venue", "year", "title", "label", "predicted", "matched_rule")}
                        for e in r.errors], "table", title=f"{name}: misclassified papers")
+
+
+@eval_app.command("tiers")
+@handle_errors
+def tiers_cmd(
+    ctx: typer.Context,
+    raw: bool = typer.Option(False, "--raw", help="Check the raw mirror files instead of the built database."),
+    fmt: str = typer.Option("table", "--format", help="table|json"),
+) -> None:
+    """Tier-mapping hygiene: statuses/tracks the mapping misses, entries matching nothing, accepted disagreements.
+    Exit status 1 when the mapping and the data disagree."""
+    from dataclasses import asdict
+
+    from ..careers.tiers import hygiene
+    from ..engine import connect
+    from ..errors import NotBuilt
+
+    s = settings_of(ctx)
+    if raw:
+        from ..careers.mirror_papers import create_mirror_papers
+
+        with connect(s, Path(":memory:")) as eng:
+            create_mirror_papers(eng, s.require_data())
+            h = hygiene(eng, source="mirror_papers")
+    else:
+        if not s.db_path.exists():
+            raise NotBuilt(f"No database at {s.db_path} (or pass --raw to check the mirror files).")
+        with connect(s, read_only=True) as eng:
+            h = hygiene(eng)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(asdict(h), default=str, indent=1) + "\n")
+    else:
+        for name in ("uncovered_statuses", "uncovered_tracks", "venue_years_without_scheme"):
+            if getattr(h, name):
+                emit_rows(getattr(h, name), "table", title=name)
+            else:
+                console.print(f"{name}: none")
+        console.print("unused mapping entries: " + (", ".join(h.unused_entries + h.unused_venue_years) or "none"))
+        if h.accepted_disagreements:
+            emit_rows(h.accepted_disagreements, "table",
+                      title="papers.accepted vs tier (expected: accepted outside the main conference)")
+    if not h.clean:
+        raise typer.Exit(1)
