@@ -1,0 +1,228 @@
+"""Metrics: query validation, fixture answers, property tests (hypothesis), CLI, and the real mirror."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from careers_fixtures import careers_engine, run_careers
+from talentflow.engine.duck import DuckEngine
+from talentflow.errors import UnknownValue
+from talentflow.metrics import ALLOWED, MetricQuery, cohort, flows, institutions, person, retention, shares, trend
+from talentflow.metrics.bootstrap import boot_counts
+
+
+@pytest.fixture(scope="module")
+def eng():
+    e = careers_engine()
+    run_careers(e)
+    yield e
+    e.close()
+
+
+def test_query_validation_lists_allowed_values():
+    with pytest.raises(UnknownValue) as ei:
+        MetricQuery(tier="poster")
+    assert ei.value.allowed == ALLOWED["tier"] == ["accepted", "spotlight", "oral"]
+    with pytest.raises(UnknownValue, match="nips"):
+        MetricQuery(venue="nipz")
+    with pytest.raises(UnknownValue):
+        MetricQuery(attribution="passport")
+    with pytest.raises(UnknownValue):
+        MetricQuery(country="ZZ")
+    assert MetricQuery(country="us").country == "US"
+    assert {"venue", "tier", "subfield", "sector", "attribution", "country", "stage", "by"} <= set(ALLOWED.keys())
+    assert "generative_ai" in ALLOWED["subfield"] and "nips" in ALLOWED["venue"]
+
+
+def test_shares_fixture(eng):
+    q = MetricQuery(venue="nips", year=2022)
+    work = {r["country"]: r for r in shares(eng, q, "work", n_boot=200, seed=1)}
+    # Ann (GB, observed), Bob (DE, observed); Cat's US value is a proxy (position unknown): not estimated.
+    assert {c: r["count"] for c, r in work.items()} == {"DE": 1, "GB": 1}
+    r = work["GB"]
+    assert (r["n"], r["n_people"], r["n_observed"], r["n_proxy"], r["n_unknown"]) == (2, 4, 2, 1, 1)
+    hq = {r["country"]: r["count"] for r in shares(eng, MetricQuery(venue="nips", year=2022, attribution="hq"),
+                                                   "work", n_boot=0)}
+    assert hq == {"DE": 1, "US": 1}
+    with_proxy = shares(eng, MetricQuery(venue="nips", year=2022, include_proxy=True), "work", n_boot=0)
+    assert sum(r["count"] for r in with_proxy) == 3 and sum(r["count_proxy"] for r in with_proxy) == 1
+    origin = {r["country"]: r for r in shares(eng, q, "origin", n_boot=0)}
+    assert list(origin) == ["CN"] and origin["CN"]["n_proxy"] == 2  # Bob and Dan: proxy origins counted apart
+    oral = shares(eng, MetricQuery(venue="nips", year=2022, tier="oral"), "current", n_boot=0)
+    assert sum(r["count"] for r in oral) == 2  # Ann and Bob on the oral paper p3
+
+
+def test_other_metrics_fixture(eng):
+    q = MetricQuery(venue="nips", year=2022, include_proxy=True)
+    fl = flows(eng, q, "origin", "work", n_boot=100)
+    assert {(r["from_country"], r["to_country"]): r["count"] for r in fl} == {("CN", "GB"): 1, ("GB", "DE"): 1}
+    ret = {r["country"]: r for r in retention(eng, q, frm="origin", n_boot=100)}
+    assert ret["CN"]["outflow"] == 1 and ret["DE"]["inflow"] == 1 and ret["CN"]["share"] == 0
+    co = {r["whereabouts"]: r["count"] for r in cohort(eng, MetricQuery(venue="nips", year=2022), n_boot=50)}
+    # Bob appears later (ICLR 2023) but unresolved; the others are not seen after 2022.
+    assert co == {"not_seen_since": 3, "unresolved": 1}
+    tr = trend(eng, MetricQuery(venue="nips"), "current", "US", n_boot=50)
+    assert [(r["year"], r["count"]) for r in tr] == [(2018, 0), (2019, 0), (2020, 1), (2021, 0), (2022, 1)]
+    inst = institutions(eng, MetricQuery(venue="nips", year=2022), "current", n_boot=0)
+    assert [(r["rank"], r["institution"], r["count"]) for r in inst][:2] == \
+        [(1, "Google London", 1), (2, "Peking University", 1)]  # ties broken by name
+    rows = person(eng, "~Ann_Li1")
+    assert [r["year"] for r in rows if r["kind"] == "event"] == [2018, 2020, 2022]
+    assert not any("email" in k for r in rows for k in r)
+    with pytest.raises(UnknownValue):
+        person(eng, "~Nobody1")
+
+
+# ---- property tests on random populations ------------------------------------------------------------------
+COUNTRIES = ["US", "CN", "GB", None]
+BASES = ["observed", "proxy", "unknown"]
+unit = st.tuples(st.integers(0, 15), st.sampled_from(COUNTRIES), st.sampled_from(BASES), st.sampled_from(COUNTRIES),
+                 st.sampled_from(BASES), st.sampled_from(COUNTRIES), st.integers(2019, 2024))
+
+
+def population_engine(units) -> DuckEngine:
+    """metric_base and person_last_seen for random units: (paper, origin, origin_basis, work, work_basis,
+    last_country, last_year)."""
+    from talentflow.metrics.stage import build_base  # noqa: F401  (columns mirrored below)
+
+    e = DuckEngine(":memory:")
+    rows = []
+    for i, (paper, oc, ob, wc, wb, lc, ly) in enumerate(units):
+        ob = "unknown" if oc is None else ob if ob != "unknown" else "observed"
+        wb = "unknown" if wc is None else wb if wb != "unknown" else "observed"
+        rows.append((f"u{i}", f"p{paper}", oc, ob, wc, wb, wc, lc, ly))
+    e.execute("""CREATE TABLE _u (person_key VARCHAR, paper_id VARCHAR, origin_country VARCHAR,
+                 origin_basis VARCHAR, work_country VARCHAR, work_basis VARCHAR, current_country VARCHAR,
+                 last_country VARCHAR, last_year INTEGER)""")
+    e.con.executemany("INSERT INTO _u VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    e.execute("""CREATE TABLE metric_base AS SELECT person_key, 'nips' AS venue, 2019 AS year, paper_id,
+                 1 AS author_order, 1 AS tier_rank, 'other' AS subfield, r.rule, current_country,
+                 current_country AS current_institution_id, current_country AS current_institution_name,
+                 'academia' AS current_sector, NULL AS current_position,
+                 origin_country, origin_country AS origin_institution_id, origin_country AS origin_institution_name,
+                 origin_basis, 'undergrad' AS origin_stage_rule, 2015 AS origin_stage_year,
+                 work_country AS graduate_country, NULL AS graduate_institution_id, NULL AS graduate_institution_name,
+                 work_basis AS graduate_basis, 'phd' AS graduate_stage_rule, 2017 AS graduate_stage_year,
+                 'academia' AS graduate_sector, work_country, NULL AS work_institution_id,
+                 NULL AS work_institution_name, work_basis, 'non_student' AS work_stage_rule,
+                 2019 AS work_stage_year, 'academia' AS work_sector
+                 FROM _u, (SELECT unnest(['location', 'hq']) AS rule) r""")
+    e.execute("""CREATE TABLE person_last_seen AS SELECT person_key, r.rule, last_year,
+                 CASE WHEN last_country IS NULL THEN NULL ELSE last_year END AS last_located_year,
+                 last_country, NULL AS last_institution_name
+                 FROM _u, (SELECT unnest(['location', 'hq']) AS rule) r""")
+    return e
+
+
+PROP = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROP
+@given(st.lists(unit, min_size=1, max_size=60), st.booleans(), st.integers(0, 3))
+def test_shares_sum_to_one_and_intervals_contain_estimate(units, proxy, min_cell):
+    with population_engine(units) as e:
+        q = MetricQuery(venue="nips", year=2019, include_proxy=proxy)
+        for stage in ("origin", "work", "current"):
+            rows = shares(e, q, stage, n_boot=60, seed=3, min_cell=min_cell)
+            if rows:
+                assert abs(sum(r["share"] for r in rows) - 1) < 1e-9
+                assert sum(r["count"] for r in rows) == rows[0]["n"]
+                assert rows[0]["n_observed"] + rows[0]["n_proxy"] + rows[0]["n_unknown"] == rows[0]["n_people"]
+            for r in rows:
+                assert 0 <= r["ci_low"] <= r["share"] <= r["ci_high"] <= 1
+
+
+@PROP
+@given(st.lists(unit, min_size=1, max_size=60), st.booleans())
+def test_flows_agree_with_shares(units, proxy):
+    with population_engine(units) as e:
+        q = MetricQuery(venue="nips", year=2019, include_proxy=proxy)
+        fl = flows(e, q, "origin", "work", n_boot=30)
+        # Row sums are the origin counts of people whose work is known; column sums the work counts of people
+        # whose origin is known; row shares sum to 1.
+        known = [u for u in population_rows(units) if included(u[1], proxy) and included(u[3], proxy)]
+        rows: dict = {}
+        for r in fl:
+            rows.setdefault(r["from_country"], []).append(r)
+        for c, rs in rows.items():
+            assert sum(r["count"] for r in rs) == rs[0]["n"] == sum(1 for u in known if u[0] == c)
+            assert abs(sum(r["share"] for r in rs) - 1) < 1e-9
+        total_work = {}
+        for r in fl:
+            total_work[r["to_country"]] = total_work.get(r["to_country"], 0) + r["count"]
+        assert total_work == {c: sum(1 for u in known if u[2] == c) for c in {u[2] for u in known}}
+        # and against shares: with every origin known the row totals are the origin shares' counts
+        if all(included(u[1], proxy) for u in population_rows(units)):
+            sh = {r["country"]: r["count"] for r in shares(e, q, "origin", n_boot=0)}
+            assert {c: rs[0]["n"] for c, rs in rows.items()} == {c: n for c, n in sh.items() if c in rows} or \
+                any(not included(u[3], proxy) for u in population_rows(units))
+
+
+def population_rows(units):
+    out = []
+    for (_, oc, ob, wc, wb, _, _) in units:
+        ob = "unknown" if oc is None else ob if ob != "unknown" else "observed"
+        wb = "unknown" if wc is None else wb if wb != "unknown" else "observed"
+        out.append((oc, ob, wc, wb))
+    return out
+
+
+def included(basis, proxy):
+    return basis == "observed" or (proxy and basis == "proxy")
+
+
+@PROP
+@given(st.lists(unit, min_size=1, max_size=60))
+def test_cohort_counts_add_up(units):
+    with population_engine(units) as e:
+        rows = cohort(e, MetricQuery(venue="nips", year=2019), n_boot=30)
+        assert sum(r["count"] for r in rows) == len(units) == rows[0]["n"]
+        assert abs(sum(r["share"] for r in rows) - 1) < 1e-9
+        seen_later = sum(1 for u in units if u[6] > 2019)
+        assert sum(r["count"] for r in rows if r["whereabouts"] != "not_seen_since") == seen_later
+
+
+def test_bootstrap_is_seeded_and_clustered():
+    cl = np.repeat(np.arange(50), 4)  # 50 papers of 4 authors, same category within a paper
+    cat = np.repeat(np.arange(50) % 2, 4)
+    a, b = boot_counts(cl, cat, 2, 500, 7), boot_counts(cl, cat, 2, 500, 7)
+    assert (a == b).all() and (a[:, :2].sum(axis=1) == 200).all()
+    # clustered resampling keeps whole papers: counts move in steps of 4
+    assert (a[:, 0] % 4 == 0).all()
+    people = boot_counts(np.arange(200), cat, 2, 500, 7)
+    assert a[:, 0].std() > people[:, 0].std()  # clustering widens the interval, as it should
+
+
+@pytest.mark.mirror
+def test_mirror_metrics(mirror_engine):
+    q = MetricQuery(venue="nips", year=2022, attribution="hq")
+    for stage in ("origin", "graduate", "work", "current"):
+        rows = shares(mirror_engine, q, stage, n_boot=100, seed=1)
+        if rows:
+            assert abs(sum(r["share"] for r in rows) - 1) < 1e-9
+            assert all(r["ci_low"] <= r["share"] <= r["ci_high"] for r in rows)
+    assert mirror_engine.scalar("SELECT count(*) FROM metric_base WHERE venue = 'nips' AND year = 2022") > 10_000
+    assert mirror_engine.table_exists("metric_shares") and mirror_engine.table_exists("person_last_seen")
+
+
+@pytest.mark.mirror
+def test_mirror_cli_json(mirror_settings):
+    from typer.testing import CliRunner
+
+    from talentflow.cli.main import app
+
+    res = CliRunner().invoke(app, ["--db", str(mirror_settings.db_path), "shares", "--venue", "nips", "--year",
+                                   "2022", "--stage", "current", "--attribution", "hq", "--n-boot", "50",
+                                   "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert isinstance(rows, list)
+    for r in rows:
+        assert {"country", "share", "count", "ci_low", "ci_high", "n", "n_observed", "n_proxy", "n_unknown"} <= set(r)
+    bad = CliRunner().invoke(app, ["--db", str(mirror_settings.db_path), "shares", "--tier", "poster"])
+    assert bad.exit_code == 2
