@@ -28,8 +28,8 @@ STAGES: list[tuple[str, str]] = [
     ("indicators", "talentflow.indicators.stage"),  # companion national indicators
     # ("resolve", "talentflow.resolve.stage"),        # affiliation → institution, countries, sector
     ("papers", "talentflow.careers.papers_stage"),  # tiers and subfields per paper
-    # ("careers", "talentflow.careers.stage"),        # people, career events, stages
-    # ("metrics", "talentflow.metrics.stage"),        # materialised metric tables
+    ("careers", "talentflow.careers.stage"),        # people, career events, stages
+    ("metrics", "talentflow.metrics.stage"),        # materialised metric tables
 ]
 
 Progress = Callable[[str, int, int], None]  # (description, done, total)
