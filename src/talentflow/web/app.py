@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import threading
 from importlib import resources
 from pathlib import Path
@@ -58,6 +59,34 @@ def _unknown(e: UnknownValue) -> JSONResponse:
         "loc": ["query", e.what], "msg": str(e), "type": "value_error", "input": e.value, "allowed": e.allowed}]})
 
 
+def _finite(x):
+    """NaN/inf are not JSON: publish them as null."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_finite(v) for v in x]
+    return x
+
+
+class LazyCursor:
+    """A per-request database cursor, opened only if the request needs the database (cache hits do not)."""
+
+    def __init__(self, engine, lock: threading.Lock):
+        self._engine, self._lock, self._cur = engine, lock, None
+
+    def __getattr__(self, name):
+        if self._cur is None:
+            with self._lock:  # creating a cursor touches the shared connection
+                self._cur = self._engine.cursor()
+        return getattr(self._cur, name)
+
+    def close(self) -> None:
+        if self._cur is not None:
+            self._cur.close()
+
+
 def create_app(settings: Settings, metrics=None) -> FastAPI:
     """The app over settings.db_path. `metrics` is the metrics library (default: `talentflow.metrics`)."""
     if not Path(settings.db_path).exists():
@@ -80,8 +109,7 @@ def create_app(settings: Settings, metrics=None) -> FastAPI:
     app.state.engine, app.state.source = engine, src
 
     def cursor() -> Iterator:
-        with lock:  # creating a cursor touches the shared connection
-            cur = engine.cursor()
+        cur = LazyCursor(engine, lock)
         try:
             yield cur
         finally:
@@ -100,13 +128,27 @@ def create_app(settings: Settings, metrics=None) -> FastAPI:
     def _on_error(request: Request, e: TalentflowError):
         return JSONResponse(status_code=503, content={"detail": str(e), "hint": e.hint})
 
-    def answer(rows: list[dict], fp: FilterParams, f: Filters, endpoint: str, eng, **extra):
-        if fp.format == "csv":
-            return Response(rows_csv(rows), media_type="text/csv; charset=utf-8",
-                            headers={"Content-Disposition": f'attachment; filename="{endpoint}.csv"'})
-        return {"endpoint": endpoint, "query": {k: v for k, v in f.__dict__.items() if v is not None}, **extra,
-                "min_cell": settings.min_cell, "rows": rows,
-                "sources": provenance.footer(provenance.origins(eng, f))}
+    responses: dict[tuple, tuple[bytes, str]] = {}
+
+    def answer(endpoint: str, fp: FilterParams, f: Filters, eng, compute, **extra) -> Response:
+        """The encoded response for this query, computed once per key (a repeat is a dictionary lookup and
+        needs no database cursor)."""
+        key = (endpoint, fp.format, f, tuple(sorted(extra.items())))
+        hit = responses.get(key)
+        if hit is None:
+            rows = compute()
+            if fp.format == "csv":
+                hit = (rows_csv(rows).encode(), "text/csv; charset=utf-8")
+            else:
+                body = {"endpoint": endpoint, "query": {k: v for k, v in f.__dict__.items() if v is not None},
+                        **extra, "min_cell": settings.min_cell, "rows": rows,
+                        "sources": provenance.footer(provenance.origins(eng, f))}
+                hit = (json.dumps(_finite(body), default=str, ensure_ascii=False).encode(), "application/json")
+            if len(responses) >= 8192:
+                responses.pop(next(iter(responses)))
+            responses[key] = hit
+        headers = {"Content-Disposition": f'attachment; filename="{endpoint}.csv"'} if fp.format == "csv" else None
+        return Response(hit[0], media_type=hit[1], headers=headers)
 
     # ---- JSON API -------------------------------------------------------------------------------------------
     @app.get("/api/allowed", tags=["api"], summary="Allowed values of every filter and parameter")
@@ -119,20 +161,20 @@ def create_app(settings: Settings, metrics=None) -> FastAPI:
                    eng=Depends(cursor)):
         s = source()
         f = s.filters(**fp.raw)
-        return answer(s.shares(eng, f, stage), fp, f, "shares", eng, stage=stage)
+        return answer("shares", fp, f, eng, lambda: s.shares(eng, f, stage), stage=stage)
 
     @app.get("/api/flows", tags=["api"], summary="Counts of researchers moving between two stages' countries")
     def api_flows(fp: FilterParams = Depends(), frm: str = Query("origin", alias="from"),
                   to: str = Query("work"), eng=Depends(cursor)):
         s = source()
         f = s.filters(**fp.raw)
-        return answer(s.flows(eng, f, frm, to), fp, f, "flows", eng, **{"from": frm, "to": to})
+        return answer("flows", fp, f, eng, lambda: s.flows(eng, f, frm, to), **{"from": frm, "to": to})
 
     @app.get("/api/retention", tags=["api"], summary="Share of researchers working in their origin country")
     def api_retention(fp: FilterParams = Depends(), eng=Depends(cursor)):
         s = source()
         f = s.filters(**fp.raw)
-        return answer(s.retention(eng, f, f.country), fp, f, "retention", eng)
+        return answer("retention", fp, f, eng, lambda: s.retention(eng, f, f.country))
 
     @app.get("/api/cohort", tags=["api"], summary="Where a cohort (origin country, workplace then) works now")
     def api_cohort(fp: FilterParams = Depends(), origin: Optional[str] = Query(None, description="Origin country"),
@@ -140,36 +182,34 @@ def create_app(settings: Settings, metrics=None) -> FastAPI:
                    eng=Depends(cursor)):
         s = source()
         f = s.filters(**fp.raw)
-        return answer(s.cohort(eng, f, origin, work), fp, f, "cohort", eng, origin=origin, work=work)
+        return answer("cohort", fp, f, eng, lambda: s.cohort(eng, f, origin, work), origin=origin, work=work)
 
     @app.get("/api/trend", tags=["api"], summary="Shares by year")
     def api_trend(fp: FilterParams = Depends(), stage: str = Query("origin"), eng=Depends(cursor)):
         s = source()
         f = s.filters(**fp.raw)
-        return answer(s.trend(eng, f, stage, f.country), fp, f, "trend", eng, stage=stage)
+        return answer("trend", fp, f, eng, lambda: s.trend(eng, f, stage, f.country), stage=stage)
 
     @app.get("/api/institutions", tags=["api"], summary="Institutions ranked by number of researchers")
     def api_institutions(fp: FilterParams = Depends(), stage: str = Query("work"),
                          limit: int = Query(50, ge=1, le=500), eng=Depends(cursor)):
         s = source()
         f = s.filters(**fp.raw)
-        return answer(s.institutions(eng, f, stage, limit), fp, f, "institutions", eng, stage=stage)
+        return answer("institutions", fp, f, eng, lambda: s.institutions(eng, f, stage, limit), stage=stage,
+                      limit=limit)
 
     @app.get("/api/indicators", tags=["api"], summary="US–China scorecard of companion national indicators")
     def api_indicators(format: str = Query("json", pattern="^(json|csv)$"), eng=Depends(cursor)):
         from ..indicators.scorecard import scorecard
 
-        rows = _scorecard_cache(eng, scorecard)
-        if format == "csv":
-            return Response(rows_csv(rows), media_type="text/csv; charset=utf-8")
-        return {"endpoint": "indicators", "rows": rows}
-
-    sc_cache: dict = {}
-
-    def _scorecard_cache(eng, fn):
-        if "rows" not in sc_cache:
-            sc_cache["rows"] = json.loads(json.dumps(fn(eng), default=str))
-        return sc_cache["rows"]
+        hit = responses.get(("indicators", format))
+        if hit is None:
+            rows = json.loads(json.dumps(_finite(scorecard(eng)), default=str))
+            hit = ((rows_csv(rows).encode(), "text/csv; charset=utf-8") if format == "csv" else
+                   (json.dumps({"endpoint": "indicators", "rows": rows}, ensure_ascii=False).encode(),
+                    "application/json"))
+            responses[("indicators", format)] = hit
+        return Response(hit[0], media_type=hit[1])
 
     @app.get("/healthz", include_in_schema=False)
     def healthz():
