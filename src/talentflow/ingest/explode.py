@@ -3,10 +3,13 @@
 Rules (docs/schema.md):
 - ICRA/IROS-style records that list every author twice are halved (and counted).
 - Per-author fields of enrichment records follow `or_profile`, not the author order: author i takes the fields of
-  the or_profile entry k with the same profile id; failing that, the same id stem (~Jane_Doe1 vs ~Jane_Doe2) when
-  unique; failing that, the single leftover pair. Unaligned authors keep no per-author fields and are counted.
-- A per-author list whose length differs from the author count quarantines that record's per-author fields:
-  nothing is padded or shifted.
+  the or_profile entry k with the same profile id; failing that, the same id stem (~Jane_Doe1 vs ~JANE_DOE2) or
+  the same set of name tokens, each unique on both sides; failing that, the single leftover pair. Unaligned
+  authors keep no per-author fields and are counted.
+- Lists that hold entries only for the authors with an OpenReview profile (`~id`) are aligned to those authors in
+  author order (`+profile_subset`; checked against other files in tests/test_ingest_mirror.py).
+- Any other per-author list whose length differs from the author count quarantines that record's per-author
+  fields: nothing is padded or shifted.
 - E-mail addresses in author ids are reduced to '@domain'; the domain is kept as an affiliation signal.
 """
 
