@@ -271,7 +271,12 @@ def trend(eng, q: MetricQuery, stage: str = "work", country: str | None = None, 
     if country:
         country = country.upper()
         check("country", country)
-    u = _units(eng, q, [stage])
+    return trend_from_units(_units(eng, q, [stage]), q, stage, country, n_boot, seed, min_cell)
+
+
+def trend_from_units(u: dict, q: MetricQuery, stage: str, country: str | None, n_boot: int, seed: int,
+                     min_cell: int = 0) -> list[dict]:
+    """`trend` on units already fetched (the metrics stage fetches every stage once per venue, tier and rule)."""
     rows = []
     for y in np.unique(u["year"]):  # loops over years
         m = u["year"] == y

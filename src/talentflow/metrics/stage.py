@@ -71,7 +71,7 @@ def build_shares(engine, settings) -> dict:
     query per venue, tier, rule and stage; years split in numpy)."""
     import pyarrow as pa
 
-    from .compute import trend
+    from .compute import _units, trend_from_units
     from .query import ATTRIBUTIONS, STAGES, MetricQuery
 
     rows: list[dict] = []
@@ -79,11 +79,12 @@ def build_shares(engine, settings) -> dict:
     for venue in sorted(venues):
         for tier in PRECOMPUTE_TIERS:
             for attribution in ATTRIBUTIONS:
+                u = _units(engine, MetricQuery(venue=venue, tier=tier, attribution=attribution), list(STAGES))
                 for stage in STAGES:
                     for proxy in ((False, True) if stage in ("origin", "work") else (False,)):
                         q = MetricQuery(venue=venue, tier=tier, attribution=attribution, include_proxy=proxy)
-                        for r in trend(engine, q, stage, None, n_boot=settings.n_boot, seed=settings.seed,
-                                       min_cell=settings.min_cell):
+                        for r in trend_from_units(u, q, stage, None, n_boot=settings.n_boot, seed=settings.seed,
+                                                  min_cell=settings.min_cell):
                             rows.append({"venue": venue, "tier": tier, "attribution": attribution,
                                          "include_proxy": proxy, **r})
     cols = ["venue", "year", "tier", "attribution", "include_proxy", "stage", "country", "share", "count",
