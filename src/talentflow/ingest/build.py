@@ -26,7 +26,7 @@ from ..settings import Settings
 STAGES: list[tuple[str, str]] = [
     ("ingest", "talentflow.ingest.stage"),          # conference files → papers, authorships, quarantine
     ("indicators", "talentflow.indicators.stage"),  # companion national indicators
-    # ("resolve", "talentflow.resolve.stage"),        # affiliation → institution, countries, sector
+    ("resolve", "talentflow.resolve.stage"),        # affiliation → institution, countries, sector
     ("papers", "talentflow.careers.papers_stage"),  # tiers and subfields per paper
     ("careers", "talentflow.careers.stage"),        # people, career events, stages
     ("metrics", "talentflow.metrics.stage"),        # materialised metric tables

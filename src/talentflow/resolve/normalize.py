@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_LEN = 512  # affiliation strings are cut here before any work: a 10 kB string is noise, not a name
 
@@ -41,12 +42,16 @@ def clean_text(s: str | None) -> str:
     return " ".join(s.split())[:MAX_LEN]
 
 
+@lru_cache(maxsize=200_000)
 def norm_name(s: str | None) -> str:
     """Lower-case ASCII words: accents stripped, '&' → 'and', punctuation → space, leading 'the' dropped."""
     if not s:
         return ""
-    s = unicodedata.normalize("NFKD", clean_text(s).translate(_TRANSLIT))
-    s = "".join(c for c in s if not unicodedata.combining(c)).lower().replace("&", " and ")
+    if s.isascii() and len(s) <= MAX_LEN:
+        s = s.lower().replace("&", " and ")  # fast path: nothing to repair or strip
+    else:
+        s = unicodedata.normalize("NFKD", clean_text(s).translate(_TRANSLIT))
+        s = "".join(c for c in s if not unicodedata.combining(c)).lower().replace("&", " and ")
     s = _NONALNUM.sub(" ", s).strip()
     if s.startswith("the "):
         s = s[4:]

@@ -59,6 +59,8 @@ def fingerprint(settings) -> str:
     from ..sources.catalog import load_catalog
 
     h = hashlib.sha256(REGISTRY_VERSION.encode())
+    for name in ("registry.py", "normalize.py", "curated.py"):  # the SQL and the normalisation it bakes in
+        h.update((Path(__file__).parent / name).read_bytes())
     for d in load_catalog():
         if d.group == "registry":
             h.update(f"{d.path}:{d.sha256}".encode())
@@ -175,6 +177,20 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
     ex(f"""CREATE OR REPLACE TABLE registry_names AS
         SELECT DISTINCT {N('name')} AS name_norm, source, institution_id, country, lower(type) AS type
         FROM ({names}) WHERE length({N('name')}) >= 2""")
+
+    # fuzzy-match blocking index: each long name under its two rarest tokens
+    ex("""CREATE OR REPLACE TABLE registry_tokens AS
+        WITH nm AS (SELECT DISTINCT name_norm FROM registry_names
+                    WHERE length(name_norm) >= 12 AND source NOT LIKE '%acronym'),
+        toks AS (SELECT DISTINCT name_norm, unnest(string_split(name_norm, ' ')) AS token FROM nm),
+        df AS (SELECT token, count(*) AS df FROM toks GROUP BY token),
+        ranked AS (SELECT t.name_norm, t.token, d.df,
+                          row_number() OVER (PARTITION BY t.name_norm ORDER BY d.df, t.token) AS rk
+                   FROM toks t JOIN df d USING (token))
+        SELECT token, df, name_norm FROM ranked WHERE rk <= 2 AND df < 3000 AND length(token) > 2""")
+    ex("""CREATE OR REPLACE TABLE registry_token_df AS
+        SELECT token, count(*) AS df FROM (SELECT DISTINCT name_norm, unnest(string_split(name_norm, ' ')) AS token
+        FROM registry_names WHERE length(name_norm) >= 12 AND source NOT LIKE '%acronym') GROUP BY token""")
 
     host = "lower(regexp_replace(regexp_replace(h, '^https?://', ''), '^www\\.|[/:].*$', '', 'g'))"
     ex(f"""CREATE OR REPLACE TABLE registry_domains AS

@@ -20,7 +20,7 @@ A wrong country is worse than none: ambiguous evidence abstains.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from .normalize import (UNIT_WORDS, clean_domain, clean_text, comma_parts, dedupe_repeats, norm_name,
                         paren_split, parent_domains, split_multi)
@@ -56,6 +56,35 @@ CONF = {"domain:curated": 0.98, "domain:ror": 0.95, "domain:grid": 0.93, "domain
         "domain:ror_link": 0.85, "name:curated": 0.97, "name:ror": 0.93, "name:grid": 0.92, "name:hipo": 0.92,
         "name:ror2021": 0.9, "name:swot": 0.88, "name:ror_acronym": 0.8, "name:grid_acronym": 0.8,
         "contains": 0.9, "fuzzy": 0.8, "cctld": 0.7}
+
+
+def _first_index(keys) -> dict[str, list[int]]:
+    """first word → the word counts of the keys starting with it, longest first."""
+    idx: dict[str, set[int]] = {}
+    for k in keys:
+        w = k.split()
+        if w:
+            idx.setdefault(w[0], set()).add(len(w))
+    return {k: sorted(v, reverse=True) for k, v in idx.items()}
+
+
+def _ngrams(norm: str, table: dict, first: dict[str, list[int]]) -> list[str]:
+    """Keys of `table` occurring as whole-word runs in a normalised string, longest first at each position,
+    non-overlapping, found through a first-word index (a regex alternation of 500 names is ten times slower)."""
+    words = norm.split()
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        step = 1
+        for n in first.get(words[i], ()):
+            if i + n <= len(words):
+                g = " ".join(words[i:i + n])
+                if g in table:
+                    out.append(g)
+                    step = n
+                    break
+        i += step
+    return sorted(out, key=len, reverse=True)
 
 
 @dataclass
@@ -118,15 +147,23 @@ class Resolver:
         self.fuzzy_threshold = fuzzy_threshold
         self.places = {k: v for k, v in places.items() if k and k not in BAD_HINTS}
         pl = sorted(self.places, key=len, reverse=True)
-        self._place_re = re.compile(r"\b(" + "|".join(re.escape(p) for p in pl) + r")\b") if pl else None
+        self._place_re = bool(pl)
+        self._place_first = _first_index(pl)
         cs = sorted(contains, key=lambda t: len(t[0]), reverse=True)
         self._contains = dict(cs)
-        self._contains_re = re.compile(r"\b(" + "|".join(re.escape(c) for c, _ in cs) + r")\b") if cs else None
+        self._contains_re = bool(cs)
+        self._contains_first = _first_index(c for c, _ in cs)
         self._children: dict[str, list[Inst]] = {}
         for i in insts.values():
             if i.parent:
                 self._children.setdefault(i.parent, []).append(i)
         self._fuzzy_index = None
+        self._hint_cache: dict[str, frozenset] = {}
+        # batch mode memoises per-part and per-domain work (distinct pairs share strings and domains); the
+        # explain mode keeps it off so every step is traced
+        self.memo = False
+        self._part_cache: dict = {}
+        self._dom_cache: dict = {}
 
     # ---------------------------------------------------------------- helpers
     def _ancestors(self, iid: str) -> list[str]:
@@ -143,16 +180,19 @@ class Resolver:
         """Countries named by place words in a normalised string."""
         if not self._place_re:
             return set()
-        return {self.places[m] for m in self._place_re.findall(norm)} - {""}
+        got = self._hint_cache.get(norm)
+        if got is None:
+            got = self._hint_cache[norm] = frozenset(
+                {self.places[m] for m in _ngrams(norm, self.places, self._place_first)} - {""})
+        return set(got)
 
     def _pick(self, cands: list[tuple[str, str]], step: str, matched: str, hint: set[str],
               trace: list[str]) -> Hit | None:
         """Best of several (institution_id, source) entries for one key: best source rank, and among its entries
         a single country — else abstain (unless location hints or a lower-ranked consensus settle it)."""
-        cands = [(i, s) for i, s in cands if i in self.insts]
         if not cands:
             return None
-        cands.sort(key=lambda t: SOURCE_RANK.get(t[1], 9))
+        cands = sorted(cands, key=lambda t: SOURCE_RANK.get(t[1], 9))
         best_rank = SOURCE_RANK.get(cands[0][1], 9)
         top = [c for c in cands if SOURCE_RANK.get(c[1], 9) == best_rank]
         top.sort(key=lambda c: _TYPE_RANK.get(self.insts[c[0]].org_type, 9))  # a university before its museum
@@ -238,7 +278,7 @@ class Resolver:
         nop, inner = paren_split(base)
         out: list[tuple[str, int, int]] = [(base, 0, 99), (nop, 0, 98)]
         cps = comma_parts(nop)[:8]
-        for size in range(len(cps), 0, -1):
+        for size in range(min(len(cps), 4), 0, -1):
             for i in range(len(cps) - size + 1):
                 out.append((", ".join(cps[i:i + size]), i, size))
         out.extend((x, 0, 0) for x in inner)
@@ -302,7 +342,7 @@ class Resolver:
     def by_contains(self, norm: str, trace: list[str]) -> Hit | None:
         if not self._contains_re:
             return None
-        found = self._contains_re.findall(norm)
+        found = _ngrams(norm, self._contains, self._contains_first)
         if not found:
             return None
         # the longest pattern names the most specific entry (microsoft research asia before microsoft)
@@ -319,22 +359,6 @@ class Resolver:
         trace.append(f"contains: {found} → {self.insts[best].name}")
         return Hit(self.insts[best], "contains", "curated", 100, found[0])
 
-    def _fuzzy_build(self):
-        from collections import defaultdict
-
-        df: dict[str, int] = defaultdict(int)
-        keys = [k for k, v in self.names.items() if len(k) >= 12 and any(not s.endswith("acronym") for _, s in v)]
-        for k in keys:
-            for t in set(k.split()):
-                df[t] += 1
-        idx: dict[str, list[str]] = defaultdict(list)
-        for k in keys:
-            toks = sorted(set(k.split()), key=lambda t: df[t])
-            for t in toks[:2]:
-                if df[t] < 3000 and len(t) > 2:
-                    idx[t].append(k)
-        self._fuzzy_index = (idx, df)
-
     def by_fuzzy(self, part: str, hint: set[str], trace: list[str]) -> Hit | None:
         from rapidfuzz import fuzz, process
 
@@ -342,7 +366,7 @@ class Resolver:
         if len(n) < 12:
             return None
         if self._fuzzy_index is None:
-            self._fuzzy_build()
+            return None
         idx, df = self._fuzzy_index
         pool: set[str] = set()
         for t in sorted(set(n.split()), key=lambda t: df.get(t, 0))[:3]:
@@ -380,6 +404,18 @@ class Resolver:
     # ---------------------------------------------------------------- one part
     def resolve_part(self, part: str, hint_all: set[str], trace: list[str],
                      prefer: set[str] = frozenset()) -> Hit | None:
+        if not self.memo:
+            return self._resolve_part(part, hint_all, trace, prefer)
+        key = (part, frozenset(hint_all), frozenset(prefer))
+        if key not in self._part_cache:
+            if len(self._part_cache) > 300_000:
+                self._part_cache.clear()
+            self._part_cache[key] = self._resolve_part(part, hint_all, trace, prefer)
+        h = self._part_cache[key]
+        return replace(h) if h else None
+
+    def _resolve_part(self, part: str, hint_all: set[str], trace: list[str],
+                      prefer: set[str] = frozenset()) -> Hit | None:
         norm = norm_name(part)
         hint = self.hints(norm) or hint_all
         h = self.by_name(part, hint, trace, prefer)
@@ -403,7 +439,13 @@ class Resolver:
         if not aff and not dom:
             r.reason = "unresolved:empty"
             return r
-        dh, dstatus = self.by_domain(dom, t)
+        if self.memo:
+            if dom not in self._dom_cache:
+                self._dom_cache[dom] = self.by_domain(dom, t)
+            dh, dstatus = self._dom_cache[dom]
+            dh = replace(dh) if dh else None
+        else:
+            dh, dstatus = self.by_domain(dom, t)
         parts = split_multi(aff) if aff else []
         if len(parts) > 1:
             t.append(f"split: {len(parts)} parts {parts}")
@@ -519,11 +561,18 @@ def load_resolver(engine, fuzzy_threshold: float = FUZZY_THRESHOLD) -> Resolver:
                             "parent_id FROM reg_institutions"):
         insts[row[0]] = Inst(*row)
     domains: dict[str, list[tuple[str, str]]] = {}
-    for d, i, s in engine.query("SELECT domain, institution_id, source FROM registry_domains"):
+    for d, i, s in engine.query("SELECT domain, institution_id, source FROM registry_domains "
+                                "WHERE institution_id IN (SELECT institution_id FROM reg_institutions)"):
         domains.setdefault(d, []).append((i, s))
     names: dict[str, list[tuple[str, str]]] = {}
     for n, i, s in engine.query("SELECT name_norm, institution_id, source FROM registry_names"):
         names.setdefault(n, []).append((i, s))
     free = {d for (d,) in engine.query("SELECT domain FROM free_mail")}
+    idx: dict[str, list[str]] = {}
+    for tok, name in engine.query("SELECT token, name_norm FROM registry_tokens"):
+        idx.setdefault(tok, []).append(name)
+    df = dict(engine.query("SELECT token, df FROM registry_token_df"))
     contains = [(norm_name(c), "cur:" + e.id) for e in read_institutions() for c in e.contains if norm_name(c)]
-    return Resolver(insts, domains, names, free, read_places(), contains, fuzzy_threshold)
+    r = Resolver(insts, domains, names, free, read_places(), contains, fuzzy_threshold)
+    r._fuzzy_index = (idx, df)
+    return r

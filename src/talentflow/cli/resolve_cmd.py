@@ -1,0 +1,191 @@
+"""`talentflow resolve`: explain one affiliation, or resolve a TSV batch without a database build;
+`talentflow eval resolve`: accuracy on the hand labels and agreement with peers; `talentflow resolve-hygiene`:
+frequent unmatched affiliations and curated entries that matched nothing."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..errors import InputError, TalentflowError
+from .common import console, emit_rows, err_console, handle_errors, settings_of
+from .eval_subfields_cmd import eval_group
+from .main import app
+
+OUT_FIELDS = ["affiliation", "domain", "institution", "institution_id", "country_location", "country_hq", "sector",
+              "org_type", "confidence", "reason"]
+
+
+def _resolver(settings, fold: bool = False):
+    from ..engine import connect
+    from ..resolve.registry import registry_db
+    from ..resolve.resolver import load_resolver
+
+    path = registry_db(settings)
+    with connect(settings, path, read_only=True) as eng:
+        return load_resolver(eng)
+
+
+def read_batch(path: Path) -> list[tuple[str, str]]:
+    """TSV with header `affiliation<TAB>domain` (domain column optional). Errors name the file and line."""
+    if str(path) != "-" and not path.is_file():
+        raise InputError(str(path), "input file not found")
+    fh = sys.stdin if str(path) == "-" else path.open(encoding="utf-8", errors="strict", newline="")
+    try:
+        lines = fh.read().split("\n")
+    except UnicodeDecodeError as e:
+        raise InputError(str(path), f"not UTF-8 text ({e.reason} at byte {e.start})") from None
+    finally:
+        if fh is not sys.stdin:
+            fh.close()
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines:
+        raise InputError(str(path), "empty file: expected a header line 'affiliation<TAB>domain'", record="1")
+    header = [h.strip().lower() for h in lines[0].rstrip("\r").split("\t")]
+    if header[:1] != ["affiliation"] or header[1:] not in ([], ["domain"]):
+        raise InputError(str(path), f"header must be 'affiliation<TAB>domain', got {lines[0][:80]!r}", record="1")
+    out = []
+    for i, line in enumerate(lines[1:], start=2):
+        cells = line.rstrip("\r").split("\t")
+        if len(cells) > len(header):
+            raise InputError(str(path), f"{len(cells)} tab-separated fields, expected at most {len(header)}",
+                             record=str(i))
+        out.append((cells[0], cells[1] if len(cells) > 1 else ""))
+    return out
+
+
+def _row(r, fold: bool) -> dict:
+    d = {"affiliation": r.affiliation, "domain": r.domain, "institution": r.institution,
+         "institution_id": r.institution_id, "country_location": r.country_location, "country_hq": r.country_hq,
+         "sector": None if r.sector == "unknown" else r.sector,
+         "org_type": None if r.org_type == "unknown" else r.org_type, "confidence": r.confidence,
+         "reason": r.reason}
+    if fold:
+        for k in ("country_location", "country_hq"):
+            if d[k] in ("HK", "MO", "TW"):
+                d[k] = "CN"
+    return d
+
+
+@app.command("resolve")
+@handle_errors
+def resolve_cmd(
+    ctx: typer.Context,
+    affiliation: Optional[str] = typer.Argument(None, help="One affiliation string to explain."),
+    domain: str = typer.Option("", "--domain", "-d", help="E-mail or web domain of the same person."),
+    input: Optional[Path] = typer.Option(None, "--input", "-i", help="TSV batch (header affiliation<TAB>domain); '-' = stdin."),
+    fmt: str = typer.Option("", "--format", help="Batch: jsonl|csv (default jsonl). Single: text|json."),
+    fold_greater_china: bool = typer.Option(False, "--fold-greater-china", help="Report HK, MO, TW as CN."),
+) -> None:
+    """Resolve affiliations to institution, location and HQ country, sector — with confidence and reason."""
+    s = settings_of(ctx)
+    if input is None and affiliation is None and not domain:
+        raise TalentflowError("Give an AFFILIATION (and/or --domain), or --input FILE.tsv.")
+    if input is not None:
+        fmt = fmt or "jsonl"
+        if fmt not in ("jsonl", "csv"):
+            raise TalentflowError(f"Unknown batch format {fmt!r}: use jsonl or csv.")
+        pairs = read_batch(input)
+        res = _resolver(s)
+        res.memo = True
+        w = csv.DictWriter(sys.stdout, OUT_FIELDS, lineterminator="\n") if fmt == "csv" else None
+        if w:
+            w.writeheader()
+        for a, d in pairs:
+            row = _row(res.resolve(a, d), fold_greater_china)
+            if w:
+                w.writerow(row)
+            else:
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    res = _resolver(s)
+    r = res.resolve(affiliation or "", domain)
+    if fmt == "json":
+        sys.stdout.write(json.dumps({**_row(r, fold_greater_china), "parts": r.parts, "trace": r.trace,
+                                     "alternatives": r.alternatives}, ensure_ascii=False, indent=1) + "\n")
+        return
+    row = _row(r, fold_greater_china)
+    console.print(f"[bold]{affiliation or ''}[/]" + (f"  [dim]({domain})[/]" if domain else ""))
+    console.print("steps tried:")
+    for step in r.trace:
+        console.print(f"  · {step}", markup=False, highlight=False)
+    if len(r.parts) > 1:
+        console.print("parts:")
+        for p in r.parts:
+            console.print(f"  · {p['part']!r} → {p.get('institution') or '—'} ({p.get('country_location') or '—'})",
+                          markup=False, highlight=False)
+    console.print(f"[bold green]winner:[/] {row['institution'] or '—'}  location={row['country_location'] or '—'}  "
+                  f"hq={row['country_hq'] or '—'}  sector={row['sector'] or '—'}  confidence={row['confidence']}  "
+                  f"reason={row['reason']}")
+    for alt in r.alternatives:
+        console.print(f"[dim]alternative:[/] {alt['institution']} ({alt['country_location'] or '—'}/"
+                      f"{alt['country_hq'] or '—'}) via {alt['step']} [{alt['source']}]", highlight=False)
+
+
+eval_app = eval_group()
+
+
+@eval_app.command("resolve")
+@handle_errors
+def eval_resolve_cmd(
+    ctx: typer.Context,
+    labels: Path = typer.Option(Path("eval/resolve_labels.tsv"), help="Hand-labelled pairs."),
+    fmt: str = typer.Option("table", "--format", help="table|json"),
+    peers: bool = typer.Option(True, "--peers/--no-peers", help="Also measure agreement with peers' answers."),
+    fold_greater_china: bool = typer.Option(False, "--fold-greater-china", help="Score HK, MO, TW as CN."),
+) -> None:
+    """Accuracy (distinct, authorship-weighted, long tail), precision when answering, coverage, errors; peers."""
+    from ..resolve.evaluate import peer_agreement, read_labels, score
+
+    s = settings_of(ctx)
+    res = _resolver(s)
+    out = score(res, read_labels(labels), fold_greater_china)
+    if peers:
+        out["peers"] = peer_agreement(res, s.require_data())
+    if fmt == "json":
+        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=1, default=str) + "\n")
+        return
+    rows = []
+    for key, m in out["metrics"].items():
+        fld, subset = key.split(":")
+        for w in ("distinct", "weighted"):
+            rows.append({"field": fld, "subset": subset, "weighting": w, **{k: round(v, 4) for k, v in m[w].items()}})
+    emit_rows(rows, "table", title=f"resolution accuracy on {out['n']} labelled pairs ({labels})")
+    emit_rows([{k: e[k] for k in ("kind", "n", "affiliation", "domain", "gold", "pred", "reason")}
+               for e in out["errors"]], "table", title=f"{len(out['errors'])} rows with an error")
+    for name, p in out.get("peers", {}).items():
+        console.print(f"[bold]{name}[/]: {p['agree']}/{p['n']} agree ({p['rate']:.1%}); disagreements: "
+                      + ", ".join(f"{k} {v}" for k, v in sorted(p["categories"].items(), key=lambda kv: -kv[1])))
+
+
+@app.command("resolve-hygiene")
+@handle_errors
+def hygiene_cmd(
+    ctx: typer.Context,
+    top: int = typer.Option(50, help="How many unmatched affiliations to list."),
+    fmt: str = typer.Option("table", "--format", help="table|csv|json"),
+) -> None:
+    """Mapping hygiene (from the built database): most frequent unmatched pairs, curated entries never used."""
+    from ..engine import connect
+    from ..errors import NotBuilt
+    from ..resolve.hygiene import hygiene
+
+    s = settings_of(ctx)
+    if not s.db_path.exists():
+        raise NotBuilt(f"No database at {s.db_path}.")
+    with connect(s, read_only=True) as eng:
+        if not eng.table_exists("affiliation_resolutions"):
+            raise NotBuilt("The database has no affiliation_resolutions table (resolve stage not built).")
+        h = hygiene(eng, top)
+    emit_rows(h["unmatched"], fmt, title=f"top {top} unmatched (of {h['n_unmatched_pairs']} pairs, "
+                                         f"{h['n_unmatched_authorships']} authorships)")
+    emit_rows([{"curated_id": i} for i in h["unused_curated"]], fmt,
+              title=f"{len(h['unused_curated'])} curated entries that matched nothing")
+    if fmt == "table":
+        err_console.print(f"coverage: {h['coverage']:.2%} of authorships with an affiliation or domain get a country")

@@ -1,0 +1,142 @@
+"""Resolve stage: registry tables, then every distinct (affiliation_raw, domain_raw) of `authorships` resolved once.
+
+Tables:
+- registry: `reg_institutions`, `registry_names`, `registry_domains`, `free_mail` (see registry.py)
+- `institutions(institution_id, name, country_location, country_hq, sector, org_type, source, parent_id)` — every
+  institution some affiliation resolved to
+- `affiliation_resolutions(affiliation_raw, domain_raw, n_authorships, institution_id, institution,
+  country_location, country_hq, sector, org_type, confidence, reason, n_parts)` — one row per distinct pair of
+  `authorships`, key columns with NULL → ''
+- `affiliation_parts(affiliation_raw, domain_raw, part_order, part, institution_id, institution, country_location,
+  country_hq, sector, step)` — the institutions of multi-institution strings ('A+B', 'A / B', 'A; B')
+- view `authorships_resolved`: authorships + the resolved columns
+- `resolve_unmatched(affiliation_raw, domain_raw, n_authorships, reason)` — what got no country, by frequency
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from .registry import build_registry, fingerprint as registry_fingerprint
+from .resolver import load_resolver
+
+VERSION = "1"
+
+RES_COLUMNS = ["affiliation_raw", "domain_raw", "n_authorships", "institution_id", "institution", "country_location",
+               "country_hq", "sector", "org_type", "confidence", "reason", "n_parts"]
+PART_COLUMNS = ["affiliation_raw", "domain_raw", "part_order", "part", "institution_id", "institution",
+                "country_location", "country_hq", "sector", "step"]
+
+
+def fingerprint(settings) -> str:
+    h = hashlib.sha256(registry_fingerprint(settings).encode())
+    for p in sorted(__import__("pathlib").Path(__file__).parent.glob("*.py")):
+        h.update(p.read_bytes())  # resolver code changes re-resolve
+    return h.hexdigest()
+
+
+_WORKER_RESOLVER = None
+
+
+def _resolve_chunk(pairs: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    """Resolve a chunk into (resolution rows, part rows); runs in a forked worker or in-process."""
+    res = _WORKER_RESOLVER
+    rows, parts = [], []
+    for aff, dom, n in pairs:
+        r = res.resolve(aff, dom)
+        rows.append((aff, dom, n, r.institution_id, r.institution, r.country_location, r.country_hq,
+                     None if r.sector == "unknown" else r.sector, None if r.org_type == "unknown" else r.org_type,
+                     r.confidence, r.reason, len(r.parts)))
+        if len(r.parts) > 1:
+            for i, p in enumerate(r.parts, start=1):
+                parts.append((aff, dom, i, p["part"], p.get("institution_id"), p.get("institution"),
+                              p.get("country_location"), p.get("country_hq"), p.get("sector"), p.get("step")))
+    return rows, parts
+
+
+def resolve_pairs(resolver, pairs: list[tuple], workers: int = 1, progress=None) -> tuple[list, list]:
+    """Distinct pairs → rows. With workers > 1 the work is split over forked processes that share the loaded
+    resolver copy-on-write (no reload, no pickling of the registry)."""
+    import multiprocessing as mp
+
+    global _WORKER_RESOLVER
+    _WORKER_RESOLVER = resolver
+    resolver.memo = True
+    # one chunk per identical affiliation string stays in one worker, so memoised parts are reused
+    pairs = sorted(pairs, key=lambda p: (p[0], p[1]))
+    size = 5000
+    chunks = [pairs[i:i + size] for i in range(0, len(pairs), size)]
+    rows: list = []
+    parts: list = []
+    try:
+        ctx = mp.get_context("fork") if workers > 1 and len(pairs) > 20000 else None
+    except ValueError:
+        ctx = None
+    if ctx is None:
+        for k, c in enumerate(chunks):
+            r, p = _resolve_chunk(c)
+            rows += r
+            parts += p
+            if progress:
+                progress("resolve affiliations", (k + 1) * size, len(pairs))
+    else:
+        with ctx.Pool(workers) as pool:
+            for k, (r, p) in enumerate(pool.imap(_resolve_chunk, chunks)):
+                rows += r
+                parts += p
+                if progress:
+                    progress("resolve affiliations", (k + 1) * size, len(pairs))
+    _WORKER_RESOLVER = None
+    return rows, parts
+
+
+def resolve_table(engine, resolver, source_sql: str, progress=None, workers: int = 1) -> dict:
+    """Resolve the distinct pairs of `source_sql` (columns affiliation_raw, domain_raw, n) into the two tables."""
+    import pyarrow as pa
+
+    pairs = engine.query(source_sql)
+    rows, parts = resolve_pairs(resolver, pairs, workers, progress)
+    types = {"n_authorships": pa.int64(), "confidence": pa.float64(), "n_parts": pa.int32(), "part_order": pa.int32()}
+
+    def table(cols, data):
+        return pa.table({c: pa.array([r[i] for r in data], type=types.get(c, pa.string()))
+                         for i, c in enumerate(cols)})
+
+    engine.register_arrow("_res", table(RES_COLUMNS, rows))
+    engine.register_arrow("_parts", table(PART_COLUMNS, parts))
+    engine.execute("CREATE OR REPLACE TABLE affiliation_resolutions AS SELECT * FROM _res")
+    engine.execute("CREATE OR REPLACE TABLE affiliation_parts AS SELECT * FROM _parts")
+    return {"pairs": len(pairs)}
+
+
+def run(engine, settings, progress=None) -> dict:
+    stats = build_registry(engine, settings.require_data(), progress)
+    resolver = load_resolver(engine)
+    stats.update(resolve_table(engine, resolver, """
+        SELECT coalesce(affiliation_raw, '') AS a, coalesce(domain_raw, '') AS d, count(*) AS n
+        FROM authorships GROUP BY ALL""", progress, workers=max(1, settings.threads)))
+    engine.execute("""CREATE OR REPLACE TABLE institutions AS
+        SELECT i.institution_id, i.name, i.country_location, i.country AS country_hq, i.sector, i.org_type,
+               i.source, i.parent_id
+        FROM reg_institutions i
+        WHERE i.institution_id IN (SELECT institution_id FROM affiliation_resolutions
+                                   UNION SELECT institution_id FROM affiliation_parts)
+           OR i.source = 'curated'""")
+    engine.execute("""CREATE OR REPLACE VIEW authorships_resolved AS
+        SELECT a.*, r.institution_id, r.institution, r.country_location, r.country_hq, r.sector, r.org_type,
+               r.confidence AS resolve_confidence, r.reason AS resolve_reason
+        FROM authorships a LEFT JOIN affiliation_resolutions r
+          ON r.affiliation_raw = coalesce(a.affiliation_raw, '') AND r.domain_raw = coalesce(a.domain_raw, '')""")
+    engine.execute("""CREATE OR REPLACE TABLE resolve_unmatched AS
+        SELECT affiliation_raw, domain_raw, n_authorships, reason FROM affiliation_resolutions
+        WHERE country_location IS NULL AND country_hq IS NULL AND (affiliation_raw <> '' OR domain_raw <> '')
+        ORDER BY n_authorships DESC""")
+    cov = engine.query("""SELECT sum(n_authorships) FILTER (WHERE country_location IS NOT NULL),
+                                 sum(n_authorships) FILTER (WHERE country_location IS NOT NULL OR country_hq IS NOT NULL),
+                                 sum(n_authorships)
+                          FROM affiliation_resolutions WHERE affiliation_raw <> '' OR domain_raw <> ''""")[0]
+    stats["authorships_with_aff_or_domain"] = int(cov[2] or 0)
+    stats["coverage_location"] = round((cov[0] or 0) / cov[2], 4) if cov[2] else 0.0
+    stats["coverage_any_country"] = round((cov[1] or 0) / cov[2], 4) if cov[2] else 0.0
+    stats["institutions"] = engine.scalar("SELECT count(*) FROM institutions")
+    return stats
