@@ -27,7 +27,7 @@ MACROPOLO = {  # REFERENCE.md: (year, figure) -> {country: percent}
     (2019, "elite_work"): {"US": 65, "CA": 10},
     (2022, "elite_work"): {"CN": 12},
 }
-SHOW = ("US", "CN", "GB", "CA", "IN", "KR")
+SHOW = ("US", "CN", "HK", "GB", "CA", "IN", "KR")
 BEGIN, END = "<!-- GENERATED:BEGIN -->", "<!-- GENERATED:END -->"
 
 
@@ -69,6 +69,63 @@ def fmt_mp(y, key) -> str:
     return ", ".join(f"{c} {v}" for c, v in mp.items()) if mp else "–"
 
 
+def macropolo_uncertainty(eng, n_boot, seed) -> list[str]:
+    """MacroPolo published no intervals. Their sampling error is implied by their sample size and the design effect
+    of sampling whole papers, which we measure on our own NeurIPS 2022 population (variance of the clustered
+    bootstrap over the variance of the people bootstrap)."""
+    import numpy as np
+
+    q = MetricQuery(venue="nips", year=2022, attribution="hq")
+    out = ["### MacroPolo's own sampling uncertainty (implied)", "",
+           "MacroPolo sampled whole papers. With the design effect measured on our NeurIPS 2022 population "
+           "(clustered vs. people bootstrap), their 95% intervals would be about:", "",
+           "| figure | MacroPolo | authors sampled | design effect | implied 95% interval |", "|---|---|---|---|---|"]
+    cl = {r["country"]: r for r in shares(eng, q, "current", "country", n_boot=n_boot, seed=seed)}
+    pp = {r["country"]: r for r in shares(eng, q, "current", "country", n_boot=n_boot, seed=seed,
+                                          cluster_by_paper=False)}
+    for c, mp, n_mp in (("US", 42, 867), ("CN", 28, 867)):
+        w_cl = cl[c]["ci_high"] - cl[c]["ci_low"]
+        w_pp = pp[c]["ci_high"] - pp[c]["ci_low"]
+        deff = (w_cl / w_pp) ** 2 if w_pp else float("nan")
+        p = mp / 100
+        half = 1.96 * np.sqrt(deff * p * (1 - p) / n_mp)
+        out.append(f"| 2022 work {c} | {mp} | {n_mp} | {deff:.2f} | {pct(p - half)}–{pct(p + half)} |")
+    return out + [""]
+
+
+def missing_2022(eng) -> list[str]:
+    """Who the unknowns of the headline row are, and where the locatable ones are in a neighbouring year."""
+    rows = eng.query("""
+        WITH u AS (SELECT b.person_key, min_by(b.current_country, (b.current_country IS NULL)::INT || b.paper_id) cc
+                   FROM metric_base b WHERE venue = 'nips' AND year = 2022 AND rule = 'hq' AND tier_rank >= 1
+                   GROUP BY 1),
+             unk AS (SELECT person_key FROM u WHERE cc IS NULL),
+             why AS (SELECT e.person_key, bool_and(e.affiliation_raw IS NULL AND e.domain_raw IS NULL) AS no_aff,
+                            bool_and(e.person_id IS NULL) AS no_id
+                     FROM career_events e JOIN unk USING (person_key) WHERE e.venue = 'nips' AND e.year = 2022
+                     GROUP BY 1),
+             near AS (SELECT e.person_key, e.country_hq FROM career_events e JOIN unk USING (person_key)
+                      WHERE e.country_hq IS NOT NULL AND abs(e.year - 2022) <= 1
+                      QUALIFY row_number() OVER (PARTITION BY e.person_key
+                                                 ORDER BY abs(e.year - 2022), e.year DESC, e.venue, e.paper_id) = 1)
+        SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM unk),
+               (SELECT count(*) FROM why WHERE no_aff), (SELECT count(*) FROM why WHERE no_aff AND no_id),
+               (SELECT count(*) FROM near), (SELECT count(*) FROM near WHERE country_hq = 'US'),
+               (SELECT count(*) FROM near WHERE country_hq = 'CN'),
+               (SELECT count(*) FROM u WHERE cc = 'US'), (SELECT count(*) FROM u WHERE cc = 'CN'),
+               (SELECT count(*) FROM u WHERE cc IS NOT NULL)""")[0]
+    n, unk, no_aff, no_aff_noid, near, near_us, near_cn, us, cn, known = rows
+    return ["### Who is unknown in the headline row (NeurIPS 2022, accepted, current affiliation, HQ rule)", "",
+            f"- people {n}, unknown {unk} ({pct(unk / n)}%); of the unknown, {no_aff} have no affiliation string or "
+            f"domain on their NeurIPS 2022 record at all ({no_aff_noid} of them have no OpenReview profile id: "
+            "authors listed only by e-mail in the OpenReview export); the rest are strings the resolver could not place;",
+            f"- {near} of the unknown are located by another observation within ±1 year (other venues, same person): "
+            f"US {near_us} ({pct(near_us / near) if near else '–'}%), CN {near_cn} ({pct(near_cn / near) if near else '–'}%) "
+            f"— against US {pct(us / known)}% and CN {pct(cn / known)}% among the located;",
+            f"- filling those {near} in (a sensitivity check, not the published rule) gives US "
+            f"{pct((us + near_us) / (known + near))}% and CN {pct((cn + near_cn) / (known + near))}%.", ""]
+
+
 def carnegie(eng, n_boot, seed) -> list[str]:
     out = ["### Carnegie re-check: NeurIPS 2019 authors of Chinese origin working in the US", "",
            "Cohort: accepted NeurIPS 2019 authors, origin CN (proxy admitted: 2019 has no positions), work stage US "
@@ -83,6 +140,19 @@ def carnegie(eng, n_boot, seed) -> list[str]:
     n = rows[0]["n"] if rows else 0
     out += ["", f"Cohort size n = {n}. Carnegie (hand re-location of MacroPolo's 100): 87 US, 10 China, 3 elsewhere.",
             ""]
+    for wk in ("US", "CN"):
+        out += [f"Wider cohort: every accepted NeurIPS 2019 author whose 2019 affiliation is in {wk} (work stage, "
+                "position unknown → proxy; students included), location rule:", "",
+                "| whereabouts | count | % of cohort [95% CI] | median last year |", "|---|---|---|---|"]
+        rows = cohort(eng, q, work=wk, n_boot=n_boot, seed=seed)
+        for r in rows[:8]:
+            out.append(f"| {r['whereabouts']} | {r['count']} | {pct(r['share'])} [{pct(r['ci_low'])}–"
+                       f"{pct(r['ci_high'])}] | {r['median_last_year']:.0f} |")
+        rest = rows[8:]
+        if rest:
+            out.append(f"| {len(rest)} other countries | {sum(r['count'] for r in rest)} | "
+                       f"{pct(sum(r['share'] for r in rest))} | |")
+        out += ["", f"n = {rows[0]['n'] if rows else 0}.", ""]
     return out
 
 
@@ -114,6 +184,8 @@ def main() -> None:
                        a.n_boot, a.seed)
         lines += table(eng, "Elite (oral) origin, observed only", "origin", "oral", False, "elite_origin",
                        a.n_boot, a.seed)
+        lines += macropolo_uncertainty(eng, a.n_boot, a.seed)
+        lines += missing_2022(eng)
         lines += carnegie(eng, a.n_boot, a.seed)
     lines.append(END)
     out = Path(a.out)
