@@ -30,6 +30,7 @@ class Table:
     columns: list[str] = field(default_factory=list)
     footer: str = ""
     people: bool = True  # rows count people: checked against the privacy rule (False: papers, files, records)
+    csv: str = ""  # relative path of the CSV download, filled by the site writer
 
     def __post_init__(self):
         if not self.columns and self.rows:

@@ -45,11 +45,13 @@ def footer(rows: list[dict], max_items: int = 5) -> str:
     """One line: 'Data: repo (licence; n files); …' — commits are listed on the provenance page."""
     if not rows:
         return "Data: no catalogued datasets matched."
-    merged: dict[tuple[str, str], int] = {}
+    merged: dict[tuple[str, str, str], int] = {}
     for r in rows:
-        merged[(r["repo"], r["license"])] = merged.get((r["repo"], r["license"]), 0) + r["datasets"]
-    items = sorted(merged.items(), key=lambda kv: -kv[1])
-    parts = [f"{repo} ({lic}; {n} file{'s' * (n != 1)})" for (repo, lic), n in items[:max_items]]
+        k = (r["group"], r["repo"], r["license"])
+        merged[k] = merged.get(k, 0) + r["datasets"]
+    # conference files first (what the chart counts), then the registries that resolved the affiliations
+    items = sorted(merged.items(), key=lambda kv: (kv[0][0] != "conferences", -kv[1]))
+    parts = [f"{repo} ({lic}; {n} file{'s' * (n != 1)})" for (_, repo, lic), n in items[:max_items]]
     more = len(items) - max_items
     return "Data: " + "; ".join(parts) + (f"; and {more} more sources (see Data & provenance)" if more > 0 else "")
 

@@ -133,9 +133,13 @@ def build_report(settings: Settings, out: Path, country_min: int = 200, images: 
                 for c in s.charts:
                     _write_chart(c, out, settings.min_cell, images)
                     res.charts += 1
-                for t in s.tables:
+                for j, t in enumerate(s.tables):
                     if t.people:
                         assert_publishable(t.rows, settings.min_cell)
+                    if t.rows:
+                        name = f"charts/table-{page.slug}-{page.sections.index(s)}-{j}.csv"
+                        (out / name).write_text(rows_csv(t.rows), encoding="utf-8")
+                        t.csv = name
             html = tpl.render(page=page, nav=NAV, min_cell=settings.min_cell, generated=time.strftime(
                 "%Y-%m-%d"), db_name=Path(settings.db_path).name)
             (out / f"{page.slug}.html").write_text(html, encoding="utf-8")
