@@ -102,43 +102,45 @@ def score(resolver, labels: list[Label], fold_greater_china: bool = False) -> di
 
 
 def peer_agreement(resolver, data_dir: Path, limit: int | None = None) -> dict:
-    """Agreement with Paper Copilot's per-string countries and Lossfunk's (affiliation, domain) countries.
+    """Agreement with Paper Copilot's per-string and per-domain countries (its most frequent answer) and with
+    Lossfunk's (affiliation, domain) countries, unweighted over the peer's distinct keys.
 
-    Disagreement categories: `greater-china` (the peer folds HK/MO/TW into CN), `location-vs-hq` (we give the lab's
-    location where the peer gives the HQ or vice versa), `we-abstain`, `peer-blank`, `other`."""
+    Disagreement categories: `greater-china` (the peer folds HK/MO/TW into CN), `location-vs-hq` (the peer gives
+    the HQ where we give the lab's location, or the reverse), `we-abstain`, `peer-blank`, `other`."""
     import gzip
+    import json
 
     res: dict = {}
-    pa = data_dir / "peers" / "peer_aff_country.tsv.gz"
-    lf = data_dir / "peers" / "lossfunk_affiliation_domain_country.csv.gz"
-    if pa.is_file():
-        with gzip.open(pa, "rt", encoding="utf-8") as f:
-            rd = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
-            items = []
-            for r in rd:
-                items.append((r.get("aff") or r.get("affiliation") or "", "", _top_country(r)))
+    for key, fname, col in (("papercopilot_aff", "peer_aff_country.tsv.gz", "aff"),
+                            ("papercopilot_domain", "peer_domain_country.tsv.gz", "aff_domain")):
+        path = data_dir / "peers" / fname
+        if not path.is_file():
+            continue
+        items = []
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+                try:
+                    counts = json.loads(r.get("country_counts") or "{}")
+                except json.JSONDecodeError:
+                    counts = {}
+                top = max(counts.items(), key=lambda kv: kv[1])[0] if counts else ""
+                v = (r.get(col) or "").strip().strip('"')
+                items.append((v, "", top) if col == "aff" else ("", v, top))
                 if limit and len(items) >= limit:
                     break
-        res["papercopilot"] = _agree(resolver, items)
+        res[key] = _agree(resolver, items)
+    lf = data_dir / "peers" / "lossfunk_affiliation_domain_country.csv.gz"
     if lf.is_file():
+        items = []
         with gzip.open(lf, "rt", encoding="utf-8") as f:
-            items = []
             for r in csv.DictReader(f):
-                cc = (r.get("country") or r.get("country_code") or "").strip().upper()
+                cc = (r.get("Affiliation Country") or "").strip().upper()
                 cc = {"UK": "GB", "UNK": ""}.get(cc, cc)
-                items.append((r.get("affiliation") or r.get("name") or "", r.get("domain") or "", cc))
+                items.append((r.get("Affiliation Name") or "", r.get("Affiliation Domain") or "", cc))
                 if limit and len(items) >= limit:
                     break
         res["lossfunk"] = _agree(resolver, items)
     return res
-
-
-def _top_country(r: dict) -> str:
-    for k in ("country", "countries", "aff_country_unique", "peer_country"):
-        if r.get(k):
-            v = r[k].split(";")[0].split(",")[0].split(":")[0].strip()
-            return {"UK": "GB", "USA": "US", "China": "CN"}.get(v, v)
-    return ""
 
 
 def _agree(resolver, items: list[tuple[str, str, str]]) -> dict:
@@ -164,7 +166,9 @@ def _agree(resolver, items: list[tuple[str, str, str]]) -> dict:
         if ours == peer:
             agree += 1
             continue
-        if not ours:
+        if not ours and r.reason == "unresolved:free-mail":
+            cat = "free-mail"  # the peer guesses a country from a webmail domain (163.com → CN); we do not
+        elif not ours:
             cat = "we-abstain"
         elif not peer:
             cat = "peer-blank"

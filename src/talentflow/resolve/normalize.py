@@ -81,7 +81,9 @@ def clean_domain(d: str | None) -> str:
     for p in ("https://", "http://"):
         if d.startswith(p):
             d = d[len(p):]
-    d = d.split("/", 1)[0].split(":", 1)[0]
+    if "/" in d or " " in d:
+        return ""  # '/b.sc/e.sc/…' or 'x y.com': not a host name
+    d = d.split(":", 1)[0]
     if d.startswith("www."):
         d = d[4:]
     if len(d) > 253 or not _DOMAIN_OK.match(d):

@@ -47,6 +47,10 @@ NATIONAL_WEBMAIL = {"163.com": "CN", "126.com": "CN", "qq.com": "CN", "foxmail.c
                     "sina.cn": "CN", "sohu.com": "CN", "yeah.net": "CN", "aliyun.com": "CN", "139.com": "CN",
                     "naver.com": "KR", "daum.net": "KR", "hanmail.net": "KR", "yandex.ru": "RU", "mail.ru": "RU",
                     "web.de": "DE", "gmx.de": "DE", "rediffmail.com": "IN"}
+_CONNECTORS = {"of", "for", "and", "de", "di", "du", "des", "der", "fur", "in", "at", "the", "la", "le", "del", "da",
+               "y", "e", "et", "und"}
+_REGIONS = {"europe", "asia", "emea", "apac", "latin america", "africa", "middle east", "americas", "asia pacific",
+            "north america"}
 _CORP_WORDS = {"ltd", "co", "inc", "corp", "llc", "gmbh", "ag", "sa", "srl", "plc", "co ltd", "limited", "usa", "uk",
                "china", "germany", "france", "japan", "canada", "the", "research", "ai"}
 
@@ -85,6 +89,10 @@ def _ngrams(norm: str, table: dict, first: dict[str, list[int]]) -> list[str]:
                     break
         i += step
     return sorted(out, key=len, reverse=True)
+
+
+_REGION_TABLE = dict.fromkeys(_REGIONS, "")
+_REGION_FIRST = _first_index(_REGIONS)
 
 
 @dataclass
@@ -295,6 +303,8 @@ class Resolver:
         samsung research china' → 'peking university' (several institutions run together)."""
         words = norm.split()
         for k in range(min(len(words) - 1, 10), 1, -1):
+            if words[k] in _CONNECTORS:
+                continue  # 'chinese academy' + 'of sciences…': a name does not stop before a connector
             cand = " ".join(words[:k])
             if cand in self.names and _STRONG.search(cand):
                 return cand
@@ -394,6 +404,8 @@ class Resolver:
         elif not loc and len(hint) == 1:
             loc = next(iter(hint))
             h.note = (h.note + " location-hint").strip()
+        elif not loc and inst.source == "curated" and _ngrams(norm, _REGION_TABLE, _REGION_FIRST):
+            h.note = (h.note + " region-only").strip()  # 'IBM Europe': a region, no country → no location
         elif not loc and inst.source == "curated":
             # a multi-site organisation named without a place is located at its headquarters
             loc = inst.country_hq
