@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ..errors import DataMissing
 from .curated import CURATED_DIR, curated_files, load_curated
 from .normalize import sql_norm
 
@@ -61,7 +60,8 @@ def fingerprint(settings) -> str:
     h = hashlib.sha256(REGISTRY_VERSION.encode())
     for name in ("registry.py", "normalize.py", "curated.py"):  # the SQL and the normalisation it bakes in
         h.update((Path(__file__).parent / name).read_bytes())
-    for d in load_catalog():
+    cat = getattr(settings, "catalog_path", None)
+    for d in (load_catalog(cat) if cat else load_catalog()):
         if d.group == "registry":
             h.update(f"{d.path}:{d.sha256}".encode())
     for p in curated_files():
@@ -70,11 +70,28 @@ def fingerprint(settings) -> str:
     return h.hexdigest()
 
 
-def _path(data_dir: Path, key: str) -> str:
+def _path(data_dir: Path, key: str) -> str | None:
+    """SQL-quoted path of a registry file, or None when the mirror lacks it (the registry is then built from the
+    other sources and the curated data; `missing` in the stats says which)."""
     p = data_dir / FILES[key]
-    if "*" not in FILES[key] and not p.is_file():
-        raise DataMissing(f"Registry file {p} is missing.")
-    return str(p).replace("'", "''")
+    if "*" in FILES[key]:
+        return str(p).replace("'", "''") if any(p.parent.glob(p.name)) else None
+    return str(p).replace("'", "''") if p.is_file() else None
+
+
+# Column layouts of the staging tables, for sources absent from the mirror.
+_EMPTY = {
+    "_ror": "institution_id VARCHAR, name VARCHAR, aliases VARCHAR[], labels VARCHAR[], acronyms VARCHAR[], "
+            "country VARCHAR, org_type VARCHAR, domains VARCHAR[], link_hosts VARCHAR[]",
+    "_grid": "gid VARCHAR, institution_id VARCHAR, name VARCHAR, country VARCHAR, org_type VARCHAR",
+    "_hipo": "institution_id VARCHAR, name VARCHAR, country VARCHAR, domains VARCHAR[]",
+    "_ror21": "institution_id VARCHAR, name VARCHAR, country VARCHAR, org_type VARCHAR",
+    "_swot": "institution_id VARCHAR, domain VARCHAR, name VARCHAR, other_names VARCHAR, country VARCHAR",
+    "_grid_aliases": "grid_id VARCHAR, alias VARCHAR",
+    "_grid_acronyms": "grid_id VARCHAR, acronym VARCHAR",
+    "_grid_links": "grid_id VARCHAR, link VARCHAR",
+    "_free": "d VARCHAR",
+}
 
 
 def _country_map_sql() -> str:
@@ -109,7 +126,37 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
     sa = engine.dialect.strip_accents("x").split("(")[0]
     N = lambda e: sql_norm(e, sa)  # noqa: E731
     p = {k: _path(data_dir, k) for k in FILES}
-    ex = engine.execute
+    missing = sorted(k for k, v in p.items() if v is None)
+    need = {"_ror": ["ror"], "_grid": ["grid", "grid_types"], "_hipo": ["hipo"], "_ror21": ["ror2021"],
+            "_swot": ["swot", "swot_stoplist"], "_grid_aliases": ["grid_aliases"],
+            "_grid_acronyms": ["grid_acronyms"], "_grid_links": ["grid_links"], "_free": ["free_mail"]}
+    skip = {t for t, keys in need.items() if any(p[k] is None for k in keys)}
+
+    def ex(sql: str) -> None:
+        import re as _re
+
+        m = _re.match(r"\s*CREATE OR REPLACE TEMP TABLE (\w+) AS", sql)
+        if m and m.group(1) in skip:
+            engine.execute(f"CREATE OR REPLACE TEMP TABLE {m.group(1)} ({_EMPTY[m.group(1)]})")
+        else:
+            engine.execute(sql)
+
+    if p["grid_aliases"]:
+        ex(f"CREATE OR REPLACE TEMP TABLE _grid_aliases AS SELECT grid_id, alias FROM read_csv('{p['grid_aliases']}', header=true, all_varchar=true)")
+    else:
+        ex("CREATE OR REPLACE TEMP TABLE _grid_aliases AS SELECT 1")
+    if p["grid_acronyms"]:
+        ex(f"CREATE OR REPLACE TEMP TABLE _grid_acronyms AS SELECT grid_id, acronym FROM read_csv('{p['grid_acronyms']}', header=true, all_varchar=true)")
+    else:
+        ex("CREATE OR REPLACE TEMP TABLE _grid_acronyms AS SELECT 1")
+    if p["grid_links"]:
+        ex(f"CREATE OR REPLACE TEMP TABLE _grid_links AS SELECT grid_id, link FROM read_csv('{p['grid_links']}', header=true, all_varchar=true)")
+    else:
+        ex("CREATE OR REPLACE TEMP TABLE _grid_links AS SELECT 1")
+    if p["free_mail"]:
+        ex(f"CREATE OR REPLACE TEMP TABLE _free AS SELECT column0 AS d FROM read_csv('{p['free_mail']}', header=false, columns={{'column0': 'VARCHAR'}})")
+    else:
+        ex("CREATE OR REPLACE TEMP TABLE _free AS SELECT 1")
     ex(f"""CREATE OR REPLACE TEMP TABLE _ror AS
         SELECT 'ror:' || regexp_extract(id, '[^/]+$') AS institution_id, name, aliases, labels, acronyms,
                upper(country_code) AS country,
@@ -165,9 +212,9 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
           UNION ALL SELECT unnest(acronyms), institution_id, country, org_type, 'ror_acronym' FROM _ror
           UNION ALL SELECT name, institution_id, country, org_type, 'grid' FROM _grid
           UNION ALL SELECT a.alias, g.institution_id, g.country, g.org_type, 'grid'
-                    FROM read_csv('{p['grid_aliases']}', header=true, all_varchar=true) a JOIN _grid g ON g.gid = a.grid_id
+                    FROM _grid_aliases a JOIN _grid g ON g.gid = a.grid_id
           UNION ALL SELECT a.acronym, g.institution_id, g.country, g.org_type, 'grid_acronym'
-                    FROM read_csv('{p['grid_acronyms']}', header=true, all_varchar=true) a JOIN _grid g ON g.gid = a.grid_id
+                    FROM _grid_acronyms a JOIN _grid g ON g.gid = a.grid_id
           UNION ALL SELECT name, institution_id, country, 'education', 'hipo' FROM _hipo
           UNION ALL SELECT name, institution_id, country, org_type, 'ror2021' FROM _ror21
           UNION ALL SELECT name, institution_id, country, 'education', 'swot' FROM _swot
@@ -198,7 +245,7 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
           SELECT lower(regexp_replace(unnest(domains), '^www\\.', '')) AS d, institution_id, country, 'ror' AS source FROM _ror
           UNION ALL SELECT lower(regexp_replace(unnest(link_hosts), '^www\\.', '')), institution_id, country, 'ror_link' FROM _ror
           UNION ALL SELECT {host}, g.institution_id, g.country, 'grid'
-                    FROM (SELECT grid_id, link AS h FROM read_csv('{p['grid_links']}', header=true, all_varchar=true)) l
+                    FROM (SELECT grid_id, link AS h FROM _grid_links) l
                     JOIN _grid g ON g.gid = l.grid_id
           UNION ALL SELECT lower(unnest(domains)), institution_id, country, 'hipo' FROM _hipo
           UNION ALL SELECT domain, institution_id, country, 'swot' FROM _swot
@@ -207,13 +254,15 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
     extra = ", ".join(f"('{d}')" for d in EXTRA_FREE_MAIL)
     ex(f"""CREATE OR REPLACE TABLE free_mail AS
         SELECT DISTINCT lower(trim(d)) AS domain FROM (
-          SELECT column0 AS d FROM read_csv('{p['free_mail']}', header=false, columns={{'column0': 'VARCHAR'}})
+          SELECT d FROM _free
           UNION ALL SELECT * FROM (VALUES {extra}) v(d))
         WHERE lower(trim(d)) NOT IN (SELECT domain FROM cur_domains)""")
-    for t in ("_ror", "_grid", "_hipo", "_ror21", "_swot"):
-        ex(f"DROP TABLE IF EXISTS {t}")
-    return {t: engine.scalar(f"SELECT count(*) FROM {t}") for t in
-            ("reg_institutions", "registry_names", "registry_domains", "free_mail")}
+    for t in ("_ror", "_grid", "_hipo", "_ror21", "_swot", "_grid_aliases", "_grid_acronyms", "_grid_links", "_free"):
+        engine.execute(f"DROP TABLE IF EXISTS {t}")
+    out = {t: engine.scalar(f"SELECT count(*) FROM {t}") for t in
+           ("reg_institutions", "registry_names", "registry_domains", "free_mail")}
+    out["registry_files_missing"] = missing
+    return out
 
 
 def registry_db(settings) -> Path:
