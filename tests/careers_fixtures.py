@@ -46,7 +46,7 @@ def careers_engine() -> DuckEngine:
                  position_raw VARCHAR)""")
     e.con.executemany("INSERT INTO authorships VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", AUTHORSHIPS)
     e.execute("""CREATE TABLE affiliation_resolutions (affiliation_raw VARCHAR, domain_raw VARCHAR,
-                 institution_id VARCHAR, institution_name VARCHAR, country_location VARCHAR, country_hq VARCHAR,
+                 institution_id VARCHAR, institution VARCHAR, country_location VARCHAR, country_hq VARCHAR,
                  sector VARCHAR, org_type VARCHAR, confidence DOUBLE, reason VARCHAR)""")
     e.con.executemany("INSERT INTO affiliation_resolutions VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 0.9, 'fixture')",
                       RESOLUTIONS)

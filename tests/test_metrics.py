@@ -226,3 +226,19 @@ def test_mirror_cli_json(mirror_settings):
         assert {"country", "share", "count", "ci_low", "ci_high", "n", "n_observed", "n_proxy", "n_unknown"} <= set(r)
     bad = CliRunner().invoke(app, ["--db", str(mirror_settings.db_path), "shares", "--tier", "poster"])
     assert bad.exit_code == 2
+
+
+def test_normal_approximation_matches_exact(monkeypatch):
+    from talentflow.metrics import bootstrap
+    from talentflow.metrics.bootstrap import share_intervals
+
+    rng = np.random.default_rng(0)
+    cl = rng.integers(0, 30_000, size=90_000)
+    cat = np.where(rng.random(90_000) < 0.1, -1, rng.choice(3, size=90_000, p=[0.5, 0.3, 0.2]))
+    counts = np.bincount(cat[cat >= 0], minlength=3)
+    monkeypatch.setattr(bootstrap, "NORMAL_ABOVE", 10**9)
+    lo_x, hi_x = share_intervals(counts, boot_counts(cl, cat, 3, 400, 1))
+    monkeypatch.setattr(bootstrap, "NORMAL_ABOVE", 1000)
+    lo_n, hi_n = share_intervals(counts, boot_counts(cl, cat, 3, 400, 1))
+    assert np.allclose(hi_x - lo_x, hi_n - lo_n, rtol=0.2)
+    assert np.allclose((lo_x + hi_x) / 2, (lo_n + hi_n) / 2, atol=0.002)

@@ -70,6 +70,15 @@ def main() -> None:
         with lab.open() as f:
             pairs = [r for r in csv.DictReader(f, delimiter="\t") if r["same_person"] in ("yes", "no")]
         with connect(s, read_only=True) as e:
+            nn = linking.name_norm_sql("a.author_name", e.dialect)
+            # Stratum sizes in the sampled population (id-less, same normalised name), to weight the strata.
+            n_all, n_linked = e.query(f"""
+                WITH r AS (SELECT {nn} AS nn, l.person_key FROM authorships a
+                           JOIN person_links l USING (venue, year, paper_id, author_order)
+                           WHERE a.person_id IS NULL AND length({nn}) >= 5),
+                     byname AS (SELECT nn, count(*) AS n FROM r GROUP BY 1),
+                     bykey AS (SELECT nn, person_key, count(*) AS m FROM r GROUP BY 1, 2)
+                SELECT (SELECT sum(n * (n - 1) / 2) FROM byname), (SELECT sum(m * (m - 1) / 2) FROM bykey)""")[0]
             key = {}
             for r in e.query("SELECT venue || ' ' || year || ' ' || paper_id || ' #' || author_order, person_key "
                              "FROM person_links"):
@@ -89,6 +98,15 @@ def main() -> None:
                   f"precision {f3(tp / (tp + fp) if tp + fp else None)}, recall in sample "
                   f"{f3(tp / (tp + fn) if tp + fn else None)}; strata (different, same): "
                   + ", ".join(f"{k} {v}" for k, v in sorted(strata.items())) + ".", ""]
+        n_not = n_all - n_linked
+        ls, ns = strata.get("linked", [0, 0]), strata.get("not_linked", [0, 0])
+        same_l = n_linked * (ls[1] / sum(ls)) if sum(ls) else 0
+        same_n = n_not * (ns[1] / sum(ns)) if sum(ns) else 0
+        lines += [f"Weighted by stratum size ({n_linked:,.0f} linked and {n_not:,.0f} not-linked same-name id-less "
+                  f"pairs in the build), the estimated recall over all same-name pairs is "
+                  f"{f3(same_l / (same_l + same_n) if same_l + same_n else None)} — pairs, not people: a prolific "
+                  "author split into a few groups contributes many missed pairs. With 30 pairs per stratum these "
+                  "estimates carry several points of sampling error.", ""]
     lines.append(END)
     out = Path(a.out)
     text = out.read_text() if out.exists() else f"{BEGIN}\n{END}\n"

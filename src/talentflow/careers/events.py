@@ -18,7 +18,15 @@ RESOLUTION_COLUMNS = ("institution_id", "institution_name", "country_location", 
 def _resolution_source(engine) -> tuple[str, bool]:
     """SQL relation with the resolution columns keyed by (aff_key, dom_key); empty when resolve has not run."""
     if engine.table_exists("affiliation_resolutions"):
-        cols = ", ".join(f"r.{c}" for c in RESOLUTION_COLUMNS)
+        have = set(engine.columns("SELECT * FROM affiliation_resolutions"))
+        # The resolve stage names the institution's display name `institution`; accept either spelling.
+        alias = {"institution_name": "institution"}
+        missing = [c for c in RESOLUTION_COLUMNS if c not in have and alias.get(c) not in have]
+        if missing:
+            from ..errors import InputError
+
+            raise InputError("affiliation_resolutions", f"missing columns {missing}", field=missing[0])
+        cols = ", ".join(f"r.{c}" if c in have else f"r.{alias[c]} AS {c}" for c in RESOLUTION_COLUMNS)
         return (f"(SELECT coalesce(r.affiliation_raw, '') AS aff_key, coalesce(r.domain_raw, '') AS dom_key, "
                 f"{cols} FROM affiliation_resolutions r)"), True
     nulls = ", ".join(f"CAST(NULL AS {'DOUBLE' if c == 'confidence' else 'VARCHAR'}) AS {c}"

@@ -4,6 +4,10 @@ Units (people) belong to clusters (papers). Resampling clusters with replacement
 for every distinct cluster *profile* (its count of units per category), how many times it is drawn: a multinomial
 over profiles. Papers share few profiles, so this is fast even for hundreds of thousands of people, and no
 Python loop runs over people. With `cluster=False` every unit is its own cluster (plain people bootstrap).
+
+Above NORMAL_ABOVE clusters (whole-mirror queries) the replicate counts are drawn from their exact mean and
+covariance under cluster resampling (a sum of that many i.i.d. cluster draws is normal to high accuracy) instead
+of enumerating draws, which keeps a query on 600,000 people under a second.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 _HASH_SEED = 0x7A1E  # fixed: profile hashing must not depend on the user's seed
+NORMAL_ABOVE = 20_000
 
 
 def boot_counts(cluster: np.ndarray, cat: np.ndarray, n_cat: int, n_boot: int, seed: int) -> np.ndarray:
@@ -32,6 +37,13 @@ def boot_counts(cluster: np.ndarray, cat: np.ndarray, n_cat: int, n_boot: int, s
     profiles = np.zeros((len(first), n_cat + 1), dtype=np.int64)
     np.add.at(profiles, (prof[cl[m]], cat[m]), 1)
     rng = np.random.default_rng(seed)
+    if n_cl > NORMAL_ABOVE:
+        prof = profiles.astype(float)
+        mean = freq @ prof  # = the observed counts
+        mu = mean / n_cl
+        cov = n_cl * ((prof.T * (freq / n_cl)) @ prof - np.outer(mu, mu))
+        draws = rng.multivariate_normal(mean, cov, size=n_boot, method="eigh", check_valid="ignore")
+        return np.clip(draws, 0, None)
     w = rng.multinomial(n_cl, freq / n_cl, size=n_boot)
     return w @ profiles
 

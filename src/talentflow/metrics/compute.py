@@ -44,8 +44,9 @@ def _units(eng, q: MetricQuery, stages: list[str], by: str = "country") -> dict[
     for s in stages:
         v, basis = _value_sql(s, by)
         # The current affiliation varies by paper: take the first paper with a known country.
-        sel.append(f"min_by({v}, (b.current_country IS NULL)::INT || b.paper_id) AS v_{s}")
-        sel.append(f"min_by({basis}, (b.current_country IS NULL)::INT || b.paper_id) AS b_{s}")
+        order = "ORDER BY b.current_country IS NULL, b.paper_id"
+        sel.append(f"first({v} {order}) AS v_{s}")
+        sel.append(f"first({basis} {order}) AS b_{s}")
     t = eng.arrow(f"""SELECT b.year, b.venue || '|' || b.year || '|' || min(b.paper_id) AS cluster, {', '.join(sel)}
                       FROM metric_base b WHERE {where} GROUP BY b.venue, b.year, b.person_key""", params)
     out = {"cluster": np.asarray(t.column("cluster").combine_chunks().dictionary_encode().indices),
