@@ -125,3 +125,17 @@ def test_mirror_careers(mirror_engine):
     assert h["unused_rules"] == []
     assert sum(h["unmatched"].values()) < 0.01 * sum(vals.values()), list(h["unmatched"])[:20]
     assert e.scalar("SELECT count(*) FROM person_stages WHERE origin_basis NOT IN ('observed','proxy','unknown')") == 0
+
+
+def test_profile_histories_are_events_with_their_own_years():
+    e = careers_engine()
+    e.execute("""CREATE TABLE profile_events AS SELECT * FROM (VALUES
+                 ('~Bob_Roe1', 2014, 'Undergrad student', 'University of Oxford', 'ox.ac.uk', 'openreview_history'))
+                 t(person_id, year, position_raw, affiliation_raw, domain_raw, source)""")
+    run_careers(e)
+    bob = _stage(e, "~Bob_Roe1", 2022)
+    assert (bob["origin_country"], bob["origin_basis"], bob["origin_stage_year"]) == ("GB", "observed", 2014)
+    ev = e.query_dicts("SELECT * FROM career_events WHERE source = 'openreview_history'")
+    assert len(ev) == 1 and ev[0]["venue"] is None and ev[0]["accepted"] is False
+    assert e.scalar("SELECT count(*) FROM metric_base WHERE paper_id IS NULL") == 0
+    e.close()

@@ -5,6 +5,11 @@ Inputs: `authorships` (ingest), `person_links` (linking.py: the person of every 
 stage has run, `affiliation_resolutions` keyed by (affiliation_raw, domain_raw) with NULL → ''. Without that
 table every institution and country is NULL (unresolved) and the stats say so: a missing country is never guessed.
 Paper-level affiliation lists (CVPR/ICCV/ECCV) are not aligned to authors and give no per-author observation.
+
+Profile histories slot in as more events: when a table `profile_events(person_id, year, position_raw,
+affiliation_raw, domain_raw, source)` exists (OpenReview career histories, one row per listed position and
+year), its rows join `career_events` with their own years, no venue or paper, `accepted = false` (so they never
+enter a metric population) and their `source`; they count for stages and for "last seen".
 """
 
 from __future__ import annotations
@@ -34,9 +39,27 @@ def _resolution_source(engine) -> tuple[str, bool]:
     return f"(SELECT CAST(NULL AS VARCHAR) AS aff_key, CAST(NULL AS VARCHAR) AS dom_key, {nulls} WHERE false)", False
 
 
+def _profile_events_sql(engine, res: str) -> str:
+    if not engine.table_exists("profile_events"):
+        return ""
+    return f"""
+    UNION ALL
+    SELECT a.person_id AS person_key, a.person_id, 'profile_id' AS link_method, a.year, NULL AS venue,
+           NULL AS paper_id, NULL AS author_order, NULL AS author_name, false AS accepted,
+           p.position, a.position_raw, coalesce(p.position_rule, 'no_position') AS position_rule, p.is_student,
+           a.affiliation_raw, a.domain_raw, r.institution_id, r.institution_name, r.country_location, r.country_hq,
+           r.sector, r.confidence AS resolution_confidence, r.reason AS resolution_reason, a.source
+    FROM profile_events a
+    LEFT JOIN _tf_positions p ON p.position_raw = a.position_raw
+    LEFT JOIN {res} r ON r.aff_key = coalesce(a.affiliation_raw, '') AND r.dom_key = coalesce(a.domain_raw, '')
+    WHERE a.person_id IS NOT NULL AND a.year IS NOT NULL"""
+
+
 def build_events(engine) -> dict:
     rules = load_positions()
-    engine.register_arrow("_tf_positions", position_table(engine, rules))
+    src = ("(SELECT position_raw FROM authorships UNION ALL SELECT position_raw FROM profile_events)"
+           if engine.table_exists("profile_events") else "authorships")
+    engine.register_arrow("_tf_positions", position_table(engine, rules, src))
     res, resolved = _resolution_source(engine)
     tiers = ("LEFT JOIN paper_tiers t USING (venue, year, paper_id)" if engine.table_exists("paper_tiers")
              else "LEFT JOIN (SELECT NULL::VARCHAR venue, NULL::INTEGER year, NULL::VARCHAR paper_id, "
@@ -54,6 +77,7 @@ def build_events(engine) -> dict:
     LEFT JOIN _tf_positions p ON p.position_raw = a.position_raw
     LEFT JOIN {res} r ON r.aff_key = coalesce(a.affiliation_raw, '') AND r.dom_key = coalesce(a.domain_raw, '')
     {tiers}
+    {_profile_events_sql(engine, res)}
     """)
     engine.execute("""
     CREATE OR REPLACE TABLE people AS
