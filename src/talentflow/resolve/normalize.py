@@ -101,7 +101,8 @@ def parent_domains(d: str) -> list[str]:
 UNIT_WORDS = ("department", "dept", "school of", "faculty of", "college of", "institute for", "lab ", "laboratory",
               "center for", "centre for", "division", "group", "graduate school", "program", "key lab")
 
-_SPLIT_MULTI = re.compile(r"\s*(?:\+|;|\s/\s|\|)\s*|\s+and\s+(?=(?:the\s+)?(?:university|univ)\b)", re.I)
+_SPLIT_MULTI = re.compile(r"\s*(?:\+|;|\s/\s|\|)\s*|\s+and\s+(?=(?:the\s+)?(?:university|univ)\b)"
+                          r"|\s+(?:&|and)\s+(?=the\s+[A-Z])", re.I)
 
 
 def split_multi(s: str) -> list[str]:

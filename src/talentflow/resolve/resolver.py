@@ -47,6 +47,9 @@ NATIONAL_WEBMAIL = {"163.com": "CN", "126.com": "CN", "qq.com": "CN", "foxmail.c
                     "sina.cn": "CN", "sohu.com": "CN", "yeah.net": "CN", "aliyun.com": "CN", "139.com": "CN",
                     "naver.com": "KR", "daum.net": "KR", "hanmail.net": "KR", "yandex.ru": "RU", "mail.ru": "RU",
                     "web.de": "DE", "gmx.de": "DE", "rediffmail.com": "IN"}
+# Member-society aliases and hosting services: the address says nothing about the employer.
+NO_SIGNAL_DOMAINS = {"ieee.org", "acm.org", "computer.org", "siam.org", "github.io", "gitlab.io", "orcid.org",
+                     "researchgate.net", "ams.org", "iet.org"}
 _CONNECTORS = {"of", "for", "and", "de", "di", "du", "des", "der", "fur", "in", "at", "the", "la", "le", "del", "da",
                "y", "e", "et", "und"}
 _REGIONS = {"europe", "asia", "emea", "apac", "latin america", "africa", "middle east", "americas", "asia pacific",
@@ -247,6 +250,9 @@ class Resolver:
         levels = parent_domains(dom)
         if dom.split(".")[0] in ("alum", "alumni", "alumnae", "alumni-mail", "alums"):
             trace.append(f"alumni: {dom} says where someone studied, not where they work")
+            return None, "no-signal"
+        if levels[-1] in NO_SIGNAL_DOMAINS or dom in NO_SIGNAL_DOMAINS:
+            trace.append(f"no-signal: {dom} is a society or hosting address, not an employer")
             return None, "no-signal"
         if any(lv in self.free for lv in levels[:2]):
             trace.append(f"free-mail: {dom} carries no institution")
@@ -475,7 +481,8 @@ class Resolver:
             sh = next((h for h in hits if h), None)
         win, reason, conf = self._combine(sh, dh, dstatus, norm_name(parts[0]) if parts else "",
                                           self.hints(norm_name(parts[0])) if parts else set(), t)
-        if win is None and parts and dstatus in ("", "unknown", "free-mail", "no-signal") and not dh:
+        if win is None and parts and (dstatus in ("", "unknown", "free-mail", "no-signal") or dh is not None) \
+                and not sh:
             win, reason, conf = self._place_only(parts[0], t)
         if win is None and dom and dstatus == "unknown" and not (sh or any(hits)):
             win, reason, conf = self._cctld(dom, t)
@@ -540,6 +547,11 @@ class Resolver:
         if sh:
             return sh, sh.step, sh.conf
         if dh:
+            country = dh.location or dh.inst.country_hq
+            if hint and country not in hint and len(hint) == 1:
+                # 'United Imaging Intelligence, Cambridge MA, USA' with an ieee.org address: the string's place wins
+                t.append(f"combine: the domain's country {country} contradicts the places in the string {sorted(hint)}")
+                return None, "", 0.0
             return dh, dh.step, dh.conf
         return None, "", 0.0
 
