@@ -170,6 +170,8 @@ def hygiene_cmd(
     ctx: typer.Context,
     top: int = typer.Option(50, help="How many unmatched affiliations to list."),
     fmt: str = typer.Option("table", "--format", help="table|csv|json"),
+    need: bool = typer.Option(False, "--need", help="Also list the most frequent pairs the registries alone miss "
+                                                   "or get wrong, and whether the curated data settles them."),
 ) -> None:
     """Mapping hygiene (from the built database): most frequent unmatched pairs, curated entries never used."""
     from ..engine import connect
@@ -183,9 +185,16 @@ def hygiene_cmd(
         if not eng.table_exists("affiliation_resolutions"):
             raise NotBuilt("The database has no affiliation_resolutions table (resolve stage not built).")
         h = hygiene(eng, top)
+        if need:
+            from ..resolve.hygiene import curation_need
+
+            cn = curation_need(eng, _resolver(s), top)
     emit_rows(h["unmatched"], fmt, title=f"top {top} unmatched (of {h['n_unmatched_pairs']} pairs, "
                                          f"{h['n_unmatched_authorships']} authorships)")
     emit_rows([{"curated_id": i} for i in h["unused_curated"]], fmt,
               title=f"{len(h['unused_curated'])} curated entries that matched nothing")
+    if need:
+        emit_rows(cn["pairs"], fmt, title=f"top {top} pairs the registries alone miss or get wrong: "
+                                          f"{cn['settled']} settled by curated data and rules")
     if fmt == "table":
         err_console.print(f"coverage: {h['coverage']:.2%} of authorships with an affiliation or domain get a country")

@@ -29,3 +29,37 @@ def hygiene(engine, top: int = 50) -> dict:
     unused = sorted(i for i in parents if i not in closure)
     return {"unmatched": unmatched, "n_unmatched_pairs": n_pairs, "n_unmatched_authorships": int(n_auth),
             "coverage": 1 - n_auth / tot if tot else 0.0, "unused_curated": unused}
+
+
+def registry_only(resolver):
+    """A copy of `resolver` without the curated data: what the public registries alone would answer."""
+    from .resolver import Resolver
+
+    insts = {k: v for k, v in resolver.insts.items() if v.source != "curated"}
+    strip = lambda d: {k: [(i, s) for i, s in v if s != "curated"] for k, v in d.items()}  # noqa: E731
+    names = {k: v for k, v in strip(resolver.names).items() if v}
+    domains = {k: v for k, v in strip(resolver.domains).items() if v}
+    r = Resolver(insts, domains, names, resolver.free, resolver.places, [], resolver.fuzzy_threshold)
+    r._fuzzy_index = resolver._fuzzy_index
+    return r
+
+
+def curation_need(engine, resolver, top: int = 300) -> dict:
+    """The most frequent pairs of the built database that the registries alone miss or answer differently from
+    the full resolver (curated data included) — the list the curated file exists for — and how many of them the
+    curated data settles."""
+    bare = registry_only(resolver)
+    bare.memo = True
+    rows = engine.query("""SELECT affiliation_raw, domain_raw, n_authorships, institution_id, country_location
+                           FROM affiliation_resolutions WHERE affiliation_raw <> '' OR domain_raw <> ''
+                           ORDER BY n_authorships DESC LIMIT 20000""")
+    need = []
+    for aff, dom, n, iid, loc in rows:
+        b = bare.resolve(aff, dom)
+        if b.country_location != loc or b.country_location is None:
+            need.append({"affiliation_raw": aff, "domain_raw": dom, "n_authorships": n, "registry_only": b.country_location,
+                         "resolved": loc, "institution_id": iid})
+            if len(need) >= top:
+                break
+    return {"pairs": need, "settled": sum(1 for p in need if p["resolved"]),
+            "authorships": sum(p["n_authorships"] for p in need)}

@@ -392,7 +392,7 @@ class Resolver:
         m = process.extractOne(n, pool, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold)
         if not m:
             return None
-        h = self._pick(self.names[m[0]], "fuzzy", m[0], hint, trace)
+        h = self._pick(self.names.get(m[0], []), "fuzzy", m[0], hint, trace)
         if h:
             h.score = m[1]
             trace.append(f"fuzzy: {n!r} ~ {m[0]!r} ({m[1]:.0f}) → {h.inst.name}")
