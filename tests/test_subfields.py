@@ -82,6 +82,9 @@ def test_rules_on_fixture_rows(fixture_engine):
         s, r, f = got[str(i)]
         assert (s, r) == (sub, rule), (v, y, title, s, r)
         assert flags <= set(f), (title, f)
+    tags = fixture_engine.query("SELECT tag, kind FROM paper_subfield_tags WHERE paper_id = '2'")
+    assert sorted(tags) == [("diffusion", "flag"), ("manipulation", "flag"), ("robotics", "subfield")]
+    assert fixture_engine.scalar("SELECT count(*) FROM paper_subfield_tags WHERE kind = 'subfield'") == len(CASES)
 
 
 def _write(tmp_path: Path, text: str) -> Path:

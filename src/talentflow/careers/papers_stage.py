@@ -1,5 +1,5 @@
 """Pipeline stage `papers`: tier and subfield of every paper (tables paper_tiers, tier_availability,
-paper_subfields), from the `papers` table and the two reviewable rule files."""
+paper_subfields, paper_subfield_tags), from the `papers` table and the two reviewable rule files."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from ..errors import NotBuilt
 from .subfields import SUBFIELDS_FILE, build_subfields, load_subfields
 from .tiers import TIERS_FILE, build_tiers, hygiene, load_tiers
 
-VERSION = "1"
+VERSION = "2"
 
 
 def fingerprint(settings) -> str:

@@ -3,6 +3,7 @@
 `paper_subfields(venue, year, paper_id, subfield, matched_rule, flags)`: the primary subfield is the subfield of
 the matching rule with the lowest priority number ('other' with matched_rule 'no_rule' when none matches); flags
 is the list of flag names (llm, diffusion, humanoid, …) whose pattern matches.
+`paper_subfield_tags(venue, year, paper_id, tag, kind)`: the same as one row per primary subfield or flag.
 """
 
 from __future__ import annotations
@@ -153,6 +154,13 @@ def build_subfields(engine, cfg: SubfieldConfig | None = None, source: str = "pa
                     table: str = "paper_subfields") -> dict:
     cfg = cfg or load_subfields()
     engine.execute(f"CREATE OR REPLACE TABLE {table} AS {classify_select(cfg, source)}")
+    # One row per (paper, tag), tag = the primary subfield or a flag: lets a filter such as --subfield humanoid
+    # select papers by flag with the same join as by subfield.
+    engine.execute(f"""
+        CREATE OR REPLACE TABLE {table.removesuffix('s')}_tags AS
+        SELECT venue, year, paper_id, subfield AS tag, 'subfield' AS kind FROM {table}
+        UNION ALL
+        SELECT venue, year, paper_id, unnest(flags) AS tag, 'flag' AS kind FROM {table}""")
     counts = dict(engine.query(f"SELECT subfield, count(*) FROM {table} GROUP BY 1"))
     return {table: sum(counts.values()), **{f"subfield_{k}": v for k, v in sorted(counts.items())}}
 
