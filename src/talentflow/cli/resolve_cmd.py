@@ -157,8 +157,10 @@ def eval_resolve_cmd(
         for w in ("distinct", "weighted"):
             rows.append({"field": fld, "subset": subset, "weighting": w, **{k: round(v, 4) for k, v in m[w].items()}})
     emit_rows(rows, "table", title=f"resolution accuracy on {out['n']} labelled pairs ({labels})")
-    emit_rows([{k: e[k] for k in ("kind", "n", "affiliation", "domain", "gold", "pred", "reason")}
-               for e in out["errors"]], "table", title=f"{len(out['errors'])} rows with an error")
+    emit_rows([{**{k: e[k] for k in ("kind", "n", "gold", "pred", "reason")},
+                "affiliation": e["affiliation"][:60], "domain": e["domain"][:30]}
+               for e in out["errors"]], "table", title=f"{len(out['errors'])} rows with an error "
+                                                      "(gold and pred: location/HQ/sector)")
     for name, p in out.get("peers", {}).items():
         console.print(f"[bold]{name}[/]: {p['agree']}/{p['n']} agree ({p['rate']:.1%}); disagreements: "
                       + ", ".join(f"{k} {v}" for k, v in sorted(p["categories"].items(), key=lambda kv: -kv[1])))
