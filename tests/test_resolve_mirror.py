@@ -127,7 +127,8 @@ def test_mapping_hygiene(mirror_engine):
 
     h = hygiene(mirror_engine, top=30)
     assert h["coverage"] >= 0.97
-    assert h["unmatched"] and h["unmatched"][0]["n_authorships"] < 3000  # gmail.com-only is the largest
+    # the largest unmatched pair is webmail without a string (gmail.com), which no one can place
+    assert h["unmatched"] and h["unmatched"][0]["reason"] == "unresolved:free-mail"
     non_free = [u for u in h["unmatched"] if u["reason"] != "unresolved:free-mail"]
     assert non_free[0]["n_authorships"] < 400, non_free[:5]
     n_cur = len(read_institutions())

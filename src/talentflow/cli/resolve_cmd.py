@@ -139,13 +139,17 @@ def eval_resolve_cmd(
     fmt: str = typer.Option("table", "--format", help="table|json"),
     peers: bool = typer.Option(True, "--peers/--no-peers", help="Also measure agreement with peers' answers."),
     fold_greater_china: bool = typer.Option(False, "--fold-greater-china", help="Score HK, MO, TW as CN."),
+    sweep_fuzzy: bool = typer.Option(False, "--sweep-fuzzy", help="Also score several fuzzy-match thresholds."),
 ) -> None:
     """Accuracy (distinct, authorship-weighted, long tail), precision when answering, coverage, errors; peers."""
-    from ..resolve.evaluate import peer_agreement, read_labels, score
+    from ..resolve.evaluate import fuzzy_sweep, peer_agreement, read_labels, score
 
     s = settings_of(ctx)
     res = _resolver(s)
-    out = score(res, read_labels(labels), fold_greater_china)
+    lbs = read_labels(labels)
+    out = score(res, lbs, fold_greater_china)
+    if sweep_fuzzy:
+        out["fuzzy_sweep"] = fuzzy_sweep(res, lbs)
     if peers:
         out["peers"] = peer_agreement(res, s.require_data())
     if fmt == "json":
@@ -161,6 +165,8 @@ def eval_resolve_cmd(
                 "affiliation": e["affiliation"][:60], "domain": e["domain"][:30]}
                for e in out["errors"]], "table", title=f"{len(out['errors'])} rows with an error "
                                                       "(gold and pred: location/HQ/sector)")
+    if sweep_fuzzy:
+        emit_rows(out["fuzzy_sweep"], "table", title="fuzzy threshold sweep (location, distinct)")
     for name, p in out.get("peers", {}).items():
         console.print(f"[bold]{name}[/]: {p['agree']}/{p['n']} agree ({p['rate']:.1%}); disagreements: "
                       + ", ".join(f"{k} {v}" for k, v in sorted(p["categories"].items(), key=lambda kv: -kv[1])))

@@ -184,3 +184,21 @@ def _agree(resolver, items: list[tuple[str, str, str]]) -> dict:
             examples[cat].append({"affiliation": aff, "domain": dom, "peer": peer, "ours": ours,
                                   "institution": r.institution, "reason": r.reason})
     return {"n": n, "agree": agree, "rate": agree / n if n else 0.0, "categories": cats, "examples": examples}
+
+
+def fuzzy_sweep(resolver, labels: list[Label], thresholds=(80, 85, 88, 90, 92, 95, 100)) -> list[dict]:
+    """Location accuracy/precision/coverage on the labels for several fuzzy thresholds (how the default was set)."""
+    keep = resolver.fuzzy_threshold
+    rows = []
+    try:
+        for th in thresholds:
+            resolver.fuzzy_threshold = float(th)
+            resolver._part_cache.clear()
+            m = score(resolver, labels)["metrics"]
+            a, lt = m["country_location:all"]["distinct"], m["country_location:longtail"]["distinct"]
+            rows.append({"threshold": th, "accuracy": round(a["accuracy"], 4), "precision": round(a["precision"], 4),
+                         "coverage": round(a["coverage"], 4), "longtail_accuracy": round(lt["accuracy"], 4)})
+    finally:
+        resolver.fuzzy_threshold = keep
+        resolver._part_cache.clear()
+    return rows
