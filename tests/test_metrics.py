@@ -242,3 +242,10 @@ def test_normal_approximation_matches_exact(monkeypatch):
     lo_n, hi_n = share_intervals(counts, boot_counts(cl, cat, 3, 400, 1))
     assert np.allclose(hi_x - lo_x, hi_n - lo_n, rtol=0.2)
     assert np.allclose((lo_x + hi_x) / 2, (lo_n + hi_n) / 2, atol=0.002)
+
+
+def test_same_seed_same_intervals(eng):
+    q = MetricQuery(venue="nips", year=2022, include_proxy=True)
+    a = shares(eng, q, "work", n_boot=300, seed=11)
+    b = shares(eng, q, "work", n_boot=300, seed=11)
+    assert a == b

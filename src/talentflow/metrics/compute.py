@@ -48,7 +48,8 @@ def _units(eng, q: MetricQuery, stages: list[str], by: str = "country") -> dict[
         sel.append(f"first({v} {order}) AS v_{s}")
         sel.append(f"first({basis} {order}) AS b_{s}")
     t = eng.arrow(f"""SELECT b.year, b.venue || '|' || b.year || '|' || min(b.paper_id) AS cluster, {', '.join(sel)}
-                      FROM metric_base b WHERE {where} GROUP BY b.venue, b.year, b.person_key""", params)
+                      FROM metric_base b WHERE {where} GROUP BY b.venue, b.year, b.person_key
+                      ORDER BY b.venue, b.year, b.person_key""", params)  # fixed order: same seed, same draws
     out = {"cluster": np.asarray(t.column("cluster").combine_chunks().dictionary_encode().indices),
            "year": np.asarray(t.column("year").combine_chunks().fill_null(0))}
     for s in stages:
@@ -247,7 +248,8 @@ def cohort(eng, q: MetricQuery, origin: str | None = None, work: str | None = No
                CASE WHEN l.last_year <= ? THEN 'not_seen_since'
                     WHEN l.last_located_year IS NULL OR l.last_located_year <= ? THEN 'unresolved'
                     ELSE l.last_country END AS whereabouts, l.last_year
-        FROM c JOIN person_last_seen l ON l.person_key = c.person_key AND l.rule = ?""",
+        FROM c JOIN person_last_seen l ON l.person_key = c.person_key AND l.rule = ?
+        ORDER BY c.venue, c.person_key""",
                   params + [year, year, q.attribution])
     vals = np.array(t.column("whereabouts").to_pylist(), dtype=object)
     cl = np.asarray(t.column("cluster").dictionary_encode().combine_chunks().indices) if len(vals) else np.zeros(0)
