@@ -203,6 +203,9 @@ class Resolver:
         a single country — else abstain (unless location hints or a lower-ranked consensus settle it)."""
         if not cands:
             return None
+        if len(cands) > 40 and not any(src == "curated" for _, src in cands):
+            trace.append(f"{step}: {matched!r} names {len(cands)} registry entries — too generic → skip")
+            return None
         cands = sorted(cands, key=lambda t: SOURCE_RANK.get(t[1], 9))
         best_rank = SOURCE_RANK.get(cands[0][1], 9)
         top = [c for c in cands if SOURCE_RANK.get(c[1], 9) == best_rank]
