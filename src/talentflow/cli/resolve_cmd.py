@@ -149,7 +149,7 @@ def eval_resolve_cmd(
     lbs = read_labels(labels)
     out = score(res, lbs, fold_greater_china)
     if sweep_fuzzy:
-        out["fuzzy_sweep"] = fuzzy_sweep(res, lbs)
+        out["fuzzy_sweep"] = fuzzy_sweep(res, lbs, data_dir=s.data_dir)
     if peers:
         out["peers"] = peer_agreement(res, s.require_data())
     if fmt == "json":

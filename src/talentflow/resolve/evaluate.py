@@ -186,18 +186,52 @@ def _agree(resolver, items: list[tuple[str, str, str]]) -> dict:
     return {"n": n, "agree": agree, "rate": agree / n if n else 0.0, "categories": cats, "examples": examples}
 
 
-def fuzzy_sweep(resolver, labels: list[Label], thresholds=(80, 85, 88, 90, 92, 95, 100)) -> list[dict]:
-    """Location accuracy/precision/coverage on the labels for several fuzzy thresholds (how the default was set)."""
+def _peer_aff_items(data_dir: Path) -> list[tuple[str, str]]:
+    import gzip
+    import json
+
+    path = data_dir / "peers" / "peer_aff_country.tsv.gz"
+    if not path.is_file():
+        return []
+    out = []
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            try:
+                c = json.loads(r.get("country_counts") or "{}")
+            except json.JSONDecodeError:
+                continue
+            if c:
+                out.append(((r.get("aff") or "").strip().strip('"'), max(c.items(), key=lambda kv: kv[1])[0]))
+    return out
+
+
+def fuzzy_sweep(resolver, labels: list[Label], thresholds=(80, 85, 88, 90, 92, 95, 100),
+                data_dir: Path | None = None) -> list[dict]:
+    """Location accuracy/precision/coverage on the labels for several fuzzy thresholds (how the default was set);
+    with `data_dir`, also how many of Paper Copilot's strings are answered by the fuzzy step and how many of
+    those answers disagree with it (greater-China convention excluded) — the labels hold too few fuzzy cases to
+    set a threshold alone."""
     keep = resolver.fuzzy_threshold
     rows = []
+    peer = _peer_aff_items(data_dir) if data_dir else []
     try:
         for th in thresholds:
             resolver.fuzzy_threshold = float(th)
             resolver._part_cache.clear()
             m = score(resolver, labels)["metrics"]
             a, lt = m["country_location:all"]["distinct"], m["country_location:longtail"]["distinct"]
-            rows.append({"threshold": th, "accuracy": round(a["accuracy"], 4), "precision": round(a["precision"], 4),
-                         "coverage": round(a["coverage"], 4), "longtail_accuracy": round(lt["accuracy"], 4)})
+            row = {"threshold": th, "accuracy": round(a["accuracy"], 4), "precision": round(a["precision"], 4),
+                   "coverage": round(a["coverage"], 4), "longtail_accuracy": round(lt["accuracy"], 4)}
+            if peer:
+                fz = dis = 0
+                for aff, pc in peer:
+                    r = resolver.resolve(aff, "")
+                    if r.reason.startswith("fuzzy") and r.country_location:
+                        fz += 1
+                        dis += (pc not in ("", "Unknown") and r.country_location != pc
+                                and not (pc == "CN" and r.country_location in ("HK", "MO", "TW")))
+                row.update(peer_fuzzy_answers=fz, peer_fuzzy_disagree=dis)
+            rows.append(row)
     finally:
         resolver.fuzzy_threshold = keep
         resolver._part_cache.clear()

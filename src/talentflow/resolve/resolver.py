@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from .normalize import (UNIT_WORDS, clean_domain, clean_text, comma_parts, dedupe_repeats, norm_name,
                         paren_split, parent_domains, split_multi)
 
-FUZZY_THRESHOLD = 90.0  # chosen on the labelled set: see docs/resolution.md (sweep 80–100)
+FUZZY_THRESHOLD = 92.0  # chosen on the labels and the peers' strings: see docs/resolution.md
 # Second-level labels under a ccTLD that are registries, not institutions: never stop a domain walk there.
 PUBLIC_SECOND = {"edu", "ac", "co", "com", "org", "net", "gov", "go", "or", "ne", "re", "mil", "nic", "res", "sch"}
 # TLDs that look like countries but are sold worldwide.
@@ -50,6 +50,18 @@ NATIONAL_WEBMAIL = {"163.com": "CN", "126.com": "CN", "qq.com": "CN", "foxmail.c
 # Member-society aliases and hosting services: the address says nothing about the employer.
 NO_SIGNAL_DOMAINS = {"ieee.org", "acm.org", "computer.org", "siam.org", "github.io", "gitlab.io", "orcid.org",
                      "researchgate.net", "ams.org", "iet.org"}
+RESIDUE_THRESHOLD = 88.0
+_GENERIC = frozenset("""university universidad universidade universite universitat universita college institute
+institut instituto istituto school faculty department of for and the de di du des der la le el in at technology
+technological technologies tech science sciences scientific research national international corporation corp
+company co inc ltd limited llc gmbh group laboratory laboratories lab labs center centre academy engineering
+applied advanced studies polytechnic state federal royal medical medicine hospital foundation society""".split())
+
+
+def _residue(norm: str) -> str:
+    return " ".join(w for w in norm.split() if w not in _GENERIC)
+
+
 _CONNECTORS = {"of", "for", "and", "de", "di", "du", "des", "der", "fur", "in", "at", "the", "la", "le", "del", "da",
                "y", "e", "et", "und"}
 _REGIONS = {"europe", "asia", "emea", "apac", "latin america", "africa", "middle east", "americas", "asia pacific",
@@ -394,6 +406,12 @@ class Resolver:
             return None
         m = process.extractOne(n, pool, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold)
         if not m:
+            return None
+        # the words that tell institutions apart must match too: 'mitre corporation' is not 'itrek corporation',
+        # 'nara advanced institute…' is not 'korea advanced institute…'
+        ra, rb = _residue(n), _residue(m[0])
+        if not ra or not rb or fuzz.ratio(ra, rb) < RESIDUE_THRESHOLD:
+            trace.append(f"fuzzy: {n!r} ~ {m[0]!r} ({m[1]:.0f}) but distinctive words differ ({ra!r} / {rb!r})")
             return None
         h = self._pick(self.names.get(m[0], []), "fuzzy", m[0], hint, trace)
         if h:
