@@ -62,7 +62,7 @@ def shares(eng, q, stage="origin", by="country", n_boot=1000, seed=0):
     return out
 
 
-def flows(eng, q, frm="origin", to="work"):
+def flows(eng, q, frm="origin", to="work", n_boot=1000, seed=0):
     CALLS.append(("flows", q, frm, to))
     r = _rng(q, frm, to)
     rows = []
@@ -77,7 +77,7 @@ def flows(eng, q, frm="origin", to="work"):
              "share": v / n, "n": n} for (a, b), v in merged.items()]
 
 
-def retention(eng, q, country=None):
+def retention(eng, q, country=None, n_boot=1000, seed=0):
     CALLS.append(("retention", q, country))
     cs = [country] if country else COUNTRIES
     out = []
@@ -89,14 +89,14 @@ def retention(eng, q, country=None):
     return out
 
 
-def cohort(eng, q, origin=None, work=None):
+def cohort(eng, q, origin=None, work=None, n_boot=1000, seed=0):
     CALLS.append(("cohort", q, origin, work))
     return [{"whereabouts": w, "country": w, "count": c, "n": 100, "cohort_year": q.year,
              "share": c / 100, "ci_low": c / 100 - 0.05, "ci_high": c / 100 + 0.05, "person_id": "~Jane_Doe1"}
             for w, c in [("US", 87), ("CN", 10), ("GB", 3)]]
 
 
-def trend(eng, q, stage="origin", country=None):
+def trend(eng, q, stage="origin", country=None, n_boot=1000, seed=0):
     CALLS.append(("trend", q, stage, country))
     out = []
     for y in range(2017, 2025):
@@ -109,7 +109,7 @@ def trend(eng, q, stage="origin", country=None):
     return out
 
 
-def institutions(eng, q, stage="work", limit=25):
+def institutions(eng, q, stage="work", limit=25, n_boot=1000, seed=0):
     CALLS.append(("institutions", q, stage))
     names = [("Google", "US", "industry"), ("Tsinghua University", "CN", "academia"), ("Stanford University", "US",
              "academia"), ("Peking University", "CN", "academia"), ("Tiny Lab", "IS", "academia")]

@@ -212,12 +212,27 @@ def static_images(chart: Chart, fmts: tuple[str, ...] = ("svg", "png")) -> dict[
     """SVG/PNG bytes of a Vega-Lite chart via vl-convert (Plotly charts export in the browser)."""
     if chart.kind != "vega":
         return {}
+    return spec_images(chart.spec, fmts)
+
+
+def spec_images(spec: dict, fmts: tuple[str, ...] = ("svg", "png")) -> dict[str, bytes]:
     import vl_convert as vlc
 
-    spec = with_world(chart.spec)
+    spec = with_world(spec)
     out = {}
     if "svg" in fmts:
         out["svg"] = vlc.vegalite_to_svg(spec).encode()
     if "png" in fmts:
         out["png"] = vlc.vegalite_to_png(spec, scale=1.5)
     return out
+
+
+def write_images(spec: dict, stem: str) -> list[str]:
+    """Write stem.svg and stem.png for a Vega-Lite spec (runs in a worker process during the report build)."""
+    from pathlib import Path
+
+    written = []
+    for fmt, data in spec_images(spec).items():
+        Path(f"{stem}.{fmt}").write_bytes(data)
+        written.append(fmt)
+    return written

@@ -176,8 +176,8 @@ def flows(c: Ctx) -> Page:
     for title, f in (("NeurIPS 2022, top tier", HEADLINE), ("All venues, all years", Filters())):
         def build(s: Section, f=f, title=title):
             f = _adapt(c.src, f)
-            legs = [("origin", "graduate", c.src.flows(c.eng, f, "origin", "graduate")),
-                    ("graduate", "work", c.src.flows(c.eng, f, "graduate", "work"))]
+            legs = [("origin", "graduate", c.src.flows(c.eng, f, "origin", "graduate", intervals=False)),
+                    ("graduate", "work", c.src.flows(c.eng, f, "graduate", "work", intervals=False))]
             s.charts.append(c.chart(ch.sankey(f"sankey-{f.venue or 'all'}-{f.year or 'all'}", title, legs), f))
         p.sections.append(c.section(title, build))
     return p
@@ -228,31 +228,34 @@ def country_page(c: Ctx, code: str) -> Page:
     base = _adapt(c.src, Filters(tier=HEADLINE.tier))
 
     def shares_build(s: Section):
-        for stage in ("origin", "work"):
-            rows = c.src.trend(c.eng, base, stage, code)
+        for stage in ("origin", "work"):  # one all-country trend per stage (cached), filtered here
+            rows = [r for r in c.src.trend(c.eng, base, stage) if r.get("country") == code]
             s.charts.append(c.chart(ch.trend_lines(f"c-{code}-trend-{stage}", f"{name}: {stage} share by year",
                                                    rows), base))
 
     def flows_build(s: Section):
-        rows = c.src.flows(c.eng, base, "origin", "work")
+        rows = c.src.flows(c.eng, base, "origin", "work", intervals=False)
         if rows:
             from .source import pair_keys
             a, b = pair_keys(rows[0])
-            out = [r for r in rows if r[a] == code and r[b] != code]
-            inn = [r for r in rows if r[b] == code and r[a] != code]
-            s.tables.append(Table(f"Researchers of {name} origin working abroad", sorted(
-                out, key=lambda r: -(r.get("count") or 0))[:15], footer=c.footer(base)))
-            s.tables.append(Table(f"Researchers working in {name} with a foreign origin", sorted(
-                inn, key=lambda r: -(r.get("count") or 0))[:15], footer=c.footer(base)))
+            cols = [a, b, "count", "share", "n"]
+            out = [{k: r.get(k) for k in cols} for r in rows if r[a] == code and r[b] != code]
+            inn = [{k: r.get(k) for k in cols} for r in rows if r[b] == code and r[a] != code]
+            s.tables.append(Table(f"Researchers of {name} origin working abroad (share of {name}-origin "
+                                  "researchers)", sorted(out, key=lambda r: -(r.get("count") or 0))[:15],
+                                  footer=c.footer(base)))
+            s.tables.append(Table(f"Researchers working in {name} with a foreign origin (share of their origin "
+                                  "country's researchers)", sorted(inn, key=lambda r: -(r.get("count") or 0))[:15],
+                                  footer=c.footer(base)))
 
     def retention_build(s: Section):
-        s.tables.append(Table(f"Retention of {name}-origin researchers", c.src.retention(c.eng, base, code),
-                              footer=c.footer(base)))
+        rows = [r for r in c.src.retention(c.eng, base) if r.get("country") == code]
+        s.tables.append(Table(f"Retention: {name}-trained graduates working in {name}", rows, footer=c.footer(base)))
 
     def inst_build(s: Section):
-        f = _adapt(c.src, Filters(tier=HEADLINE.tier, country=code))
-        rows = c.src.institutions(c.eng, f, "work", limit=20)
-        s.charts.append(c.chart(ch.ranking_bars(f"c-{code}-inst", f"Top workplaces in {name}", rows), f))
+        rows = [r for r in c.src.institutions(c.eng, base, "work", limit=300, intervals=False)
+                if r.get("country") == code][:20]
+        s.charts.append(c.chart(ch.ranking_bars(f"c-{code}-inst", f"Top workplaces in {name}", rows), base))
 
     p.sections += [c.section("Shares over time", shares_build), c.section("Flows in and out", flows_build),
                    c.section("Retention", retention_build), c.section("Top institutions", inst_build)]
@@ -265,7 +268,7 @@ def institutions(c: Ctx) -> Page:
         for title, f in (("NeurIPS 2022, top tier", HEADLINE), ("All venues, all years", Filters())):
             def build(s: Section, f=f, stage=stage, what=what, title=title):
                 f = _adapt(c.src, f)
-                rows = c.src.institutions(c.eng, f, stage, limit=25)
+                rows = c.src.institutions(c.eng, f, stage, limit=25, intervals=False)
                 s.charts.append(c.chart(ch.ranking_bars(f"inst-{stage}-{f.venue or 'all'}", f"{what}: {title}",
                                                         rows), f))
             p.sections.append(c.section(f"{what}: {title}", build))
@@ -276,7 +279,7 @@ def _by_filter(c: Ctx, field_name: str, values: list, stage: str, top: list[str]
     rows = []
     for v in values:
         f = _adapt(c.src, Filters(**{field_name: v}))
-        for r in c.src.shares(c.eng, f, stage):
+        for r in c.src.shares(c.eng, f, stage, intervals=False):  # grouped bars show shares, not intervals
             if r.get("country") in top:
                 rows.append({field_name: v, **r})
     return rows

@@ -9,8 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
 import shutil
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -22,7 +24,7 @@ from ..engine import connect
 from ..errors import NotBuilt, TalentflowError
 from ..settings import Settings
 from . import pages as pg
-from .charts import Chart, static_images, world_topojson
+from .charts import Chart, world_topojson, write_images
 from .privacy import assert_publishable
 from .source import MetricSource
 
@@ -86,14 +88,15 @@ def rows_csv(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
-def _write_chart(c: Chart, out: Path, min_cell: int, images: bool) -> None:
+def _write_chart(c: Chart, out: Path, min_cell: int, pool, pending: list) -> None:
+    """CSV now; SVG/PNG (Vega-Lite charts) in the image worker process, while the next pages are computed."""
     assert_publishable(c.rows, min_cell)
     d = out / "charts"
     (d / f"{c.id}.csv").write_text(rows_csv(c.rows), encoding="utf-8")
     c.files["csv"] = f"charts/{c.id}.csv"
-    if images:
-        for fmt, data in static_images(c).items():
-            (d / f"{c.id}.{fmt}").write_bytes(data)
+    if pool is not None and c.kind == "vega":
+        pending.append(pool.submit(write_images, c.spec, str(d / c.id)))
+        for fmt in ("svg", "png"):
             c.files[fmt] = f"charts/{c.id}.{fmt}"
 
 
@@ -109,6 +112,22 @@ def build_report(settings: Settings, out: Path, country_min: int = 200, images: 
     out = Path(out)
     (out / "charts").mkdir(parents=True, exist_ok=True)
     res = ReportResult(out)
+    # Static images are rendered in a separate process (vl-convert), overlapping the metric computations.
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) if images else None
+    pending: list = []
+    try:
+        _build(settings, out, country_min, metrics, progress, res, pool, pending)
+        for fut in pending:
+            fut.result()
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    copy_static(out)
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def _build(settings, out, country_min, metrics, progress, res, pool, pending) -> None:
     with connect(settings, read_only=True) as eng:
         try:
             src, err = MetricSource(settings.min_cell, settings.n_boot, settings.seed, metrics=metrics), None
@@ -131,7 +150,7 @@ def build_report(settings: Settings, out: Path, country_min: int = 200, images: 
             progress(f"page {page.slug}", i, len(builders))
             for s in page.sections:
                 for c in s.charts:
-                    _write_chart(c, out, settings.min_cell, images)
+                    _write_chart(c, out, settings.min_cell, pool, pending)
                     res.charts += 1
                 for j, t in enumerate(s.tables):
                     if t.people:
@@ -145,6 +164,3 @@ def build_report(settings: Settings, out: Path, country_min: int = 200, images: 
             (out / f"{page.slug}.html").write_text(html, encoding="utf-8")
             res.pages += 1
         res.errors = ctx.errors + ([f"metrics: {err}"] if err else [])
-    copy_static(out)
-    res.seconds = time.perf_counter() - t0
-    return res

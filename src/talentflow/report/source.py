@@ -152,47 +152,53 @@ class MetricSource:
             self._cache[key] = value
         return value
 
-    def shares(self, eng, f: Filters, stage: str = "origin", by: str = "country") -> list[dict]:
+    def _boot(self, intervals: bool) -> dict:
+        return {"n_boot": self.n_boot if intervals else 0, "seed": self.seed}
+
+    def shares(self, eng, f: Filters, stage: str = "origin", by: str = "country", intervals: bool = True
+               ) -> list[dict]:
         stage = self.check("stage", stage)
-        return self._cached(("shares", f, stage, by), lambda: privacy.pool_small(
-            list(self.m.shares(eng, self.query(f), stage=stage, by=by, n_boot=self.n_boot, seed=self.seed)),
+        return self._cached(("shares", f, stage, by, intervals), lambda: privacy.pool_small(
+            list(self.m.shares(eng, self.query(f), stage=stage, by=by, **self._boot(intervals))),
             self.min_cell, (by,)))
 
-    def flows(self, eng, f: Filters, frm: str = "origin", to: str = "work") -> list[dict]:
+    def flows(self, eng, f: Filters, frm: str = "origin", to: str = "work", intervals: bool = True) -> list[dict]:
+        """intervals=False skips the bootstrap (counts only: Sankey diagrams, flow tables)."""
         allowed = self.allowed()
         frm = self.check("frm" if "frm" in allowed else "stage", frm, "from")
         to = self.check("to" if "to" in allowed else "stage", to, "to")
 
         def compute():
-            rows = list(self.m.flows(eng, self.query(f), frm=frm, to=to))
+            rows = list(self.m.flows(eng, self.query(f), frm=frm, to=to, **self._boot(intervals)))
             keys = pair_keys(rows[0]) if rows else ("from", "to")
             return privacy.pool_small(rows, self.min_cell, keys, n_key="__none__")
-        return self._cached(("flows", f, frm, to), compute)
+        return self._cached(("flows", f, frm, to, intervals), compute)
 
     def retention(self, eng, f: Filters, country: str | None = None) -> list[dict]:
         country = self.check("country", country.upper()) if country else None
         return self._cached(("retention", f, country), lambda: privacy.drop_small(
-            list(self.m.retention(eng, self.query(f), country=country)), self.min_cell))
+            list(self.m.retention(eng, self.query(f), country=country, **self._boot(True))), self.min_cell))
 
     def cohort(self, eng, f: Filters, origin: str | None = None, work: str | None = None) -> list[dict]:
         origin = self.check("country", origin.upper()) if origin else None
         work = self.check("country", work.upper()) if work else None
         return self._cached(("cohort", f, origin, work), lambda: privacy.drop_small(
-            list(self.m.cohort(eng, self.query(f), origin=origin, work=work)), self.min_cell))
+            list(self.m.cohort(eng, self.query(f), origin=origin, work=work, **self._boot(True))), self.min_cell))
 
     def trend(self, eng, f: Filters, stage: str = "origin", country: str | None = None) -> list[dict]:
         stage = self.check("stage", stage)
         country = self.check("country", country.upper()) if country else None
         return self._cached(("trend", f, stage, country), lambda: privacy.drop_small(
-            list(self.m.trend(eng, self.query(f), stage=stage, country=country)), self.min_cell))
+            list(self.m.trend(eng, self.query(f), stage=stage, country=country, **self._boot(True))),
+            self.min_cell))
 
-    def institutions(self, eng, f: Filters, stage: str = "work", limit: int = 50) -> list[dict]:
+    def institutions(self, eng, f: Filters, stage: str = "work", limit: int = 50, intervals: bool = True
+                     ) -> list[dict]:
         stage = self.check("stage", stage)
 
         def compute():
-            rows = privacy.drop_small(list(self.m.institutions(eng, self.query(f), stage=stage, limit=limit)),
-                                      self.min_cell)
+            rows = privacy.drop_small(list(self.m.institutions(eng, self.query(f), stage=stage, limit=limit,
+                                                               **self._boot(intervals))), self.min_cell)
             return [r for r in rows if not r["suppressed"] and not str(r.get("institution", "")).startswith("(")
                     ][:limit]
-        return self._cached(("institutions", f, stage, limit), compute)
-
+        return self._cached(("institutions", f, stage, limit, intervals), compute)

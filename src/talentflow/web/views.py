@@ -22,8 +22,8 @@ def dashboard_charts(s: MetricSource, eng, f: Filters, stage: str, query: str) -
     shares = s.shares(eng, f, stage)
     out = [ch.share_bars("d-shares", f"{label}: {what}", shares), ch.world_map("d-map", f"{label}: {what}", shares)]
     out[0].csv_url = out[1].csv_url = _csv_url("shares", query, stage=stage)
-    legs = [("origin", "graduate", s.flows(eng, f, "origin", "graduate")),
-            ("graduate", "work", s.flows(eng, f, "graduate", "work"))]
+    legs = [("origin", "graduate", s.flows(eng, f, "origin", "graduate", intervals=False)),
+            ("graduate", "work", s.flows(eng, f, "graduate", "work", intervals=False))]
     sk = ch.sankey("d-sankey", f"Origin → graduate → work: {what}", legs)
     sk.csv_url = _csv_url("flows", query, **{"from": "origin", "to": "work"})
     out.append(sk)
@@ -31,7 +31,8 @@ def dashboard_charts(s: MetricSource, eng, f: Filters, stage: str, query: str) -
         tr = ch.trend_lines("d-trend", f"{label} by year: {what}", s.trend(eng, f, stage, f.country))
         tr.csv_url = _csv_url("trend", query, stage=stage)
         out.append(tr)
-    inst = ch.ranking_bars("d-inst", f"Top workplaces: {what}", s.institutions(eng, f, "work", limit=20))
+    inst = ch.ranking_bars("d-inst", f"Top workplaces: {what}", s.institutions(eng, f, "work", limit=20,
+                                                                              intervals=False))
     inst.csv_url = _csv_url("institutions", query, stage="work")
     out.append(inst)
     return out
