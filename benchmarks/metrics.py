@@ -62,6 +62,7 @@ def main() -> None:
     ap.add_argument("--no-rebuild", action="store_true")
     a = ap.parse_args()
     s = Settings.from_env(db_path=a.db)
+    load = os.getloadavg()[0]  # other work on the machine inflates every figure: recorded with them
     rebuild = None
     if not a.no_rebuild:
         from talentflow.metrics import stage
@@ -95,7 +96,8 @@ def main() -> None:
             f"metric tables rebuilt {'%.1f s' % rebuild if rebuild is not None else 'n/a'} | "
             f"slowest library query {lib[worst_lib] * 1000:.0f} ms ({worst_lib}); slowest CLI process "
             f"{cli[worst_cli] * 1000:.0f} ms ({worst_cli}) | CLI start-up alone {start * 1000:.0f} ms; "
-            f"library: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in lib.items()) + " |\n")
+            f"library: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in lib.items()) +
+            f"; load average at start {load:.1f} |\n")
     with RESULTS.open("a") as f:
         f.write(line)
     print(line)

@@ -249,3 +249,19 @@ def test_same_seed_same_intervals(eng):
     a = shares(eng, q, "work", n_boot=300, seed=11)
     b = shares(eng, q, "work", n_boot=300, seed=11)
     assert a == b
+
+
+@PROP
+@given(st.lists(unit, min_size=1, max_size=60))
+def test_trend_for_one_country_equals_its_share_row(units):
+    with population_engine(units) as e:
+        q = MetricQuery(venue="nips")
+        all_rows = {r["country"]: r for r in trend(e, q, "current", None, n_boot=80, seed=5)}
+        for c in ("US", "CN"):
+            one = trend(e, q, "current", c, n_boot=80, seed=5)[0]
+            if c in all_rows:
+                assert (one["share"], one["count"], one["n"]) == \
+                    (all_rows[c]["share"], all_rows[c]["count"], all_rows[c]["n"])
+                assert one["ci_low"] <= one["share"] <= one["ci_high"]
+            else:
+                assert one["count"] == 0
