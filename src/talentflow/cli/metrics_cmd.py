@@ -44,16 +44,18 @@ def _boot(s, n_boot, seed) -> dict:
     return {"n_boot": s.n_boot if n_boot is None else n_boot, "seed": s.seed if seed is None else seed}
 
 
-TABLE_DROP = ("stage", "rule", "from_stage", "to_stage", "n_people", "count_proxy")
+TABLE_DROP = ("stage", "rule", "from_stage", "to_stage", "n_people")
 
 
 def _emit(rows, fmt, title, q) -> None:
     if fmt == "table":  # the terminal table keeps the essentials; csv/json carry every field
-        rows = [{k: v for k, v in r.items() if k not in TABLE_DROP} for r in rows]
+        drop = TABLE_DROP + (() if q.include_proxy else ("count_proxy",))
+        rows = [{k: v for k, v in r.items() if k not in drop} for r in rows]
     emit_rows(rows, fmt, title=title)
     if fmt == "table":
-        err_console.print(f"[dim]{q.describe()}; shares are of people with a known value (n); "
-                          f"n_proxy/n_unknown are counted, not estimated.[/]")
+        how = ("proxy values INCLUDED: count_proxy of each count rests on a proxy" if q.include_proxy else
+               "observed values only: n_proxy and n_unknown are counted, not estimated")
+        err_console.print(f"[dim]{q.describe()}; shares are of people with a known value (n); {how}.[/]")
 
 
 @app.command("shares")
