@@ -37,6 +37,8 @@ def clean_text(s: str | None) -> str:
     s = _SPACING_ACCENT.sub("", s)
     s = _SPACING_ACCENT.sub("", unicodedata.normalize("NFKC", s))  # ﬁ → fi; NFKC may re-create ' \u0301'
     s = re.sub(r"\s[\u0300-\u036f]\s?", "", s)
+    s = re.sub(r"(?<=[a-z]{3})\d{1,2}\b", "", s)  # footnote digits glued to a word: 'China1', 'Research2'
+
     s = _LEAD_MARK.sub("", s.strip())
     s = s.replace("†", " ").replace("‡", " ").replace("♠", " ").replace("∗", " ")
     return " ".join(s.split())[:MAX_LEN]

@@ -62,6 +62,28 @@ def _residue(norm: str) -> str:
     return " ".join(w for w in norm.split() if w not in _GENERIC)
 
 
+_AND_SPLIT = re.compile(r"\s+(?:&|and)\s+", re.I)
+_FIELD_WORDS = frozenset("""science sciences technology engineering arts mathematics physics medicine economics
+research development information computer computing automation control systems robotics design management
+business law health education communication communications electronics electrical mechanical applied
+statistics data intelligence language speech vision""".split())
+
+
+def _and_segments(part: str) -> list[str]:
+    """Split at '&'/'and' except inside names like 'Science and Technology' (field word on both sides)."""
+    cuts, last = [], 0
+    for m in _AND_SPLIT.finditer(part):
+        left = part[last:m.start()].split()
+        right = part[m.end():].split()
+        if left and right and left[-1].lower().strip(",") in _FIELD_WORDS and right[0].lower() in _FIELD_WORDS:
+            continue
+        cuts.append((m.start(), m.end()))
+    segs, pos = [], 0
+    for a, b in cuts:
+        segs.append(part[pos:a].strip())
+        pos = b
+    segs.append(part[pos:].strip())
+    return [x for x in segs if x] if len(segs) > 1 else []
 _CONNECTORS = {"of", "for", "and", "de", "di", "du", "des", "der", "fur", "in", "at", "the", "la", "le", "del", "da",
                "y", "e", "et", "und"}
 _REGIONS = {"europe", "asia", "emea", "apac", "latin america", "africa", "middle east", "americas", "asia pacific",
@@ -464,6 +486,20 @@ class Resolver:
             h = c  # a curated lab/campus inside the string beats a generic registry parent
         if h is None:
             h = self.by_fuzzy(part, hint, trace)
+        if h is None and _AND_SPLIT.search(part):
+            # 'FZI and KIT', 'Monash University & TCS Research': two institutions joined by a conjunction —
+            # tried only when the whole string matched nothing; a segment counts only when it is, as a whole,
+            # a curated name or a registry name with an institution word (not 'Environmental Health')
+            for seg in _and_segments(part):
+                sn = norm_name(seg)
+                if not sn or sn == norm:
+                    continue
+                cand = self.by_name(seg, self.hints(sn), trace, prefer)
+                if cand and (cand.source == "curated" or (cand.matched == sn and _STRONG.search(sn)
+                                                          and not sn.startswith(_UNIT_NORM))):
+                    cand.step = "name-and-split"
+                    h = cand
+                    break
         return self._locate(h, norm, hint) if h else None
 
     # ---------------------------------------------------------------- combine
