@@ -199,3 +199,10 @@ def test_curated_file_is_valid_and_checked(tmp_path):
                    encoding="utf-8")
     with pytest.raises(InputError, match="also belongs"):
         read_institutions(bad)
+
+
+def test_domain_digits_are_kept():
+    # footnote digits are stripped from strings ('China1'), never from host names
+    assert clean_domain("layer6.ai") == "layer6.ai"
+    assert clean_domain("cs.uw23.edu") == "cs.uw23.edu"
+    assert clean_text("University of Science and Technology of China1") == "University of Science and Technology of China"

@@ -23,7 +23,7 @@ _LEAD_MARK = re.compile(r"^[^\w(]+|^\d+(?=[A-Z])")
 _MOJIBAKE = re.compile("[\u00c3\u00c2][\u0080-\u00bf]")
 
 
-def clean_text(s: str | None) -> str:
+def clean_text(s: str | None, footnotes: bool = True) -> str:
     """Control characters → space, whitespace collapsed, PDF-extraction damage repaired (spacing accents
     'Montr´eal', mojibake 'AragÃ³n', ligatures, leading footnote marks '1Department', '†'), cut to MAX_LEN."""
     if not s:
@@ -37,7 +37,8 @@ def clean_text(s: str | None) -> str:
     s = _SPACING_ACCENT.sub("", s)
     s = _SPACING_ACCENT.sub("", unicodedata.normalize("NFKC", s))  # ﬁ → fi; NFKC may re-create ' \u0301'
     s = re.sub(r"\s[\u0300-\u036f]\s?", "", s)
-    s = re.sub(r"(?<=[a-z]{3})\d{1,2}\b", "", s)  # footnote digits glued to a word: 'China1', 'Research2'
+    if footnotes:
+        s = re.sub(r"(?<=[a-z]{3})\d{1,2}\b", "", s)  # footnote digits glued to a word: 'China1', 'Research2'
 
     s = _LEAD_MARK.sub("", s.strip())
     s = s.replace("†", " ").replace("‡", " ").replace("♠", " ").replace("∗", " ")
@@ -77,7 +78,7 @@ def clean_domain(d: str | None) -> str:
     """'@Mails.Tsinghua.edu.cn ' → 'mails.tsinghua.edu.cn'; anything that is not a host name → ''."""
     if not d:
         return ""
-    d = clean_text(d).lower().strip().strip(".")
+    d = clean_text(d, footnotes=False).lower().strip().strip(".")
     if "@" in d:
         d = d.rsplit("@", 1)[1]
     for p in ("https://", "http://"):

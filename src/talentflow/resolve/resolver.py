@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 
 from .normalize import (UNIT_WORDS, clean_domain, clean_text, comma_parts, dedupe_repeats, norm_name,
                         paren_split, parent_domains, split_multi)
@@ -58,8 +59,23 @@ company co inc ltd limited llc gmbh group laboratory laboratories lab labs cente
 applied advanced studies polytechnic state federal royal medical medicine hospital foundation society""".split())
 
 
+_LONG_GENERIC = tuple(w for w in _GENERIC if len(w) >= 7)
+
+
+@lru_cache(maxsize=100_000)
+def _is_generic(w: str) -> bool:
+    """Generic word, typos included ('univiersity', 'technoplogy')."""
+    if w in _GENERIC:
+        return True
+    if len(w) < 7:
+        return False
+    from rapidfuzz import fuzz, process
+
+    return process.extractOne(w, _LONG_GENERIC, scorer=fuzz.ratio, score_cutoff=85) is not None
+
+
 def _residue(norm: str) -> str:
-    return " ".join(w for w in norm.split() if w not in _GENERIC)
+    return " ".join(w for w in norm.split() if not _is_generic(w))
 
 
 _AND_SPLIT = re.compile(r"\s+(?:&|and)\s+", re.I)
