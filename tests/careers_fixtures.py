@@ -53,8 +53,10 @@ def careers_engine() -> DuckEngine:
     e.execute("CREATE TABLE paper_tiers (venue VARCHAR, year INTEGER, paper_id VARCHAR, tier VARCHAR, "
               "tier_rank INTEGER)")
     e.con.executemany("INSERT INTO paper_tiers VALUES (?, ?, ?, ?, ?)", [p[:5] for p in PAPERS])
-    e.execute("CREATE TABLE paper_subfields (venue VARCHAR, year INTEGER, paper_id VARCHAR, subfield VARCHAR)")
-    e.con.executemany("INSERT INTO paper_subfields VALUES (?, ?, ?, ?)", [p[:3] + p[5:] for p in PAPERS])
+    e.execute("CREATE TABLE paper_subfields (venue VARCHAR, year INTEGER, paper_id VARCHAR, subfield VARCHAR, "
+              "flags VARCHAR[])")
+    e.con.executemany("INSERT INTO paper_subfields VALUES (?, ?, ?, ?, ?)",
+                      [p[:3] + p[5:] + ((["llm"] if p[2] == "p3" else []),) for p in PAPERS])
     return e
 
 

@@ -55,6 +55,10 @@ def test_shares_fixture(eng):
     assert list(origin) == ["CN"] and origin["CN"]["n_proxy"] == 2  # Bob and Dan: proxy origins counted apart
     oral = shares(eng, MetricQuery(venue="nips", year=2022, tier="oral"), "current", n_boot=0)
     assert sum(r["count"] for r in oral) == 2  # Ann and Bob on the oral paper p3
+    llm = shares(eng, MetricQuery(venue="nips", year=2022, subfield="llm"), "current", n_boot=0)  # a flag
+    assert {r["country"]: r["count"] for r in llm} == {"GB": 1, "DE": 1}
+    vision = shares(eng, MetricQuery(venue="nips", year=2022, subfield="vision"), "current", n_boot=0)
+    assert sum(r["count"] for r in vision) == 2  # Cat and Dan on p6
 
 
 def test_other_metrics_fixture(eng):
@@ -101,7 +105,7 @@ def population_engine(units) -> DuckEngine:
                  last_country VARCHAR, last_year INTEGER)""")
     e.con.executemany("INSERT INTO _u VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     e.execute("""CREATE TABLE metric_base AS SELECT person_key, 'nips' AS venue, 2019 AS year, paper_id,
-                 1 AS author_order, 1 AS tier_rank, 'other' AS subfield, r.rule, current_country,
+                 1 AS author_order, 1 AS tier_rank, 'other' AS subfield, []::VARCHAR[] AS flags, r.rule, current_country,
                  current_country AS current_institution_id, current_country AS current_institution_name,
                  'academia' AS current_sector, NULL AS current_position,
                  origin_country, origin_country AS origin_institution_id, origin_country AS origin_institution_name,

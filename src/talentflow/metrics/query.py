@@ -25,10 +25,18 @@ def _venues() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
-def _subfields() -> tuple[str, ...]:
+def _subfield_parts() -> tuple[tuple[str, ...], tuple[str, ...]]:
     from ..careers.subfields import load_subfields
 
-    return tuple(load_subfields().subfields)
+    cfg = load_subfields()
+    return tuple(cfg.subfields), tuple(f.name for f in cfg.flags)
+
+
+def _subfields() -> tuple[str, ...]:
+    """Primary subfields, then flags (llm, humanoid, …): a flag selects the papers carrying it, whatever their
+    primary subfield."""
+    primary, flags = _subfield_parts()
+    return primary + tuple(f for f in flags if f not in primary)
 
 
 @lru_cache(maxsize=1)
@@ -114,7 +122,10 @@ class MetricQuery:
             conds.append(f"{alias}.year IN ({', '.join('?' * len(ys))})")
             params += ys
         if self.subfield is not None:
-            conds.append(f"{alias}.subfield = ?")
+            if self.subfield in _subfield_parts()[0]:
+                conds.append(f"{alias}.subfield = ?")
+            else:
+                conds.append(f"list_contains({alias}.flags, ?)")
             params.append(self.subfield)
         if self.sector is not None:
             conds.append(f"{alias}.current_sector = ?")

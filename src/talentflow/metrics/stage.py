@@ -15,7 +15,7 @@ import time
 
 from ..errors import NotBuilt
 
-VERSION = "2"
+VERSION = "3"
 # Venues whose shares are precomputed (the others are computed on demand, ≤ 1 s each).
 PRECOMPUTE_VENUES = ("nips", "icml", "iclr")
 PRECOMPUTE_TIERS = ("accepted", "oral")  # MacroPolo's top-tier and elite
@@ -38,10 +38,10 @@ def build_base(engine) -> dict:
             raise NotBuilt(f"The metrics stage needs the `{t}` table (careers and papers stages).")
     sub = ("LEFT JOIN paper_subfields sf USING (venue, year, paper_id)" if engine.table_exists("paper_subfields")
            else "LEFT JOIN (SELECT NULL::VARCHAR venue, NULL::INTEGER year, NULL::VARCHAR paper_id, "
-                "NULL::VARCHAR subfield WHERE false) sf USING (venue, year, paper_id)")
+                "NULL::VARCHAR subfield, NULL::VARCHAR[] flags WHERE false) sf USING (venue, year, paper_id)")
     engine.execute(f"""
     CREATE OR REPLACE TABLE metric_base AS
-    SELECT e.person_key, e.venue, e.year, e.paper_id, e.author_order, t.tier_rank, sf.subfield, r.rule,
+    SELECT e.person_key, e.venue, e.year, e.paper_id, e.author_order, t.tier_rank, sf.subfield, sf.flags, r.rule,
            CASE r.rule WHEN 'location' THEN e.country_location ELSE e.country_hq END AS current_country,
            e.institution_id AS current_institution_id, e.institution_name AS current_institution_name,
            e.sector AS current_sector, e.position AS current_position,
