@@ -32,7 +32,9 @@ def resolver(tmp_path_factory):
             ('ror:t5', 'Fudan University', 'CN', 'CN', 'education', 'academia', 'ror', NULL),
             ('ror:t6', 'Fairleigh Dickinson University', 'US', 'US', 'education', 'academia', 'ror', NULL),
             ('ror:t7', 'Laboratoire de Theorie du Droit', 'FR', 'FR', 'facility', 'academia', 'ror', NULL),
-            ('ror:t8', 'University of Toronto', 'CA', 'CA', 'education', 'academia', 'ror', NULL)""")
+            ('ror:t8', 'University of Toronto', 'CA', 'CA', 'education', 'academia', 'ror', NULL),
+            ('ror:t9', 'Acme Pharma (Singapore)', 'SG', 'SG', 'company', 'industry', 'ror', NULL),
+            ('ror:t10', 'Acme Pharma (United Kingdom)', 'GB', 'GB', 'company', 'industry', 'ror', NULL)""")
         eng.execute("""INSERT INTO registry_names VALUES
             ('stanford university', 'ror', 'ror:t1', 'US', 'education'),
             ('university of bonn', 'ror', 'ror:t2', 'DE', 'education'),
@@ -44,7 +46,8 @@ def resolver(tmp_path_factory):
         eng.execute("""INSERT INTO registry_domains VALUES
             ('stanford.edu', 'ror:t1', 'US', 'ror'), ('uni-bonn.de', 'ror:t2', 'DE', 'ror'),
             ('fudan.edu.cn', 'ror:t5', 'CN', 'ror'), ('fdu.edu', 'ror:t6', 'US', 'ror'),
-            ('sdu.edu.cn', 'ror:t5', 'CN', 'ror'), ('utoronto.ca', 'ror:t8', 'CA', 'ror')""")
+            ('sdu.edu.cn', 'ror:t5', 'CN', 'ror'), ('utoronto.ca', 'ror:t8', 'CA', 'ror'),
+            ('acmepharma.com', 'ror:t9', 'SG', 'ror'), ('acmepharma.com', 'ror:t10', 'GB', 'ror_link')""")
         yield load_resolver(eng)
 
 
@@ -206,3 +209,12 @@ def test_domain_digits_are_kept():
     assert clean_domain("layer6.ai") == "layer6.ai"
     assert clean_domain("cs.uw23.edu") == "cs.uw23.edu"
     assert clean_text("University of Science and Technology of China1") == "University of Science and Technology of China"
+
+
+def test_multinational_domains(resolver):
+    # national subsidiaries sharing a .com domain: no country from the domain alone
+    assert resolver.resolve("", "acmepharma.com").country_location is None
+    # a multinational's national domain locates the office; HQ stays the parent's
+    r = resolver.resolve("", "amazon.de")
+    assert (r.country_location, r.country_hq) == ("DE", "US")
+    assert resolver.resolve("Amazon", "amazon.com").country_location == "US"

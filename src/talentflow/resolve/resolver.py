@@ -257,6 +257,12 @@ class Resolver:
             trace.append(f"{step}: {matched!r} names {len(cands)} registry entries — too generic → skip")
             return None
         cands = sorted(cands, key=lambda t: SOURCE_RANK.get(t[1], 9))
+        if step.startswith("domain") and cands[0][1] != "curated":
+            cs = {self.insts[i].country_hq for i, _ in cands} - {None}
+            if len(cs) > 1 and any(self.insts[i].org_type == "company" for i, _ in cands):
+                # gsk.com, roche.com: national subsidiaries of a multinational share its domain
+                trace.append(f"{step}: {matched!r} belongs to company records in {sorted(cs)} → abstain")
+                return None
         best_rank = SOURCE_RANK.get(cands[0][1], 9)
         top = [c for c in cands if SOURCE_RANK.get(c[1], 9) == best_rank]
         top.sort(key=lambda c: _TYPE_RANK.get(self.insts[c[0]].org_type, 9))  # a university before its museum
@@ -563,6 +569,12 @@ class Resolver:
             r.reason = reason or ("unresolved:free-mail" if dstatus == "free-mail" else "unresolved:no-match")
             r.alternatives = [self._hit_dict(h) for h in (sh, dh) if h]
             return r
+        if "location=hq" in win.note and dom and dh and self._related(win.inst.id, dh.inst.id):
+            cc = self._cctld_country(dom)
+            if cc and cc != win.location:
+                # amazon.de, amazon.co.uk: a multinational's national domain names the country of the office
+                t.append(f"location: the national domain {dom} → {cc}")
+                win.location = cc
         r.institution_id, r.institution = win.inst.id, win.inst.name
         r.country_location, r.country_hq = win.location, win.inst.country_hq
         r.sector, r.org_type = win.inst.sector, win.inst.org_type
@@ -627,6 +639,16 @@ class Resolver:
                 return None, "", 0.0
             return dh, dh.step, dh.conf
         return None, "", 0.0
+
+    @staticmethod
+    def _cctld_country(dom: str) -> str | None:
+        tld = dom.rsplit(".", 1)[-1]
+        if len(tld) != 2 or tld in VANITY_TLDS:
+            return None
+        import pycountry
+
+        cc = "GB" if tld == "uk" else tld.upper()
+        return cc if pycountry.countries.get(alpha_2=cc) else None
 
     def _cctld(self, dom: str, t: list[str]) -> tuple[Hit | None, str, float]:
         tld = dom.rsplit(".", 1)[-1]
