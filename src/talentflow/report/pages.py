@@ -83,6 +83,9 @@ class Ctx:
         except TalentflowError as e:
             s.error = f"{e}" + (f" ({e.hint})" if e.hint else "")
             self.errors.append(f"{title}: {s.error}")
+        except Exception as e:  # a failing metric must not take the rest of the report down; reported, and
+            s.error = f"Could not compute this section: {type(e).__name__}: {e}"  # --strict fails the build
+            self.errors.append(f"{title}: {s.error}")
         return s
 
     def chart(self, c: Chart, f: Filters | None, note: str = "") -> Chart:

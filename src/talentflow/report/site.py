@@ -52,9 +52,11 @@ def environment() -> Environment:
     return env
 
 
-def _cell(v) -> str:
+def _cell(v, col: str = "") -> str:
     if v is None:
         return ""
+    if "year" in col or col in ("date", "commit"):
+        return str(v)
     if isinstance(v, float):
         return f"{v:,.3f}" if abs(v) < 1 else f"{v:,.1f}"
     if isinstance(v, int) and not isinstance(v, bool):
