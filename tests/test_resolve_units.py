@@ -218,3 +218,19 @@ def test_multinational_domains(resolver):
     r = resolver.resolve("", "amazon.de")
     assert (r.country_location, r.country_hq) == ("DE", "US")
     assert resolver.resolve("Amazon", "amazon.com").country_location == "US"
+
+
+def test_cli_without_data_dir_says_what_to_do(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from talentflow.cli.main import app
+
+    monkeypatch.delenv("TALENTFLOW_DATA", raising=False)
+    res = CliRunner().invoke(app, ["resolve", "Google"])
+    assert res.exit_code == 2 and "data directory" in res.output.lower()
+    res = CliRunner().invoke(app, ["resolve"])
+    assert res.exit_code == 2 and "--input" in res.output
+    p = tmp_path / "bad.tsv"
+    p.write_text("aff\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["resolve", "--input", str(p), "--format", "xml"])
+    assert res.exit_code == 2 and "jsonl or csv" in res.output
