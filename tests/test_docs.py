@@ -31,6 +31,6 @@ def test_readme_commands_exist():
 
     names = set(get_command(app).commands)
     readme = (ROOT / "README.md").read_text()
-    # commands as written in code: at a line start, after `&&`, or opening an inline code span
-    used = set(re.findall(r"(?:^|&& |`)talentflow (?:--\w+ \S+ )*([a-z][a-z-]+)", readme, re.M))
+    code = "\n".join(re.findall(r"```bash\n(.*?)```", readme, re.S) + re.findall(r"`([^`\n]+)`", readme))
+    used = set(re.findall(r"(?:^|&& )talentflow (?:--\w+ \S+ )*([a-z][a-z-]+)", code, re.M))
     assert used and used <= names, used - names
