@@ -39,8 +39,8 @@ PAPERS = [("nips", 2018, "p1", "accepted", 1, "vision"), ("nips", 2020, "p2", "o
           ("nips", 2021, "p7", "accepted", 1, "vision"), ("nips", 2022, "p8", "not_accepted", 0, "other")]
 
 
-def careers_engine() -> DuckEngine:
-    e = DuckEngine(":memory:")
+def careers_engine(path=":memory:") -> DuckEngine:
+    e = DuckEngine(path)
     e.execute("""CREATE TABLE authorships (venue VARCHAR, year INTEGER, paper_id VARCHAR, author_order INTEGER,
                  author_name VARCHAR, person_id VARCHAR, affiliation_raw VARCHAR, domain_raw VARCHAR,
                  position_raw VARCHAR)""")

@@ -269,3 +269,51 @@ def test_trend_for_one_country_equals_its_share_row(units):
                 assert one["ci_low"] <= one["share"] <= one["ci_high"]
             else:
                 assert one["count"] == 0
+
+
+@pytest.fixture(scope="module")
+def fixture_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("metrics-cli") / "t.duckdb"
+    e = careers_engine(str(path))
+    run_careers(e)
+    e.execute("CHECKPOINT")
+    e.close()
+    return path
+
+
+@pytest.mark.parametrize("args,key", [
+    (["shares", "--venue", "nips", "--year", "2022", "--stage", "current"], "country"),
+    (["shares", "--venue", "nips", "--year", "2022", "--stage", "current", "--by", "institution"], "institution"),
+    (["flows", "--venue", "nips", "--year", "2022", "--proxy"], "from_country"),
+    (["retention", "--venue", "nips", "--year", "2022", "--from", "origin", "--proxy"], "country"),
+    (["cohort", "--venue", "nips", "--year", "2022"], "whereabouts"),
+    (["trend", "--venue", "nips", "--stage", "current", "--country", "US"], "country"),
+    (["institutions", "--venue", "nips", "--year", "2022", "--stage", "current"], "institution"),
+])
+def test_cli_json_rows(fixture_db, args, key):
+    from typer.testing import CliRunner
+
+    from talentflow.cli.main import app
+
+    res = CliRunner().invoke(app, ["--db", str(fixture_db)] + args + ["--n-boot", "50", "--min-cell", "0",
+                                                                      "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert rows and all({key, "share", "count", "ci_low", "ci_high", "n"} <= set(r) for r in rows)
+    assert all(0 <= r["share"] <= 1 for r in rows)
+
+
+def test_cli_person_and_errors(fixture_db):
+    from typer.testing import CliRunner
+
+    from talentflow.cli.main import app
+
+    run = CliRunner().invoke
+    res = run(app, ["--db", str(fixture_db), "person", "~Ann_Li1", "--format", "json"])
+    assert res.exit_code == 0 and len(json.loads(res.stdout)) >= 3
+    bad = run(app, ["--db", str(fixture_db), "shares", "--attribution", "passport"])
+    assert bad.exit_code == 2 and "location" in bad.output
+    missing = run(app, ["--db", str(fixture_db.parent / "none.duckdb"), "shares"])
+    assert missing.exit_code == 2
+    table = run(app, ["--db", str(fixture_db), "shares", "--venue", "nips", "--year", "2022", "--stage", "origin"])
+    assert table.exit_code == 0 and "observed values only" in table.output

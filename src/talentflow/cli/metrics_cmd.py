@@ -22,6 +22,8 @@ PROXY = typer.Option(False, "--proxy/--no-proxy", help="Admit proxy stage values
 FMT = typer.Option("table", "--format", help="table|csv|json")
 NBOOT = typer.Option(None, "--n-boot", help="Bootstrap resamples (default: settings n_boot).")
 SEED = typer.Option(None, "--seed", help="Bootstrap seed (default: settings seed).")
+MINCELL = typer.Option(None, "--min-cell", help="Suppress groups resting on fewer people (default: settings "
+                                                "min_cell, 5).")
 
 
 def _query(venue, year, tier, subfield, sector, attribution, proxy, country=None):
@@ -38,6 +40,10 @@ def _engine(ctx):
     if not s.db_path.exists():
         raise NotBuilt(f"No database at {s.db_path}.")
     return s, connect(s, read_only=True)
+
+
+def _mc(s, min_cell) -> int:
+    return s.min_cell if min_cell is None else min_cell
 
 
 def _boot(s, n_boot, seed) -> dict:
@@ -65,14 +71,15 @@ def shares_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--stage", 
                venue: Optional[str] = VENUE, year: Optional[list[int]] = YEAR, tier: str = TIER,
                subfield: Optional[str] = SUBFIELD, sector: Optional[str] = SECTOR, attribution: str = ATTR,
                proxy: bool = PROXY, limit: Optional[int] = typer.Option(None, help="Top groups; the rest '(other)'."),
-               n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED, fmt: str = FMT) -> None:
+               n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED,
+               min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
     """Share of each country (institution, sector) in a career stage, with 95% bootstrap intervals."""
     from ..metrics import shares
 
     q = _query(venue, year, tier, subfield, sector, attribution, proxy)
     s, eng = _engine(ctx)
     with eng:
-        rows = shares(eng, q, stage, by, min_cell=s.min_cell, limit=limit, **_boot(s, n_boot, seed))
+        rows = shares(eng, q, stage, by, min_cell=_mc(s, min_cell), limit=limit, **_boot(s, n_boot, seed))
     _emit(rows, fmt, f"{stage} shares by {by}", q)
 
 
@@ -82,14 +89,15 @@ def flows_cmd(ctx: typer.Context, frm: str = typer.Option("origin", "--from", he
               to: str = typer.Option("work", "--to", help="graduate|work|current"),
               venue: Optional[str] = VENUE, year: Optional[list[int]] = YEAR, tier: str = TIER,
               subfield: Optional[str] = SUBFIELD, sector: Optional[str] = SECTOR, attribution: str = ATTR,
-              proxy: bool = PROXY, n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED, fmt: str = FMT) -> None:
+              proxy: bool = PROXY, n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED,
+              min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
     """Country-to-country flow matrix with counts and row shares."""
     from ..metrics import flows
 
     q = _query(venue, year, tier, subfield, sector, attribution, proxy)
     s, eng = _engine(ctx)
     with eng:
-        rows = flows(eng, q, frm, to, min_cell=s.min_cell, **_boot(s, n_boot, seed))
+        rows = flows(eng, q, frm, to, min_cell=_mc(s, min_cell), **_boot(s, n_boot, seed))
     _emit(rows, fmt, f"flows {frm} → {to}", q)
 
 
@@ -100,14 +108,14 @@ def retention_cmd(ctx: typer.Context, country: Optional[str] = typer.Option(None
                   venue: Optional[str] = VENUE, year: Optional[list[int]] = YEAR, tier: str = TIER,
                   subfield: Optional[str] = SUBFIELD, sector: Optional[str] = SECTOR, attribution: str = ATTR,
                   proxy: bool = PROXY, n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED,
-                  fmt: str = FMT) -> None:
+                  min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
     """Stay rates (share of people trained in a country who work there), inflows and outflows per country."""
     from ..metrics import retention
 
     q = _query(venue, year, tier, subfield, sector, attribution, proxy, country)
     s, eng = _engine(ctx)
     with eng:
-        rows = retention(eng, q, country, frm=frm, min_cell=s.min_cell, **_boot(s, n_boot, seed))
+        rows = retention(eng, q, country, frm=frm, min_cell=_mc(s, min_cell), **_boot(s, n_boot, seed))
     _emit(rows, fmt, f"retention {frm} → work", q)
 
 
@@ -118,14 +126,14 @@ def cohort_cmd(ctx: typer.Context, venue: str = typer.Option(..., "--venue"), ye
                work: Optional[str] = typer.Option(None, "--work", help="Work country at the cohort year."),
                tier: str = TIER, subfield: Optional[str] = SUBFIELD, sector: Optional[str] = SECTOR,
                attribution: str = ATTR, proxy: bool = PROXY, n_boot: Optional[int] = NBOOT,
-               seed: Optional[int] = SEED, fmt: str = FMT) -> None:
+               seed: Optional[int] = SEED, min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
     """Where a cohort is in the last year each member appears in the mirror ('not_seen_since' counted)."""
     from ..metrics import cohort
 
     q = _query(venue, [year], tier, subfield, sector, attribution, proxy)
     s, eng = _engine(ctx)
     with eng:
-        rows = cohort(eng, q, origin, work, **_boot(s, n_boot, seed))
+        rows = cohort(eng, q, origin, work, min_cell=_mc(s, min_cell), **_boot(s, n_boot, seed))
     _emit(rows, fmt, f"cohort {venue} {year}", q)
 
 
@@ -135,14 +143,15 @@ def trend_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--stage"),
               country: Optional[str] = typer.Option(None, "--country"),
               venue: Optional[str] = VENUE, year: Optional[list[int]] = YEAR, tier: str = TIER,
               subfield: Optional[str] = SUBFIELD, sector: Optional[str] = SECTOR, attribution: str = ATTR,
-              proxy: bool = PROXY, n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED, fmt: str = FMT) -> None:
+              proxy: bool = PROXY, n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED,
+              min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
     """A country's share in a stage, year by year, with intervals."""
     from ..metrics import trend
 
     q = _query(venue, year, tier, subfield, sector, attribution, proxy, country)
     s, eng = _engine(ctx)
     with eng:
-        rows = trend(eng, q, stage, country, min_cell=s.min_cell, **_boot(s, n_boot, seed))
+        rows = trend(eng, q, stage, country, min_cell=_mc(s, min_cell), **_boot(s, n_boot, seed))
     _emit(rows, fmt, f"{stage} trend", q)
 
 
@@ -152,14 +161,15 @@ def institutions_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--st
                      limit: int = typer.Option(25, "--limit"), venue: Optional[str] = VENUE,
                      year: Optional[list[int]] = YEAR, tier: str = TIER, subfield: Optional[str] = SUBFIELD,
                      sector: Optional[str] = SECTOR, attribution: str = ATTR, proxy: bool = PROXY,
-                     n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED, fmt: str = FMT) -> None:
+                     n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED,
+               min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
     """Institutions ranked by the people whose stage is there (origin/graduate: producing; work: employing)."""
     from ..metrics import institutions
 
     q = _query(venue, year, tier, subfield, sector, attribution, proxy)
     s, eng = _engine(ctx)
     with eng:
-        rows = institutions(eng, q, stage, limit=limit, min_cell=s.min_cell, **_boot(s, n_boot, seed))
+        rows = institutions(eng, q, stage, limit=limit, min_cell=_mc(s, min_cell), **_boot(s, n_boot, seed))
     _emit(rows, fmt, f"institutions ({stage})", q)
 
 

@@ -221,7 +221,7 @@ def retention(eng, q: MetricQuery, country: str | None = None, frm: str = "gradu
 
 
 def cohort(eng, q: MetricQuery, origin: str | None = None, work: str | None = None, n_boot: int = 1000,
-           seed: int = 20221128) -> list[dict]:
+           seed: int = 20221128, min_cell: int = 0) -> list[dict]:
     """Where a cohort (the people of `q`, optionally of origin country `origin` and working in `work` at the
     cohort year) is in the last year each of them appears anywhere in the mirror: a country, `not_seen_since`
     (no later appearance) or `unresolved` (seen later, never with a resolved country). Counts add up to n."""
@@ -253,13 +253,14 @@ def cohort(eng, q: MetricQuery, origin: str | None = None, work: str | None = No
                   params + [year, year, q.attribution])
     vals = np.array(t.column("whereabouts").to_pylist(), dtype=object)
     cl = np.asarray(t.column("cluster").dictionary_encode().combine_chunks().indices) if len(vals) else np.zeros(0)
-    codes, names = _encode(vals, np.ones(len(vals), dtype=bool), 0, None)
+    codes, names = _encode(vals, np.ones(len(vals), dtype=bool), min_cell, None)
+    vals = np.array([names[c] for c in codes], dtype=object) if len(codes) else vals  # suppressed cells merged
     last = np.array(t.column("last_year").to_pylist(), dtype=float)
     rows = []
     for r in _share_rows(cl, codes, names, n_boot, seed):
         g = r.pop("group")
         sel = vals == g
-        rows.append({"whereabouts": g, "country": g if g not in ("not_seen_since", "unresolved") else None, **r,
+        rows.append({"whereabouts": g, "country": g if g not in ("not_seen_since", "unresolved", SUPPRESSED) else None, **r,
                      "median_last_year": float(np.median(last[sel])) if sel.any() else None,
                      "cohort_year": year, "rule": q.attribution})
     return rows

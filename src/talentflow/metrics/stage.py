@@ -23,7 +23,9 @@ PRECOMPUTE_FROM = 2012  # earlier years are computed on demand (keeps the stage 
 
 
 def fingerprint(settings) -> str:
-    return hashlib.sha256(f"{VERSION}|{settings.n_boot}|{settings.seed}|{settings.min_cell}|{PRECOMPUTE_VENUES}|{PRECOMPUTE_TIERS}|{PRECOMPUTE_FROM}".encode()).hexdigest()
+    key = (VERSION, settings.n_boot, settings.seed, settings.min_cell, PRECOMPUTE_VENUES, PRECOMPUTE_TIERS,
+           PRECOMPUTE_FROM)
+    return hashlib.sha256(repr(key).encode()).hexdigest()
 
 
 def _stage_cols(s: str) -> str:
