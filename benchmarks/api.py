@@ -130,7 +130,8 @@ def main() -> int:
           f"p95 {p95:.1f} ms, p99 {p99:.1f} ms, mean {statistics.fmean(lat):.1f} ms, errors {n_err} "
           f"{res['errors'] or ''}")
     print(f"cold (first request per URL): max {cold_max:.0f} ms; non-200: {cold_bad or 'none'}")
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+               f"load average {os.getloadavg()[0]:.1f}")
     line = (f"| {date.today()} | api | {machine} | {len(URLS)} mixed URLs, {args.rate:.0f} req/s for "
             f"{args.seconds:.0f} s on 127.0.0.1 (server and load generator on the same machine) | "
             f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms | errors {n_err} of {res['n']} "

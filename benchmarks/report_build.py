@@ -33,7 +33,8 @@ def main() -> int:
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) / 1e6
     print(f"{res.pages} pages, {res.charts} charts in {res.seconds:.1f} s → {out} ({size:.1f} MB); "
           f"{len(res.errors)} sections without a number")
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+               f"load average {os.getloadavg()[0]:.1f}")
     with args.results.open("a", encoding="utf-8") as f:
         f.write(f"| {date.today()} | report_build | {machine} | talentflow report (SVG+PNG), db {args.db.name}, "
                 f"metric_base rows with a located country: {located} | {res.seconds:.1f} s | {res.pages} pages, "

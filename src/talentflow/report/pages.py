@@ -181,7 +181,9 @@ def flows(c: Ctx) -> Page:
             f = _adapt(c.src, f)
             legs = [("origin", "graduate", c.src.flows(c.eng, f, "origin", "graduate", intervals=False)),
                     ("graduate", "work", c.src.flows(c.eng, f, "graduate", "work", intervals=False))]
-            s.charts.append(c.chart(ch.sankey(f"sankey-{f.venue or 'all'}-{f.year or 'all'}", title, legs), f))
+            s.charts.append(c.chart(ch.sankey(f"sankey-{f.venue or 'all'}-{f.year or 'all'}", title, legs), f,
+                                    note="Each leg counts the researchers whose two stages are both known, so a "
+                                         "node's inflow and outflow can differ; small links are pooled."))
         p.sections.append(c.section(title, build))
     return p
 
