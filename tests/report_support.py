@@ -109,6 +109,7 @@ def synthetic_metric_tables(path: Path, people: int = 3000, seed: float = 0.42) 
     SELECT person_key, venue, year, venue || year || '-' || person_key || '-' || paper_n AS paper_id,
            1 AS author_order, CASE WHEN rt < 0.05 THEN 3 WHEN rt < 0.12 THEN 2 ELSE 1 END AS tier_rank,
            ['generative_ai', 'robotics', 'vision', 'language', 'other'][1 + floor(rs * 5)::INT] AS subfield,
+           CASE WHEN rs > 0.2 AND rs < 0.3 THEN ['humanoid'] WHEN rs < 0.1 THEN ['llm'] ELSE [] END::VARCHAR[] AS flags,
            rule, work AS current_country, NULL AS current_institution_id,
            {inst}[work][1] AS current_institution_name,
            CASE WHEN r2 < 0.3 THEN 'industry' ELSE 'academia' END AS current_sector, 'phd' AS current_position,

@@ -351,14 +351,19 @@ def macropolo(c: Ctx) -> Page:
         for r in ref:
             tier = HEADLINE.tier if r["population"] == "top_tier" else ELITE_TIER
             f = _adapt(c.src, Filters(venue="nips", year=int(r["year"]), tier=tier))
-            ours = _find(c.src.shares(c.eng, f, r["stage"]), "country", r["country"])
+            allrows = c.src.shares(c.eng, f, r["stage"])
+            ours = _find(allrows, "country", r["country"])
+            known = next((x.get("n") for x in allrows if x.get("n") is not None), 0)
+            why = ("" if ours and ours.get("share") is not None else
+                   "no researcher of this query has a known country at this stage" if not known else
+                   f"fewer than {c.min_cell} researchers (suppressed)")
             out.append({"edition": r["edition"], "year": r["year"], "population": r["population"],
                         "stage": r["stage"], "country": r["country"], "MacroPolo %": r["published_pct"],
                         "grade": r["grade"],
                         "talentflow %": None if not ours or ours.get("share") is None else round(100 * ours["share"], 1),
                         "95% CI": None if not ours or ours.get("ci_low") is None else
                         f"{100 * ours['ci_low']:.1f}–{100 * ours['ci_high']:.1f}",
-                        "researchers": ours.get("n") if ours else None, "query": f.label()})
+                        "researchers with a known country": known or None, "query": f.label(), "note": why})
         s.tables.append(Table("MacroPolo vs talentflow (percent of researchers)", out, footer=c.footer(
             Filters(venue="nips"))))
     p.sections.append(c.section("Side by side", build, ["[P] primary source, [S] press reports of it. Europe "
