@@ -159,7 +159,7 @@ def eval_resolve_cmd(
     for key, m in out["metrics"].items():
         fld, subset = key.split(":")
         for w in ("distinct", "weighted"):
-            rows.append({"field": fld, "subset": subset, "weighting": w, **{k: round(v, 4) for k, v in m[w].items()}})
+            rows.append({"field": fld, "subset": subset, "weighting": w, **{k: f"{v:.2%}" for k, v in m[w].items()}})
     emit_rows(rows, "table", title=f"resolution accuracy on {out['n']} labelled pairs ({labels})")
     emit_rows([{**{k: e[k] for k in ("kind", "n", "gold", "pred", "reason")},
                 "affiliation": e["affiliation"][:60], "domain": e["domain"][:30]}
