@@ -34,6 +34,7 @@ class MetricQuery:
     sector: str | None = None
     attribution: str | None = None
     country: str | None = None
+    include_proxy: bool = False
 
 
 def _rng(*key) -> random.Random:
@@ -77,7 +78,7 @@ def flows(eng, q, frm="origin", to="work", n_boot=1000, seed=0):
              "share": v / n, "n": n} for (a, b), v in merged.items()]
 
 
-def retention(eng, q, country=None, n_boot=1000, seed=0):
+def retention(eng, q, country=None, frm="graduate", to="work", n_boot=1000, seed=0):
     CALLS.append(("retention", q, country))
     cs = [country] if country else COUNTRIES
     out = []

@@ -54,3 +54,9 @@ def test_api_with_the_metrics_library(settings):
         r = c.get("/api/trend", params={"country": "XX"})
         assert r.status_code == 422 and "CN" in r.json()["detail"][0]["allowed"]
         assert c.get("/", params={}).status_code == 200
+        inst = c.get("/api/shares", params={"by": "institution", "stage": "work", "proxy": "true"}).json()
+        assert inst["by"] == "institution" and inst["query"]["include_proxy"] is True
+        assert "Stanford University" in {r.get("institution") for r in inst["rows"]}
+        assert c.get("/api/shares", params={"by": "person"}).status_code == 422
+        ret = c.get("/api/retention", params={"from": "origin", "to": "work", "country": "CN"}).json()
+        assert ret["from"] == "origin" and [r["country"] for r in ret["rows"]] == ["CN"]

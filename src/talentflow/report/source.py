@@ -17,7 +17,7 @@ from typing import Any, Callable
 from ..errors import TalentflowError, UnknownValue
 from . import privacy
 
-FILTERS = ("venue", "year", "years", "tier", "subfield", "sector", "attribution", "country")
+FILTERS = ("venue", "year", "years", "tier", "subfield", "sector", "attribution", "country", "include_proxy")
 STAGES = ("origin", "graduate", "work")
 FLOW_KEYS = (("from", "to"), ("frm", "to"), ("source", "target"), ("from_country", "to_country"),
              ("origin", "work"))
@@ -45,6 +45,7 @@ class Filters:
     sector: str | None = None
     attribution: str | None = None
     country: str | None = None
+    include_proxy: bool | None = None  # admit proxy stage values (the library counts them apart)
 
     def label(self) -> str:
         parts = [f"{k}={v if not isinstance(v, tuple) else '-'.join(map(str, v))}"
@@ -114,7 +115,7 @@ class MetricSource:
         unknown = set(kw) - set(FILTERS)
         if unknown:
             raise UnknownValue("filter", sorted(unknown)[0], list(FILTERS))
-        vals = {k: v for k, v in kw.items() if v not in (None, "")}
+        vals = {k: v for k, v in kw.items() if v not in (None, "", False)}
         if isinstance(vals.get("years"), str):
             vals["years"] = parse_years(vals["years"])
         if "country" in vals:
@@ -174,10 +175,16 @@ class MetricSource:
             return privacy.pool_small(rows, self.min_cell, keys, n_key="__none__")
         return self._cached(("flows", f, frm, to, intervals), compute)
 
-    def retention(self, eng, f: Filters, country: str | None = None) -> list[dict]:
+    def retention(self, eng, f: Filters, country: str | None = None, frm: str = "graduate", to: str = "work"
+                  ) -> list[dict]:
+        """Per country: of the people whose `frm` stage is there, the share whose `to` stage is there too."""
+        allowed = self.allowed()
         country = self.check("country", country.upper()) if country else None
-        return self._cached(("retention", f, country), lambda: privacy.drop_small(
-            list(self.m.retention(eng, self.query(f), country=country, **self._boot(True))), self.min_cell))
+        frm = self.check("frm" if "frm" in allowed else "stage", frm, "from")
+        to = self.check("to" if "to" in allowed else "stage", to, "to")
+        return self._cached(("retention", f, country, frm, to), lambda: privacy.drop_small(
+            list(self.m.retention(eng, self.query(f), country=country, frm=frm, to=to, **self._boot(True))),
+            self.min_cell))
 
     def cohort(self, eng, f: Filters, origin: str | None = None, work: str | None = None) -> list[dict]:
         origin = self.check("country", origin.upper()) if origin else None

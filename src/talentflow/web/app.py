@@ -48,9 +48,10 @@ class FilterParams:
                  sector: Optional[str] = Query(None, description="Sector of the workplace, e.g. academia, industry."),
                  attribution: Optional[str] = Query(None, description="Attribution rule for multi-author papers."),
                  country: Optional[str] = Query(None, description="ISO 3166-1 alpha-2 country code filter."),
+                 proxy: bool = Query(False, description="Admit proxy stage values (counted apart in n_proxy)."),
                  format: str = Query("json", pattern="^(json|csv)$", description="json or csv.")):
         self.raw = dict(venue=venue, year=year, years=years, tier=tier, subfield=subfield, sector=sector,
-                        attribution=attribution, country=country)
+                        attribution=attribution, country=country, include_proxy=proxy or None)
         self.format = format
 
 
@@ -157,11 +158,13 @@ def create_app(settings: Settings, metrics=None) -> FastAPI:
                 "min_cell": settings.min_cell}
 
     @app.get("/api/shares", tags=["api"], summary="Share of researchers by country at one career stage")
-    def api_shares(fp: FilterParams = Depends(), stage: str = Query("origin", description="origin|graduate|work"),
-                   eng=Depends(cursor)):
+    def api_shares(fp: FilterParams = Depends(),
+                   stage: str = Query("origin", description="origin|graduate|work|current"),
+                   by: str = Query("country", description="country|institution|sector"), eng=Depends(cursor)):
         s = source()
         f = s.filters(**fp.raw)
-        return answer("shares", fp, f, eng, lambda: s.shares(eng, f, stage), stage=stage)
+        by = s.check("by", by) if "by" in s.allowed() else by
+        return answer("shares", fp, f, eng, lambda: s.shares(eng, f, stage, by), stage=stage, by=by)
 
     @app.get("/api/flows", tags=["api"], summary="Counts of researchers moving between two stages' countries")
     def api_flows(fp: FilterParams = Depends(), frm: str = Query("origin", alias="from"),
@@ -171,10 +174,12 @@ def create_app(settings: Settings, metrics=None) -> FastAPI:
         return answer("flows", fp, f, eng, lambda: s.flows(eng, f, frm, to), **{"from": frm, "to": to})
 
     @app.get("/api/retention", tags=["api"], summary="Share of researchers working in their origin country")
-    def api_retention(fp: FilterParams = Depends(), eng=Depends(cursor)):
+    def api_retention(fp: FilterParams = Depends(), frm: str = Query("graduate", alias="from"),
+                      to: str = Query("work"), eng=Depends(cursor)):
         s = source()
         f = s.filters(**fp.raw)
-        return answer("retention", fp, f, eng, lambda: s.retention(eng, f, f.country))
+        return answer("retention", fp, f, eng, lambda: s.retention(eng, f, f.country, frm, to),
+                      **{"from": frm, "to": to})
 
     @app.get("/api/cohort", tags=["api"], summary="Where a cohort (origin country, workplace then) works now")
     def api_cohort(fp: FilterParams = Depends(), origin: Optional[str] = Query(None, description="Origin country"),
