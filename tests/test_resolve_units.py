@@ -234,3 +234,12 @@ def test_cli_without_data_dir_says_what_to_do(monkeypatch, tmp_path):
     p.write_text("aff\n", encoding="utf-8")
     res = CliRunner().invoke(app, ["resolve", "--input", str(p), "--format", "xml"])
     assert res.exit_code == 2 and "jsonl or csv" in res.output
+
+
+def test_location_basis(resolver):
+    assert resolver.resolve("Google", "google.com").location_basis == "hq-default"
+    assert resolver.resolve("Google Zurich", "").location_basis == "site"
+    assert resolver.resolve("", "amazon.de").location_basis == "national-domain"
+    assert resolver.resolve("Nabtecso corporation, Chiyoda-ku, Tokyo, Japan", "").location_basis == "place-only"
+    assert resolver.resolve("Alibaba Group, Seattle, USA", "").location_basis == "place-hint"
+    assert resolver.resolve("", "gmail.com").location_basis is None

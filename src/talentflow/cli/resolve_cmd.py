@@ -18,7 +18,7 @@ from .eval_subfields_cmd import eval_group
 from .main import app
 
 OUT_FIELDS = ["affiliation", "domain", "institution", "institution_id", "country_location", "country_hq", "sector",
-              "org_type", "confidence", "reason"]
+              "org_type", "confidence", "reason", "location_basis"]
 
 
 def _resolver(settings, fold: bool = False):
@@ -65,7 +65,7 @@ def _row(r, fold: bool) -> dict:
          "institution_id": r.institution_id, "country_location": r.country_location, "country_hq": r.country_hq,
          "sector": None if r.sector == "unknown" else r.sector,
          "org_type": None if r.org_type == "unknown" else r.org_type, "confidence": r.confidence,
-         "reason": r.reason}
+         "reason": r.reason, "location_basis": r.location_basis}
     if fold:
         for k in ("country_location", "country_hq"):
             if d[k] in ("HK", "MO", "TW"):
@@ -142,7 +142,7 @@ def eval_resolve_cmd(
     sweep_fuzzy: bool = typer.Option(False, "--sweep-fuzzy", help="Also score several fuzzy-match thresholds."),
 ) -> None:
     """Accuracy (distinct, authorship-weighted, long tail), precision when answering, coverage, errors; peers."""
-    from ..resolve.evaluate import fuzzy_sweep, peer_agreement, read_labels, score
+    from ..resolve.evaluate import fuzzy_sweep, peer_agreement, peer_author_agreement, read_labels, score
 
     s = settings_of(ctx)
     res = _resolver(s)
@@ -152,6 +152,13 @@ def eval_resolve_cmd(
         out["fuzzy_sweep"] = fuzzy_sweep(res, lbs, data_dir=s.data_dir)
     if peers:
         out["peers"] = peer_agreement(res, s.require_data())
+        if s.db_path.exists():  # per-author answers need the built database (authorships + resolutions)
+            from ..engine import connect
+
+            with connect(s, read_only=True) as eng:
+                pa = peer_author_agreement(eng)
+            if pa:
+                out["peers"]["lossfunk_per_author"] = pa
     if fmt == "json":
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=1, default=str) + "\n")
         return

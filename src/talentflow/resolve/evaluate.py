@@ -236,3 +236,39 @@ def fuzzy_sweep(resolver, labels: list[Label], thresholds=(80, 85, 88, 90, 92, 9
         resolver.fuzzy_threshold = keep
         resolver._part_cache.clear()
     return rows
+
+
+def peer_author_agreement(engine) -> dict:
+    """Agreement with Lossfunk's per-author countries (table `peer_author_country`, from the ingest stage) in a
+    built database: our country for a (person, venue, year) is the most frequent resolved location of that
+    person's authorships there. Same disagreement categories as `peer_agreement`."""
+    if not (engine.table_exists("peer_author_country") and engine.table_exists("affiliation_resolutions")):
+        return {}
+    rows = engine.query("""
+        WITH ours AS (
+            SELECT a.venue, a.year, a.person_id, r.country_location AS loc, r.country_hq AS hq,
+                   r.location_basis = 'hq-default' AS hqd, count(*) AS n
+            FROM authorships a JOIN affiliation_resolutions r
+              ON r.affiliation_raw = coalesce(a.affiliation_raw, '') AND r.domain_raw = coalesce(a.domain_raw, '')
+            WHERE a.person_id IS NOT NULL GROUP BY ALL),
+        best AS (SELECT venue, year, person_id, arg_max(loc, n) FILTER (WHERE loc IS NOT NULL) AS loc,
+                        arg_max(hq, n) FILTER (WHERE hq IS NOT NULL) AS hq,
+                        arg_max(hqd, n) FILTER (WHERE loc IS NOT NULL) AS hqd, true AS seen
+                 FROM ours GROUP BY ALL)
+        SELECT p.venue, p.year, upper(coalesce(p.country, '')), b.loc, b.hq, b.hqd, coalesce(b.seen, false)
+        FROM peer_author_country p LEFT JOIN best b USING (venue, year, person_id)""")
+    cats: dict[str, int] = {}
+    n = agree = 0
+    for venue, year, peer, loc, hq, hqd, seen in rows:
+        peer = {"UK": "GB", "UNK": ""}.get(peer, peer)
+        n += 1
+        if (loc or "") == peer:
+            agree += 1
+            continue
+        cat = ("no-authorship-with-this-id" if not seen else "we-abstain" if not loc else
+               "peer-blank" if not peer else
+               "greater-china" if peer == "CN" and loc in ("HK", "MO", "TW") else
+               "location-vs-hq" if hq == peer else
+               "multinational-at-hq" if hqd else "other")
+        cats[cat] = cats.get(cat, 0) + 1
+    return {"n": n, "agree": agree, "rate": agree / n if n else 0.0, "categories": cats}

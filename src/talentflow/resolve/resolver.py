@@ -188,6 +188,10 @@ class Resolution:
     org_type: str | None = None
     confidence: float = 0.0
     reason: str = "unresolved:empty"
+    # how the location was decided: site (the named institution, lab or campus has one location), place-hint
+    # (a place in the string), hq-default (a multi-site company named without a place), national-domain
+    # (amazon.de), place-only, cctld — so metrics can treat hq-default locations with care
+    location_basis: str | None = None
     parts: list[dict] = field(default_factory=list)
     trace: list[str] = field(default_factory=list)
     alternatives: list[dict] = field(default_factory=list)
@@ -577,6 +581,11 @@ class Resolver:
                 win.location = cc
         r.institution_id, r.institution = win.inst.id, win.inst.name
         r.country_location, r.country_hq = win.location, win.inst.country_hq
+        if win.location:
+            r.location_basis = ("national-domain" if "national domain" in " ".join(t[-1:]) else
+                                "hq-default" if "location=hq" in win.note else
+                                "place-hint" if "location-hint" in win.note else
+                                win.step if win.step in ("place-only", "cctld") else "site")
         r.sector, r.org_type = win.inst.sector, win.inst.org_type
         r.confidence, r.reason = conf, reason
         r.alternatives = [self._hit_dict(h) for h in (sh, dh) if h and h is not win]

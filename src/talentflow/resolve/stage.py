@@ -5,7 +5,8 @@ Tables:
 - `institutions(institution_id, name, country_location, country_hq, sector, org_type, source, parent_id)` — every
   institution some affiliation resolved to
 - `affiliation_resolutions(affiliation_raw, domain_raw, n_authorships, institution_id, institution,
-  country_location, country_hq, sector, org_type, confidence, reason, n_parts)` — one row per distinct pair of
+  country_location, country_hq, sector, org_type, confidence, reason, n_parts, location_basis)` — one row per
+  distinct pair of
   `authorships`, key columns with NULL → ''
 - `affiliation_parts(affiliation_raw, domain_raw, part_order, part, institution_id, institution, country_location,
   country_hq, sector, step)` — the institutions of multi-institution strings ('A+B', 'A / B', 'A; B')
@@ -23,7 +24,7 @@ from .resolver import load_resolver
 VERSION = "1"
 
 RES_COLUMNS = ["affiliation_raw", "domain_raw", "n_authorships", "institution_id", "institution", "country_location",
-               "country_hq", "sector", "org_type", "confidence", "reason", "n_parts"]
+               "country_hq", "sector", "org_type", "confidence", "reason", "n_parts", "location_basis"]
 PART_COLUMNS = ["affiliation_raw", "domain_raw", "part_order", "part", "institution_id", "institution",
                 "country_location", "country_hq", "sector", "step"]
 
@@ -46,7 +47,7 @@ def _resolve_chunk(pairs: list[tuple]) -> tuple[list[tuple], list[tuple]]:
         r = res.resolve(aff, dom)
         rows.append((aff, dom, n, r.institution_id, r.institution, r.country_location, r.country_hq,
                      None if r.sector == "unknown" else r.sector, None if r.org_type == "unknown" else r.org_type,
-                     r.confidence, r.reason, len(r.parts)))
+                     r.confidence, r.reason, len(r.parts), r.location_basis))
         if len(r.parts) > 1:
             for i, p in enumerate(r.parts, start=1):
                 parts.append((aff, dom, i, p["part"], p.get("institution_id"), p.get("institution"),
@@ -124,7 +125,7 @@ def run(engine, settings, progress=None) -> dict:
            OR i.source = 'curated'""")
     engine.execute("""CREATE OR REPLACE VIEW authorships_resolved AS
         SELECT a.*, r.institution_id, r.institution, r.country_location, r.country_hq, r.sector, r.org_type,
-               r.confidence AS resolve_confidence, r.reason AS resolve_reason
+               r.confidence AS resolve_confidence, r.reason AS resolve_reason, r.location_basis
         FROM authorships a LEFT JOIN affiliation_resolutions r
           ON r.affiliation_raw = coalesce(a.affiliation_raw, '') AND r.domain_raw = coalesce(a.domain_raw, '')""")
     engine.execute("""CREATE OR REPLACE TABLE resolve_unmatched AS
