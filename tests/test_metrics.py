@@ -317,3 +317,18 @@ def test_cli_person_and_errors(fixture_db):
     assert missing.exit_code == 2
     table = run(app, ["--db", str(fixture_db), "shares", "--venue", "nips", "--year", "2022", "--stage", "origin"])
     assert table.exit_code == 0 and "observed values only" in table.output
+
+
+@pytest.mark.mirror
+def test_mirror_materialised_shares_equal_library(mirror_engine, mirror_settings):
+    s = mirror_settings
+    q = MetricQuery(venue="nips", year=2022, attribution="hq")
+    lib = {r["country"]: r for r in shares(mirror_engine, q, "current", "country", s.n_boot, s.seed,
+                                           min_cell=s.min_cell)}
+    mat = mirror_engine.query_dicts("""SELECT * FROM metric_shares WHERE venue = 'nips' AND year = 2022
+        AND tier = 'accepted' AND attribution = 'hq' AND stage = 'current' AND NOT include_proxy""")
+    assert mat and len(mat) == len(lib)
+    for r in mat:
+        assert (r["count"], r["n"]) == (lib[r["country"]]["count"], lib[r["country"]]["n"])
+        assert r["ci_low"] == pytest.approx(lib[r["country"]]["ci_low"])
+        assert r["ci_high"] == pytest.approx(lib[r["country"]]["ci_high"])

@@ -1,31 +1,74 @@
-"""Cluster bootstrap of category shares, vectorised with numpy.
+"""Cluster bootstrap of category counts, vectorised with numpy (no Python loop over people).
 
-Units (people) belong to clusters (papers). Resampling clusters with replacement is exactly equivalent to drawing,
-for every distinct cluster *profile* (its count of units per category), how many times it is drawn: a multinomial
-over profiles. Papers share few profiles, so this is fast even for hundreds of thousands of people, and no
-Python loop runs over people. With `cluster=False` every unit is its own cluster (plain people bootstrap).
+Units (people) belong to clusters (papers); a replicate resamples clusters with replacement and every unit with
+its cluster. Three exact-or-asymptotically-exact ways to draw the same thing, chosen by the number of clusters C:
 
-Above NORMAL_ABOVE clusters (whole-mirror queries) the replicate counts are drawn from their exact mean and
-covariance under cluster resampling (a sum of that many i.i.d. cluster draws is normal to high accuracy) instead
-of enumerating draws, which keeps a query on 600,000 people under a second.
+- C ≤ DIRECT_MAX: draw the cluster indices of every replicate (B × C integers), count draws per cluster (W), and
+  multiply by the cluster × category count matrix. W depends only on the seed and C, so several category codings
+  of the same units (stages, proxy variants, one country vs the rest) share it and agree exactly;
+- C ≤ NORMAL_ABOVE: clusters are grouped by their profile (count per category), and one multinomial draw over
+  profiles per replicate equals resampling clusters;
+- above NORMAL_ABOVE (whole-mirror queries): replicate counts are drawn from their exact mean and covariance under
+  cluster resampling (a sum of that many i.i.d. cluster draws is normal to high accuracy).
+The excluded units (unknown, or proxy when proxies are not admitted) are the last column, so a replicate's
+denominator varies as it should.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 _HASH_SEED = 0x7A1E  # fixed: profile hashing must not depend on the user's seed
+DIRECT_MAX = 8_000
 NORMAL_ABOVE = 20_000
 
 
-def boot_counts(cluster: np.ndarray, cat: np.ndarray, n_cat: int, n_boot: int, seed: int) -> np.ndarray:
-    """(n_boot, n_cat + 1) resampled counts per category; category -1 (excluded units: unknown or proxy) is the
-    last column so the denominators vary with the resample as they should."""
-    cat = np.where(cat < 0, n_cat, cat).astype(np.int64)
+def _dense(cluster: np.ndarray) -> tuple[np.ndarray, int]:
     _, cl = np.unique(cluster, return_inverse=True)
-    n_cl = int(cl.max()) + 1 if len(cl) else 0
+    return cl, (int(cl.max()) + 1 if len(cl) else 0)
+
+
+@lru_cache(maxsize=2)  # the stages and proxy variants of one population reuse the same draw
+def cluster_weights(n_cl: int, n_boot: int, seed: int) -> np.ndarray:
+    """(n_boot, n_cl) how many times each cluster is drawn in each replicate (read-only: cached)."""
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n_cl, size=(n_boot, n_cl), dtype=np.int64)
+    idx += (np.arange(n_boot, dtype=np.int64) * n_cl)[:, None]
+    w = np.bincount(idx.ravel(), minlength=n_boot * n_cl).reshape(n_boot, n_cl).astype(np.float64)
+    w.flags.writeable = False
+    return w
+
+
+def _matrix(cl: np.ndarray, cat: np.ndarray, n_cl: int, n_cat: int) -> np.ndarray:
+    k = n_cat + 1
+    return np.bincount(cl * k + cat, minlength=n_cl * k).reshape(n_cl, k).astype(np.float64)
+
+
+def _cats(cat: np.ndarray, n_cat: int) -> np.ndarray:
+    return np.where(cat < 0, n_cat, cat).astype(np.int64)
+
+
+def boot_counts(cluster: np.ndarray, cat: np.ndarray, n_cat: int, n_boot: int, seed: int) -> np.ndarray:
+    """(n_boot, n_cat + 1) resampled counts per category (category -1 → the last column)."""
+    return boot_counts_many(cluster, [cat], [n_cat], n_boot, seed)[0]
+
+
+def boot_counts_many(cluster: np.ndarray, cats: list[np.ndarray], n_cats: list[int], n_boot: int,
+                     seed: int) -> list[np.ndarray]:
+    """boot_counts for several category codings of the same units, sharing the resampling."""
+    cl, n_cl = _dense(cluster)
     if n_cl == 0 or n_boot <= 0:
-        return np.zeros((max(n_boot, 0), n_cat + 1), dtype=np.int64)
+        return [np.zeros((max(n_boot, 0), k + 1)) for k in n_cats]
+    cats = [_cats(c, k) for c, k in zip(cats, n_cats)]
+    if n_cl <= DIRECT_MAX:
+        w = cluster_weights(n_cl, n_boot, seed)
+        return [w @ _matrix(cl, c, n_cl, k) for c, k in zip(cats, n_cats)]
+    return [_profile_or_normal(cl, n_cl, c, k, n_boot, seed) for c, k in zip(cats, n_cats)]
+
+
+def _profile_or_normal(cl, n_cl, cat, n_cat, n_boot, seed) -> np.ndarray:
     salt = np.random.default_rng(_HASH_SEED).integers(1, 2**63 - 1, size=n_cat + 1, dtype=np.uint64)
     h = np.zeros(n_cl, dtype=np.uint64)
     np.add.at(h, cl, salt[cat])  # multiset hash of each cluster's categories (wraps mod 2**64)
@@ -34,17 +77,21 @@ def boot_counts(cluster: np.ndarray, cat: np.ndarray, n_cat: int, n_boot: int, s
     is_rep = np.zeros(n_cl, dtype=bool)
     is_rep[first] = True
     m = is_rep[cl]
-    profiles = np.zeros((len(first), n_cat + 1), dtype=np.int64)
-    np.add.at(profiles, (prof[cl[m]], cat[m]), 1)
+    profiles = np.zeros((len(first), n_cat + 1), dtype=np.float64)
+    np.add.at(profiles, (prof[cl[m]], cat[m]), 1.0)
     rng = np.random.default_rng(seed)
     if n_cl > NORMAL_ABOVE:
-        prof = profiles.astype(float)
-        mean = freq @ prof  # = the observed counts
+        mean = freq @ profiles  # = the observed counts
         mu = mean / n_cl
-        cov = n_cl * ((prof.T * (freq / n_cl)) @ prof - np.outer(mu, mu))
-        draws = rng.multivariate_normal(mean, cov, size=n_boot, method="eigh", check_valid="ignore")
-        return np.clip(draws, 0, None)
-    w = rng.multinomial(n_cl, freq / n_cl, size=n_boot)
+        cov = n_cl * ((profiles.T * (freq / n_cl)) @ profiles - np.outer(mu, mu))
+        z = rng.standard_normal((n_boot, len(mean)))
+        try:  # Cholesky is several times faster than eigh on ~200 categories; jitter keeps it positive definite
+            factor = np.linalg.cholesky(cov + np.eye(len(mean)) * 1e-9 * max(1.0, float(np.trace(cov))))
+        except np.linalg.LinAlgError:
+            ev, vec = np.linalg.eigh(cov)
+            factor = vec * np.sqrt(np.clip(ev, 0, None))
+        return np.clip(mean + z @ factor.T, 0, None)
+    w = rng.multinomial(n_cl, freq / n_cl, size=n_boot).astype(np.float64)
     return w @ profiles
 
 

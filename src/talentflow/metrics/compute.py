@@ -34,22 +34,35 @@ def _value_sql(stage: str, by: str) -> tuple[str, str]:
     return f"b.{stage}_{col}", f"b.{stage}_basis"
 
 
+def unit_select(source: str, where: str, stages: list[str], by: str, extra_keys: str = "") -> str:
+    """SELECT of one row per unit (person at a venue-year): year, cluster (first paper) and, per stage, the value
+    and basis; the current affiliation is the first paper's with a known country."""
+    sel = []
+    order = "ORDER BY b.current_country IS NULL, b.paper_id"
+    for s in stages:
+        v, basis = _value_sql(s, by)
+        sel.append(f"first({v} {order}) AS v_{s}")
+        sel.append(f"first({basis} {order}) AS b_{s}")
+    return (f"SELECT {extra_keys} b.venue, b.year, b.venue || '|' || b.year || '|' || min(b.paper_id) AS cluster, "
+            f"{', '.join(sel)} FROM {source} WHERE {where} GROUP BY {extra_keys} b.venue, b.year, b.person_key")
+
+
 def _units(eng, q: MetricQuery, stages: list[str], by: str = "country") -> dict[str, np.ndarray]:
     """Per unit: cluster code, year and, per stage, value (object array, None = unknown) and basis code."""
     import pyarrow.compute as pc
 
     _need(eng)
-    where, params = q.where("b")
-    sel = []
-    for s in stages:
-        v, basis = _value_sql(s, by)
-        # The current affiliation varies by paper: take the first paper with a known country.
-        order = "ORDER BY b.current_country IS NULL, b.paper_id"
-        sel.append(f"first({v} {order}) AS v_{s}")
-        sel.append(f"first({basis} {order}) AS b_{s}")
-    t = eng.arrow(f"""SELECT b.year, b.venue || '|' || b.year || '|' || min(b.paper_id) AS cluster, {', '.join(sel)}
-                      FROM metric_base b WHERE {where} GROUP BY b.venue, b.year, b.person_key
-                      ORDER BY b.venue, b.year, b.person_key""", params)  # fixed order: same seed, same draws
+    if (by == "country" and q.tier == "accepted" and q.subfield is None and q.sector is None
+            and eng.table_exists("metric_units")):
+        # metric_units is stored sorted and a filtered scan keeps that order (DuckDB preserves insertion order)
+        where, params = q.where("b", with_tier=False)
+        sql = f"SELECT * FROM metric_units b WHERE {where}"
+    else:
+        where, params = q.where("b")
+        sql = (f"SELECT * FROM ({unit_select('metric_base b', where, stages, by, extra_keys='b.person_key,')}) "
+               "ORDER BY venue, year, person_key")
+    # a fixed unit order: the same seed gives the same draws in every process
+    t = eng.arrow(sql, params)
     out = {"cluster": np.asarray(t.column("cluster").combine_chunks().dictionary_encode().indices),
            "year": np.asarray(t.column("year").combine_chunks().fill_null(0))}
     for s in stages:

@@ -111,9 +111,12 @@ class MetricQuery:
             return None
         return sorted({*([self.year] if self.year is not None else []), *(self.years or ())})
 
-    def where(self, alias: str = "b") -> tuple[str, list]:
-        """SQL condition on `metric_base` and its parameters."""
-        conds, params = [f"{alias}.rule = ?", f"{alias}.tier_rank >= ?"], [self.attribution, TIER_RANK[self.tier]]
+    def where(self, alias: str = "b", with_tier: bool = True) -> tuple[str, list]:
+        """SQL condition on `metric_base` (on `metric_units` with with_tier=False) and its parameters."""
+        conds, params = [f"{alias}.rule = ?"], [self.attribution]
+        if with_tier:
+            conds.append(f"{alias}.tier_rank >= ?")
+            params.append(TIER_RANK[self.tier])
         if self.venue is not None:
             conds.append(f"{alias}.venue = ?")
             params.append(self.venue)

@@ -2,6 +2,8 @@
 
 - `metric_base`: one row per (accepted authorship, country rule) with the paper's tier and subfield, the
   affiliation at that paper ('current') and the person's origin/graduate/work stage at that year;
+- `metric_units`: the default population (tier ≥ accepted) already reduced to one row per person, venue-year and
+  rule, with every stage's country and basis (the widest queries read it instead of grouping metric_base);
 - `person_last_seen`: per person and rule, the last year seen anywhere in the mirror and the last located
   observation (cohort re-checks);
 - `metric_shares`: country shares with bootstrap intervals for the main venues from PRECOMPUTE_FROM on, tiers
@@ -15,7 +17,7 @@ import time
 
 from ..errors import NotBuilt
 
-VERSION = "3"
+VERSION = "4"
 # Venues whose shares are precomputed (the others are computed on demand, ≤ 1 s each).
 PRECOMPUTE_VENUES = ("nips", "icml", "iclr")
 PRECOMPUTE_TIERS = ("accepted", "oral")  # MacroPolo's top-tier and elite
@@ -55,6 +57,13 @@ def build_base(engine) -> dict:
     LEFT JOIN person_stages s ON s.person_key = e.person_key AND s.ref_year = e.year AND s.rule = r.rule
     WHERE t.tier_rank >= 1
     """)  # no ORDER BY: sorting 1.3M wide rows costs more than the full scans it would spare
+    # Units of the default population (tier ≥ accepted, every subfield and sector) by country, aggregated once
+    # here so the widest queries (a whole venue, the whole mirror) skip the GROUP BY at query time.
+    from .compute import unit_select
+
+    engine.execute("CREATE OR REPLACE TABLE metric_units AS " + unit_select(
+        "metric_base b", "b.tier_rank >= 1", ["origin", "graduate", "work", "current"], "country",
+        extra_keys="b.rule, b.person_key,") + " ORDER BY venue, year, person_key")  # scans keep this order
     parts = []
     for r in ("location", "hq"):
         parts.append(f"""
@@ -65,6 +74,7 @@ def build_base(engine) -> dict:
         FROM career_events GROUP BY person_key""")
     engine.execute("CREATE OR REPLACE TABLE person_last_seen AS " + " UNION ALL ".join(parts))
     return {"metric_base": engine.scalar("SELECT count(*) FROM metric_base"),
+            "metric_units": engine.scalar("SELECT count(*) FROM metric_units"),
             "person_last_seen": engine.scalar("SELECT count(*) FROM person_last_seen")}
 
 
