@@ -99,6 +99,10 @@ def create_app(settings: Settings, metrics=None) -> FastAPI:
         src, src_error = None, str(e)
     lock = threading.Lock()
     env = environment()
+    # Year choices for the dashboard when the library declares no list: the years present in the database.
+    year_table = next((t for t in ("papers", "metric_base") if engine.table_exists(t)), None)
+    years = (sorted(y for (y,) in engine.query(f"SELECT DISTINCT year FROM {year_table} WHERE year IS NOT NULL"))
+             if year_table else [])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -223,7 +227,8 @@ def create_app(settings: Settings, metrics=None) -> FastAPI:
     # ---- dashboard ------------------------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def dashboard():
-        allowed = src.allowed() if src else {}
+        allowed = dict(src.allowed()) if src else {}
+        allowed.setdefault("year", years[::-1])
         page = {"slug": "dashboard", "title": "Dashboard"}
         return env.get_template("dashboard.html").render(
             page=page, nav=[], allowed=allowed, error=src_error, min_cell=settings.min_cell, static="/static",
