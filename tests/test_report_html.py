@@ -145,3 +145,23 @@ def test_report_without_metrics_still_builds_provenance(tmp_path, monkeypatch):
     assert any("metrics" in e for e in res.errors)
     assert "Metrics unavailable" in (tmp_path / "out" / "index.html").read_text()
     assert "papercopilot/paperlists" in (tmp_path / "out" / "data.html").read_text()
+
+
+def test_a_failing_metric_is_reported_not_fatal(tmp_path, monkeypatch):
+    import types
+
+    from talentflow.cli.main import app
+
+    broken = types.SimpleNamespace(**{k: getattr(fake_metrics, k) for k in dir(fake_metrics) if not k.startswith("_")})
+
+    def boom(*a, **k):
+        raise RuntimeError("flows exploded")
+    broken.flows = boom
+    res = build_report(tiny_settings(tmp_path), tmp_path / "out", images=False, metrics=broken)
+    assert any("flows exploded" in e for e in res.errors)
+    assert "flows exploded" in (tmp_path / "out" / "flows.html").read_text()
+    assert "95% CI" in (tmp_path / "out" / "index.html").read_text()  # the rest still built
+    monkeypatch.setattr("talentflow.report.source.load_metrics", lambda: broken)
+    r = CliRunner().invoke(app, ["--db", str(tmp_path / "tiny.duckdb"), "report", "--out", str(tmp_path / "o2"),
+                                 "--no-images", "--strict"])
+    assert r.exit_code == 1 and "flows exploded" in r.output

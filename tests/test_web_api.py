@@ -136,3 +136,18 @@ def test_without_the_metrics_library_the_api_says_why(tmp_path, monkeypatch):
         r = c.get("/api/shares")
         assert r.status_code == 503 and "metrics" in r.json()["detail"]
         assert "not available" in c.get("/").text
+
+
+def test_serve_binds_loopback_by_default(tmp_path, monkeypatch):
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from talentflow.cli.main import app
+
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda application, host, port, log_level: seen.update(host=host, port=port))
+    monkeypatch.setattr("talentflow.report.source.load_metrics", lambda: fake_metrics)
+    s = tiny_settings(tmp_path)
+    r = CliRunner().invoke(app, ["--db", str(s.db_path), "serve", "--port", "8765"])
+    assert r.exit_code == 0, r.output
+    assert seen == {"host": "127.0.0.1", "port": 8765}

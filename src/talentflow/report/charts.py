@@ -77,9 +77,11 @@ def _vl(chart: alt.TopLevelMixin) -> dict:
 
 def share_bars(cid: str, title: str, rows: list[dict], key: str = "country", top: int = 15) -> Chart:
     """Horizontal bars of shares with their confidence interval."""
-    data = [r for r in _label_rows(rows, key) if r["share_pct"] is not None][:top]
+    data = [r for r in _label_rows(rows, key) if r["share_pct"] is not None]
+    data = sorted([r for r in data if r.get(key) != SUPPRESSED], key=lambda r: -r["share_pct"])[:top] + \
+        [r for r in data if r.get(key) == SUPPRESSED]  # the pooled small cells last
     base = alt.Chart(alt.Data(values=data)).encode(
-        y=alt.Y("label:N", sort="-x", title=None))
+        y=alt.Y("label:N", sort=[r["label"] for r in data], title=None))
     bars = base.mark_bar(color="#4c78a8").encode(
         x=alt.X("share_pct:Q", title="share of researchers (%)"),
         tooltip=[alt.Tooltip("label:N", title=key), alt.Tooltip("share_pct:Q", title="share %"),
