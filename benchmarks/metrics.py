@@ -77,8 +77,14 @@ def main() -> None:
             print(f"metrics stage rebuild: {rebuild:.1f} s {st}")
     lib = {}
     with connect(s, read_only=True) as e:
+        from talentflow.metrics import bootstrap
+
+        def cold(fn):  # the bootstrap draw is cached per population: clear it so every timing is cold
+            bootstrap.cluster_weights.cache_clear()
+            return _timed(lambda: fn(e, s))
+
         for name, fn in LIB.items():
-            best = min(_timed(lambda: fn(e, s)) for _ in range(a.repeat))
+            best = min(cold(fn) for _ in range(a.repeat))
             lib[name] = best
             print(f"lib  {name:34s} {best * 1000:7.0f} ms")
     cli = {}
@@ -93,8 +99,8 @@ def main() -> None:
     worst_lib = max(lib, key=lib.get)
     worst_cli = max(cli, key=cli.get)
     line = (f"| {date.today()} | metrics | {machine()} | {a.db}: n_boot={s.n_boot}, best of {a.repeat} | "
-            f"metric tables rebuilt {'%.1f s' % rebuild if rebuild is not None else 'n/a'} | "
-            f"slowest library query {lib[worst_lib] * 1000:.0f} ms ({worst_lib}); slowest CLI process "
+            f"metric tables rebuilt {'%.1f s' % rebuild if rebuild is not None else 'n/a'} (stage on a copy) | "
+            f"slowest library query (cold) {lib[worst_lib] * 1000:.0f} ms ({worst_lib}); slowest CLI process "
             f"{cli[worst_cli] * 1000:.0f} ms ({worst_cli}) | CLI start-up alone {start * 1000:.0f} ms; "
             f"library: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in lib.items()) +
             f"; load average at start {load:.1f} |\n")

@@ -34,16 +34,18 @@ def _dense(cluster: np.ndarray) -> tuple[np.ndarray, int]:
 def cluster_weights(n_cl: int, n_boot: int, seed: int) -> np.ndarray:
     """(n_boot, n_cl) how many times each cluster is drawn in each replicate (read-only: cached)."""
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n_cl, size=(n_boot, n_cl), dtype=np.int64)
-    idx += (np.arange(n_boot, dtype=np.int64) * n_cl)[:, None]
-    w = np.bincount(idx.ravel(), minlength=n_boot * n_cl).reshape(n_boot, n_cl).astype(np.float64)
+    it = np.int32 if n_boot * n_cl < 2**31 else np.int64  # int32 draws are ~3x faster
+    idx = rng.integers(0, n_cl, size=(n_boot, n_cl), dtype=it)
+    idx += (np.arange(n_boot, dtype=it) * n_cl)[:, None]
+    # float32 is exact for these integer counts (all far below 2**24) and halves the matrix product's cost
+    w = np.bincount(idx.ravel(), minlength=n_boot * n_cl).reshape(n_boot, n_cl).astype(np.float32)
     w.flags.writeable = False
     return w
 
 
 def _matrix(cl: np.ndarray, cat: np.ndarray, n_cl: int, n_cat: int) -> np.ndarray:
     k = n_cat + 1
-    return np.bincount(cl * k + cat, minlength=n_cl * k).reshape(n_cl, k).astype(np.float64)
+    return np.bincount(cl * k + cat, minlength=n_cl * k).reshape(n_cl, k).astype(np.float32)
 
 
 def _cats(cat: np.ndarray, n_cat: int) -> np.ndarray:
