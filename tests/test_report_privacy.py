@@ -54,3 +54,24 @@ def test_person_fields_never_survive():
         privacy.assert_publishable([{"country": "US", "person_id": "~x"}], 5)
     with pytest.raises(ValueError, match="below min_cell"):
         privacy.assert_publishable([{"country": "US", "count": 3}], 5)
+
+
+def test_pool_by_protects_each_group_total():
+    # Flow rows: shares and n are per origin country. One small link in CN's row would be n - visible.
+    rows = [{"from_country": "CN", "to_country": t, "count": c, "n": 68} for t, c in
+            [("CN", 40, ), ("US", 25), ("GB", 3)]] + \
+           [{"from_country": "US", "to_country": t, "count": c, "n": 90} for t, c in [("US", 80), ("CN", 10)]]
+    out = privacy.pool_by(rows, ("from_country",), 5, ("to_country",))
+    cn = {r["to_country"]: r["count"] for r in out if r["from_country"] == "CN"}
+    assert "GB" not in cn and "US" not in cn and cn[privacy.SUPPRESSED] == 28  # GB (3) pooled with US (25)
+    assert {r["to_country"] for r in out if r["from_country"] == "US"} == {"US", "CN"}
+    privacy.assert_publishable(out, 5)
+
+
+def test_trend_years_pooled_separately():
+    rows = [{"year": y, "country": c, "count": v, "n": 50} for y, data in
+            [(2021, [("CN", 30), ("US", 17), ("IS", 3)]), (2022, [("CN", 25), ("US", 25)])] for c, v in data]
+    out = privacy.pool_by(rows, ("year",), 5, ("country",))
+    y21 = {r["country"]: r["count"] for r in out if r["year"] == 2021}
+    assert y21 == {"CN": 30, privacy.SUPPRESSED: 20}  # IS (3) + the next-smallest (US 17)
+    assert {r["country"] for r in out if r["year"] == 2022} == {"CN", "US"}

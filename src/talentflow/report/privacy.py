@@ -87,6 +87,20 @@ def pool_small(rows: list[dict], min_cell: int, label_keys: tuple[str, ...], cou
     return out
 
 
+def pool_by(rows: list[dict], group_keys: tuple[str, ...], min_cell: int, label_keys: tuple[str, ...],
+            count_key: str = "count", n_key: str = "n") -> list[dict]:
+    """`pool_small` within each group (a year of a trend, the origin country of a flow row), so no small cell can
+    be recovered from a group's published total. Pooled rows keep their group's keys."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(tuple(r.get(k) for k in group_keys), []).append(r)
+    out = []
+    for key, grp in groups.items():
+        for r in pool_small(grp, min_cell, label_keys, count_key, n_key):
+            out.append({**r, **dict(zip(group_keys, key))} if r.get("suppressed") else r)
+    return out
+
+
 def drop_small(rows: list[dict], min_cell: int, count_keys: tuple[str, ...] = ("count", "n")) -> list[dict]:
     """Rankings, series and rates: a row where any present count (the cell, or the population it is a share of)
     rests on fewer than min_cell people loses its values (kept, marked suppressed)."""

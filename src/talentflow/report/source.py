@@ -171,8 +171,10 @@ class MetricSource:
 
         def compute():
             rows = list(self.m.flows(eng, self.query(f), frm=frm, to=to, **self._boot(intervals)))
-            keys = pair_keys(rows[0]) if rows else ("from", "to")
-            return privacy.pool_small(rows, self.min_cell, keys, n_key="__none__")
+            a, b = pair_keys(rows[0]) if rows else ("from", "to")
+            # shares and n are per origin row: pool small links within each row (n - visible = the pool)
+            return privacy.pool_by(rows, (a,) + (("country",) if "country" in (rows[0] if rows else {}) else ()),
+                                   self.min_cell, (b,))
         return self._cached(("flows", f, frm, to, intervals), compute)
 
     def retention(self, eng, f: Filters, country: str | None = None, frm: str = "graduate", to: str = "work"
@@ -184,20 +186,21 @@ class MetricSource:
         to = self.check("to" if "to" in allowed else "stage", to, "to")
         return self._cached(("retention", f, country, frm, to), lambda: privacy.drop_small(
             list(self.m.retention(eng, self.query(f), country=country, frm=frm, to=to, **self._boot(True))),
-            self.min_cell))
+            self.min_cell, ("count", "n", "outflow")))  # outflow = n - count: small either way → suppressed
 
     def cohort(self, eng, f: Filters, origin: str | None = None, work: str | None = None) -> list[dict]:
         origin = self.check("country", origin.upper()) if origin else None
         work = self.check("country", work.upper()) if work else None
-        return self._cached(("cohort", f, origin, work), lambda: privacy.drop_small(
-            list(self.m.cohort(eng, self.query(f), origin=origin, work=work, **self._boot(True))), self.min_cell))
+        return self._cached(("cohort", f, origin, work), lambda: privacy.pool_small(
+            list(self.m.cohort(eng, self.query(f), origin=origin, work=work, **self._boot(True))), self.min_cell,
+            ("whereabouts", "country")))
 
     def trend(self, eng, f: Filters, stage: str = "origin", country: str | None = None) -> list[dict]:
         stage = self.check("stage", stage)
         country = self.check("country", country.upper()) if country else None
-        return self._cached(("trend", f, stage, country), lambda: privacy.drop_small(
+        return self._cached(("trend", f, stage, country), lambda: privacy.pool_by(
             list(self.m.trend(eng, self.query(f), stage=stage, country=country, **self._boot(True))),
-            self.min_cell))
+            ("year", "stage"), self.min_cell, ("country",)))
 
     def institutions(self, eng, f: Filters, stage: str = "work", limit: int = 50, intervals: bool = True
                      ) -> list[dict]:
