@@ -110,6 +110,12 @@ NOTES = """## How to read this
   neither the author count, nor (for OpenReview-derived files) the number of authors with a profile. The record's
   per-author fields are dropped for all its authors (names are kept); nothing is padded or shifted. One row per
   mismatched field, so one record can give up to four rows.
+- **pct_aff below COVERAGE.tsv's `%authorships_with_aff`** (NeurIPS 2021/2022, ICML 2023/2024, ICLR 2021: ≈62%
+  here against ≈80–89% there): in ≈28% of those records the affiliation list is shorter than both the author list
+  and the list of authors with a profile (e.g. 6 authors, 6 profiles, 4 affiliations), so there is no way to
+  know whose affiliation is missing. COVERAGE counts list entries; talentflow keeps only entries it can attribute
+  to a named author and quarantines the rest (`list_length_mismatch`). People in these records are recovered by
+  the careers stage from their other papers where they have a profile id.
 - **or_profile_unaligned**: an author of an enrichment record whose profile id could not be matched to an
   `or_profile` entry (exact id, id stem, name tokens, or the single leftover pair); that author keeps no
   per-author fields.
