@@ -78,6 +78,10 @@ def build_base(engine) -> dict:
             "person_last_seen": engine.scalar("SELECT count(*) FROM person_last_seen")}
 
 
+def _slice(u: dict, mask) -> dict:
+    return {k: ((v[0][mask], v[1]) if isinstance(v, tuple) else v[mask]) for k, v in u.items()}
+
+
 def build_shares(engine, settings) -> dict:
     """Country shares with intervals for the main venues: every year, tier, stage and rule (one population
     query per venue, tier, rule and stage; years split in numpy)."""
@@ -95,16 +99,19 @@ def build_shares(engine, settings) -> dict:
                     "SELECT DISTINCT year FROM metric_base WHERE venue = ? AND year >= ?", [venue, PRECOMPUTE_FROM]))
                 if not years:
                     continue
-                u = _units(engine, MetricQuery(venue=venue, years=years, tier=tier, attribution=attribution),
-                           list(STAGES))
-                for stage in STAGES:
-                    for proxy in ((False, True) if stage in ("origin", "work") else (False,)):
-                        q = MetricQuery(venue=venue, years=years, tier=tier, attribution=attribution,
-                                        include_proxy=proxy)
-                        for r in trend_from_units(u, q, stage, None, n_boot=settings.n_boot, seed=settings.seed,
-                                                  min_cell=settings.min_cell):
-                            rows.append({"venue": venue, "tier": tier, "attribution": attribution,
-                                         "include_proxy": proxy, **r})
+                u_all = _units(engine, MetricQuery(venue=venue, years=years, tier=tier, attribution=attribution),
+                               list(STAGES))
+                for y in sorted(set(u_all["year"].tolist())):
+                    # one year at a time, every variant in turn: they share that year's cached bootstrap draw
+                    u = _slice(u_all, u_all["year"] == y)
+                    for stage in STAGES:
+                        for proxy in ((False, True) if stage in ("origin", "work") else (False,)):
+                            q = MetricQuery(venue=venue, years=years, tier=tier, attribution=attribution,
+                                            include_proxy=proxy)
+                            for r in trend_from_units(u, q, stage, None, n_boot=settings.n_boot,
+                                                      seed=settings.seed, min_cell=settings.min_cell):
+                                rows.append({"venue": venue, "tier": tier, "attribution": attribution,
+                                             "include_proxy": proxy, **r})
     cols = ["venue", "year", "tier", "attribution", "include_proxy", "stage", "country", "share", "count",
             "ci_low", "ci_high", "n", "count_proxy", "n_people", "n_observed", "n_proxy", "n_unknown", "rule"]
     types = {"year": pa.int32(), "include_proxy": pa.bool_(), "share": pa.float64(), "ci_low": pa.float64(),
