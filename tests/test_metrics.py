@@ -105,7 +105,8 @@ def population_engine(units) -> DuckEngine:
                  last_country VARCHAR, last_year INTEGER)""")
     e.con.executemany("INSERT INTO _u VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     e.execute("""CREATE TABLE metric_base AS SELECT person_key, 'nips' AS venue, 2019 AS year, paper_id,
-                 1 AS author_order, 1 AS tier_rank, 'other' AS subfield, []::VARCHAR[] AS flags, r.rule, current_country,
+                 1 AS author_order, 1 AS tier_rank, 'other' AS subfield, []::VARCHAR[] AS flags, r.rule,
+                 current_country,
                  current_country AS current_institution_id, current_country AS current_institution_name,
                  'academia' AS current_sector, NULL AS current_position,
                  origin_country, origin_country AS origin_institution_id, origin_country AS origin_institution_name,

@@ -68,7 +68,8 @@ def build_stages(engine) -> dict:
            coalesce(oo.stage_rule, op.stage_rule) AS origin_stage_rule,
            CASE WHEN oo.country IS NOT NULL THEN 'observed' WHEN op.country IS NOT NULL THEN 'proxy'
                 ELSE 'unknown' END AS origin_basis,
-           {cols('graduate', 'g')}, CASE WHEN g.country IS NOT NULL THEN 'observed' ELSE 'unknown' END AS graduate_basis,
+           {cols('graduate', 'g')},
+           CASE WHEN g.country IS NOT NULL THEN 'observed' ELSE 'unknown' END AS graduate_basis,
            {cols('work', 'w')}, coalesce(w.basis, 'unknown') AS work_basis
     FROM _st_ref f
     LEFT JOIN _st_origin_obs oo ON oo.person_key = f.person_key AND oo.rule = f.rule
@@ -79,7 +80,8 @@ def build_stages(engine) -> dict:
     for t in ("origin_obs", "origin_proxy", "graduate", "work_y", "ref", "work"):
         ex(f"DROP TABLE IF EXISTS _st_{t}")
     rows = engine.query("""SELECT count(*), count(*) FILTER (origin_basis = 'observed'),
-                                  count(*) FILTER (origin_basis = 'proxy'), count(*) FILTER (graduate_basis = 'observed'),
+                                  count(*) FILTER (origin_basis = 'proxy'),
+                                  count(*) FILTER (graduate_basis = 'observed'),
                                   count(*) FILTER (work_basis = 'observed'), count(*) FILTER (work_basis = 'proxy')
                            FROM person_stages WHERE rule = 'location'""")[0]
     return dict(zip(("person_stage_rows", "origin_observed", "origin_proxy", "graduate_observed", "work_observed",

@@ -267,13 +267,15 @@ def cohort(eng, q: MetricQuery, origin: str | None = None, work: str | None = No
     vals = np.array(t.column("whereabouts").to_pylist(), dtype=object)
     cl = np.asarray(t.column("cluster").dictionary_encode().combine_chunks().indices) if len(vals) else np.zeros(0)
     codes, names = _encode(vals, np.ones(len(vals), dtype=bool), min_cell, None)
-    vals = np.array([names[c] for c in codes], dtype=object) if len(codes) else vals  # suppressed cells merged
+    if len(codes):  # labels after merging suppressed cells (indexing, not a loop over people)
+        vals = np.array(names, dtype=object)[codes]
     last = np.array(t.column("last_year").to_pylist(), dtype=float)
     rows = []
     for r in _share_rows(cl, codes, names, n_boot, seed):
         g = r.pop("group")
         sel = vals == g
-        rows.append({"whereabouts": g, "country": g if g not in ("not_seen_since", "unresolved", SUPPRESSED) else None, **r,
+        special = g in ("not_seen_since", "unresolved", SUPPRESSED)
+        rows.append({"whereabouts": g, "country": None if special else g, **r,
                      "median_last_year": float(np.median(last[sel])) if sel.any() else None,
                      "cohort_year": year, "rule": q.attribution})
     return rows
