@@ -19,6 +19,8 @@ AUTHORSHIPS = [
     # Dan: PhD in CN 2021 (student: never work), then nothing
     ("nips", 2021, "p7", 1, "Dan Wu", "~Dan_Wu1", "Peking University", "pku.edu.cn", "PhD student"),
     ("nips", 2022, "p6", 2, "Dan Wu", "~Dan_Wu1", "Peking University", "pku.edu.cn", "PhD student"),
+    # ... and a record without position the same year (ICLR): still the studentship, no work proxy
+    ("iclr", 2022, "p9", 1, "Dan Wu", "~Dan_Wu1", "Peking University", "pku.edu.cn", None),
     # Eve: unresolved affiliation only
     ("nips", 2022, "p8", 1, "Eve Ng", "~Eve_Ng1", "Nowhere Lab", None, "Researcher"),
 ]
@@ -36,7 +38,8 @@ RESOLUTIONS = [
 PAPERS = [("nips", 2018, "p1", "accepted", 1, "vision"), ("nips", 2020, "p2", "oral", 3, "language"),
           ("nips", 2022, "p3", "oral", 3, "generative_ai"), ("nips", 2019, "p4", "accepted", 1, "other"),
           ("iclr", 2023, "p5", "accepted", 1, "other"), ("nips", 2022, "p6", "accepted", 1, "vision"),
-          ("nips", 2021, "p7", "accepted", 1, "vision"), ("nips", 2022, "p8", "not_accepted", 0, "other")]
+          ("nips", 2021, "p7", "accepted", 1, "vision"), ("nips", 2022, "p8", "not_accepted", 0, "other"),
+          ("iclr", 2022, "p9", "accepted", 1, "other")]
 
 
 def careers_engine(path=":memory:") -> DuckEngine:

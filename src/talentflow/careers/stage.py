@@ -14,7 +14,7 @@ from .events import build_events
 from .positions import POSITIONS_FILE
 from .stages import build_stages
 
-VERSION = "2"
+VERSION = "3"
 
 
 def fingerprint(settings) -> str:

@@ -6,7 +6,8 @@ under both country rules (location, hq), each with its basis (observed / proxy /
 - graduate observed: the earliest PhD observation, else the earliest MS observation (rule `phd` / `masters`);
 - work     latest observation at or before the reference year that is not a student observation: basis
            observed when its position is known (rule `non_student`), proxy when the position is unknown
-           (rule `proxy:position_unknown`, the only signal for years without positions).
+           (rule `proxy:position_unknown`, the only signal for years without positions) — except in a year
+           where the person's known positions are all student ones.
 A stage whose country cannot be resolved is unknown: it is never filled from another rule.
 """
 
@@ -34,6 +35,11 @@ def build_stages(engine) -> dict:
     ex(_first("origin_proxy", "position IN ('masters', 'phd')", f"year, {tie}", "'proxy:earliest_graduate'", "proxy"))
     ex(_first("graduate", "position IN ('masters', 'phd')",
               f"CASE position WHEN 'phd' THEN 0 ELSE 1 END, year, {tie}", "position", "observed"))
+    # Years in which a person is seen only as a student (with known positions): an unknown-position record that
+    # year is most likely the same studentship, so it is no work proxy.
+    ex("""CREATE OR REPLACE TEMP TABLE _st_student_only AS
+          SELECT person_key, year FROM career_events WHERE position IS NOT NULL GROUP BY 1, 2
+          HAVING bool_and(is_student)""")
     # Work candidates: one best event per (person, year, rule); known non-student positions beat unknown ones.
     parts = []
     for r in RULES:
@@ -41,7 +47,8 @@ def build_stages(engine) -> dict:
         SELECT person_key, year, '{r}' AS rule, country_{r} AS country, institution_id, institution_name, sector,
                CASE WHEN position IS NULL THEN 'proxy:position_unknown' ELSE 'non_student' END AS stage_rule,
                CASE WHEN position IS NULL THEN 'proxy' ELSE 'observed' END AS basis
-        FROM career_events WHERE country_{r} IS NOT NULL AND coalesce(NOT is_student, true)
+        FROM career_events e WHERE country_{r} IS NOT NULL AND coalesce(NOT is_student, true)
+          AND NOT (position IS NULL AND (person_key, year) IN (SELECT * FROM _st_student_only))
         QUALIFY row_number() OVER (PARTITION BY person_key, year
                                    ORDER BY position IS NULL, resolution_confidence DESC NULLS LAST, {tie}) = 1""")
     ex("CREATE OR REPLACE TEMP TABLE _st_work_y AS " + " UNION ALL ".join(parts))
@@ -77,7 +84,7 @@ def build_stages(engine) -> dict:
     LEFT JOIN _st_graduate g ON g.person_key = f.person_key AND g.rule = f.rule
     LEFT JOIN _st_work w ON w.person_key = f.person_key AND w.ref_year = f.ref_year AND w.rule = f.rule
     """)
-    for t in ("origin_obs", "origin_proxy", "graduate", "work_y", "ref", "work"):
+    for t in ("origin_obs", "origin_proxy", "graduate", "student_only", "work_y", "ref", "work"):
         ex(f"DROP TABLE IF EXISTS _st_{t}")
     rows = engine.query("""SELECT count(*), count(*) FILTER (origin_basis = 'observed'),
                                   count(*) FILTER (origin_basis = 'proxy'),
