@@ -156,7 +156,11 @@ def overview(c: Ctx) -> Page:
 
     p.sections.append(c.section("Headline numbers", headline, [
         "Top tier = authors of accepted main-conference papers (MacroPolo's definition). Origin = country of the "
-        "undergraduate institution; work = country of the current employer."]))
+        "undergraduate institution; work = country of the current employer.",
+        "Caution on origin: conference data show an undergraduate institution only for authors who were "
+        "undergraduates when they published — a small, young group (see the coverage under each card). Origin "
+        "shares therefore describe that group, not every author's past degree as MacroPolo's hand-coded sample "
+        "did; see Methodology and the MacroPolo comparison."]))
     return p
 
 
