@@ -26,7 +26,11 @@ def test_counts_agree_with_coverage_within_two_percent(mirror_engine, mirror_dir
     compared = [r for r in rows if r["diff_pct"] is not None]
     assert len(compared) >= 250
     off = {r["unit"]: r["diff_pct"] for r in compared if abs(r["diff_pct"]) > 2}
-    assert off == {}, off  # any new difference must be explained in docs/data-quality.md and listed here
+    # any new difference must be explained in docs/data-quality.md and listed here
+    assert set(off) == {"siggraph2025"}, off
+    # explained: COVERAGE counts the copies of records the file repeats; talentflow keeps each paper once
+    assert mirror_engine.scalar("SELECT count(*) FROM quarantine WHERE unit_id = 'siggraph2025' "
+                                "AND problem = 'duplicate_record'") == 304
 
 
 def test_or_profile_reordered_record_gets_own_domains(mirror_settings):

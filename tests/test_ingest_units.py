@@ -185,3 +185,15 @@ def test_concurrent_build_refuses_with_clear_message(tmp_path):
         release.set()
         t.join()
     assert "ingest" in build(s).ran
+
+
+def test_repeated_empty_and_authorless_records_are_counted(tmp_path):
+    rec = {"id": "A", "title": "T", "status": "Poster", "author": "X;Y"}
+    recs = [rec, dict(rec), {"id": "A", "title": "T (revised)", "status": "Poster", "author": "X"},
+            {"status": "Poster"}, {"id": "B", "title": "No names", "status": "Poster"}]
+    s = fixture_settings(tmp_path, {"aaai/aaai2021.json.gz": recs})
+    build(s)
+    assert [r["paper_id"] for r in _rows(s, "SELECT paper_id FROM papers ORDER BY 1")] == ["A", "A~2", "B"]
+    assert _rows(s, "SELECT count(*) AS n FROM authorships")[0]["n"] == 3  # the repeat adds no one twice
+    probs = {r["problem"]: r["n"] for r in _rows(s, "SELECT problem, count(*) AS n FROM quarantine GROUP BY 1")}
+    assert probs == {"duplicate_record": 1, "duplicate_id": 1, "empty_record": 1, "no_authors": 1}

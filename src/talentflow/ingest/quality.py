@@ -119,6 +119,12 @@ NOTES = """## How to read this
 - **or_profile_unaligned**: an author of an enrichment record whose profile id could not be matched to an
   `or_profile` entry (exact id, id stem, name tokens, or the single leftover pair); that author keeps no
   per-author fields.
+- **duplicate_record**: an exact repeat of a record already read (same id or title key, same title, status,
+  authors and affiliations) is kept once. SIGGRAPH 2025's file lists 304 papers more than once; COVERAGE.tsv counts
+  every copy, which is the whole of its −33% difference. **duplicate_id**: different records sharing an id are
+  all kept, the later ones as `id~2`, `id~3`. **empty_record**: records with neither title nor authors (e.g. 87 in
+  SIGGRAPH Asia 2021) are not papers. **no_authors**: papers kept without any author name (e.g. NeurIPS 2022
+  journal-track entries); they add no authorships.
 - **unknown_status**: a status not listed in `status.toml` (none at present; a test keeps it so).
 - **Enrichment joins** (`joins` column): NeurIPS 2023, ICLR 2022/2023 join by OpenReview id; NeurIPS 2024 and
   ICML 2025, whose paper lists carry site ids, join by the author-name list in three passes (exact normalised

@@ -26,7 +26,9 @@ def reset(eng) -> None:
         CREATE OR REPLACE TEMP TABLE u_recs (paper_id VARCHAR, dataset_id VARCHAR, join_method VARCHAR,
             names VARCHAR[], ids VARCHAR[], orp VARCHAR[], aff VARCHAR[], dom VARCHAR[], pos VARCHAR[]);
         CREATE OR REPLACE TEMP TABLE u_paffs (paper_id VARCHAR, aff_order INTEGER, affiliation_raw VARCHAR,
-            dataset_id VARCHAR);""")
+            dataset_id VARCHAR);
+        CREATE OR REPLACE TEMP TABLE u_quar_read (dataset_id VARCHAR, record_key VARCHAR, field VARCHAR,
+            problem VARCHAR, raw_value VARCHAR);""")
 
 
 def _load_paperlists(eng, files: list[tuple[Path, str]], name: str) -> None:
@@ -47,12 +49,29 @@ def _load_paperlists(eng, files: list[tuple[Path, str]], name: str) -> None:
                {semi_list(jtxt('position'))} AS pos, f.dataset_id
         FROM read_json_objects({paths}, format='array', filename=true, maximum_object_size=536870912) t(j, filename)
         JOIN ({ds}) f ON f.fn = t.filename""")
+    # Record identity: the id (or title key) plus the record's content. Exact repeats of a record (some site
+    # scrapes list a paper several times) are kept once; different records sharing an id are all kept, the later
+    # ones with a '~n' suffix. Records with neither title nor authors are not papers. All three are counted.
     eng.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {name}_keyed AS
+        SELECT *, dense_rank() OVER (PARTITION BY dataset_id, pid0 ORDER BY ckey) AS rn,
+               row_number() OVER (PARTITION BY dataset_id, pid0, ckey) AS copy
+        FROM (SELECT *, coalesce(raw_id, 't' || substr(md5({norm_title('title')}), 1, 12)) AS pid0,
+                     md5(concat_ws('|', title, status_raw, track, array_to_string(names, ';'),
+                                   array_to_string(ids, ';'), array_to_string(aff, ';'))) AS ckey
+              FROM {name}_raw);
+        INSERT INTO u_quar_read
+        SELECT dataset_id, pid0, 'record',
+               CASE WHEN title IS NULL AND names IS NULL THEN 'empty_record'
+                    WHEN copy > 1 THEN 'duplicate_record' ELSE 'duplicate_id' END,
+               CASE WHEN title IS NULL AND names IS NULL THEN NULL
+                    WHEN copy > 1 THEN 'copy ' || copy || ' of this record (dropped)'
+                    ELSE 'record ' || rn || ' with this id (kept as ' || pid0 || '~' || rn || ')' END
+        FROM {name}_keyed WHERE (title IS NULL AND names IS NULL) OR copy > 1 OR rn > 1;
         CREATE OR REPLACE TEMP TABLE {name} AS
-        SELECT * EXCLUDE (pid0, rn), CASE WHEN rn = 1 THEN pid0 ELSE pid0 || '~' || rn END AS paper_id, rn > 1 AS dup
-        FROM (SELECT *, row_number() OVER (PARTITION BY dataset_id, pid0 ORDER BY title, array_to_string(names, ';')) AS rn
-              FROM (SELECT *, coalesce(raw_id, 't' || substr(md5({norm_title('title')}), 1, 12)) AS pid0
-                    FROM {name}_raw))""")
+        SELECT * EXCLUDE (pid0, ckey, rn, copy), CASE WHEN rn = 1 THEN pid0 ELSE pid0 || '~' || rn END AS paper_id,
+               rn > 1 AS dup
+        FROM {name}_keyed WHERE copy = 1 AND NOT (title IS NULL AND names IS NULL)""")
 
 
 def _papers_from(eng, name: str) -> None:

@@ -114,6 +114,11 @@ def _publish(eng, accepted: list[str], rejected: list[str]) -> None:
         INSERT INTO paper_affiliations SELECT um.venue, um.year, paper_id, aff_order, affiliation_raw, dataset_id,
             um.unit_id FROM u_paffs JOIN unit_map um USING (dataset_id);
         INSERT INTO quarantine SELECT q.*, um.unit_id FROM u_quar q JOIN unit_map um USING (dataset_id);
+        INSERT INTO quarantine SELECT q.*, um.unit_id FROM u_quar_read q JOIN unit_map um USING (dataset_id);
+        -- papers kept without any author (e.g. journal-track entries listed without names) are counted
+        INSERT INTO quarantine SELECT p.dataset_id, p.paper_id, 'author', 'no_authors', NULL, um.unit_id
+            FROM u_papers p JOIN unit_map um USING (dataset_id)
+            WHERE NOT EXISTS (SELECT 1 FROM u_auth a WHERE a.paper_id = p.paper_id AND a.unit_id = um.unit_id);
         INSERT INTO quarantine SELECT dataset_id, paper_id, 'status', 'unknown_status', status_raw, unit_id
             FROM papers WHERE unit_id IN (SELECT unit_id FROM unit_map) AND accepted IS NULL;""")
 
