@@ -141,22 +141,13 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
         else:
             engine.execute(sql)
 
-    if p["grid_aliases"]:
-        ex(f"CREATE OR REPLACE TEMP TABLE _grid_aliases AS SELECT grid_id, alias FROM read_csv('{p['grid_aliases']}', header=true, all_varchar=true)")
-    else:
-        ex("CREATE OR REPLACE TEMP TABLE _grid_aliases AS SELECT 1")
-    if p["grid_acronyms"]:
-        ex(f"CREATE OR REPLACE TEMP TABLE _grid_acronyms AS SELECT grid_id, acronym FROM read_csv('{p['grid_acronyms']}', header=true, all_varchar=true)")
-    else:
-        ex("CREATE OR REPLACE TEMP TABLE _grid_acronyms AS SELECT 1")
-    if p["grid_links"]:
-        ex(f"CREATE OR REPLACE TEMP TABLE _grid_links AS SELECT grid_id, link FROM read_csv('{p['grid_links']}', header=true, all_varchar=true)")
-    else:
-        ex("CREATE OR REPLACE TEMP TABLE _grid_links AS SELECT 1")
-    if p["free_mail"]:
-        ex(f"CREATE OR REPLACE TEMP TABLE _free AS SELECT column0 AS d FROM read_csv('{p['free_mail']}', header=false, columns={{'column0': 'VARCHAR'}})")
-    else:
-        ex("CREATE OR REPLACE TEMP TABLE _free AS SELECT 1")
+    # optional registry files: a missing one gives an empty placeholder table (fixture mirrors)
+    for table, key, select in (
+            ("_grid_aliases", "grid_aliases", "grid_id, alias FROM read_csv('{}', header=true, all_varchar=true)"),
+            ("_grid_acronyms", "grid_acronyms", "grid_id, acronym FROM read_csv('{}', header=true, all_varchar=true)"),
+            ("_grid_links", "grid_links", "grid_id, link FROM read_csv('{}', header=true, all_varchar=true)"),
+            ("_free", "free_mail", "column0 AS d FROM read_csv('{}', header=false, columns={{'column0': 'VARCHAR'}})")):
+        ex(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT " + (select.format(p[key]) if p[key] else "1"))
     ex(f"""CREATE OR REPLACE TEMP TABLE _ror AS
         SELECT 'ror:' || regexp_extract(id, '[^/]+$') AS institution_id, name, aliases, labels, acronyms,
                upper(country_code) AS country,
