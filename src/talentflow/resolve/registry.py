@@ -161,16 +161,21 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
         LEFT JOIN {_country_map_sql()} ON cm.cname = g.Country
         LEFT JOIN (SELECT grid_id, min(type) AS type FROM read_csv('{p['grid_types']}', header=true)
                    GROUP BY 1) t ON t.grid_id = g."ID" """)
+    # ids are a hash of name and country: an institution listed twice (other domains, other types) is one
+    # record — its domains merged, its most telling type kept — so no lookup depends on which copy loads last
     ex(f"""CREATE OR REPLACE TEMP TABLE _hipo AS
         SELECT 'hipo:' || substr(md5(name || alpha_two_code), 1, 12) AS institution_id, name,
-               upper(alpha_two_code) AS country, domains
-        FROM read_json('{p['hipo']}', format='array')""")
+               upper(alpha_two_code) AS country, list_sort(list_distinct(flatten(list(domains)))) AS domains
+        FROM read_json('{p['hipo']}', format='array') GROUP BY name, alpha_two_code""")
     ex(f"""CREATE OR REPLACE TEMP TABLE _ror21 AS
-        SELECT DISTINCT 'ror2021:' || substr(md5(name || country_code), 1, 12) AS institution_id, name,
-               upper(country_code) AS country,
-               coalesce(list_filter({TYPE_ORDER!r}, lambda t: list_contains(list_transform(types, lambda x: lower(x)), t))[1],
-                        'other') AS org_type
-        FROM read_json('{p['ror2021']}', format='array')""")
+        SELECT institution_id, name, country, {TYPE_ORDER + ['other']!r}[min(trank)] AS org_type FROM (
+          SELECT 'ror2021:' || substr(md5(name || country_code), 1, 12) AS institution_id, name,
+                 upper(country_code) AS country,
+                 coalesce(list_position({TYPE_ORDER + ['other']!r}, coalesce(list_filter({TYPE_ORDER!r},
+                     lambda t: list_contains(list_transform(types, lambda x: lower(x)), t))[1], 'other')),
+                     {len(TYPE_ORDER) + 1}) AS trank
+          FROM read_json('{p['ror2021']}', format='array'))
+        GROUP BY institution_id, name, country""")
     ex(f"""CREATE OR REPLACE TEMP TABLE _swot AS
         SELECT 'swot:' || domain AS institution_id, domain, name, other_names,
                {_cctld_sql('domain')} AS country

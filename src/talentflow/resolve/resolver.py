@@ -141,7 +141,8 @@ class Resolver:
         if len(cands) > 40 and not any(src == "curated" for _, src in cands):
             trace.append(f"{step}: {matched!r} names {len(cands)} registry entries — too generic → skip")
             return None
-        cands = sorted(cands, key=lambda t: SOURCE_RANK.get(t[1], 9))
+        # a total order (rank, then id): entries tied on source and type must not depend on load order
+        cands = sorted(cands, key=lambda t: (SOURCE_RANK.get(t[1], 9), t[0], t[1]))
         if step.startswith("domain") and cands[0][1] != "curated":
             cs = {self.insts[i].country_hq for i, _ in cands} - {None}
             if len(cs) > 1 and any(self.insts[i].org_type == "company" for i, _ in cands):
@@ -329,11 +330,12 @@ class Resolver:
             return None
         idx, df = self._fuzzy_index
         pool: set[str] = set()
-        for t in sorted(set(n.split()), key=lambda t: df.get(t, 0))[:3]:
+        for t in sorted(set(n.split()), key=lambda t: (df.get(t, 0), t))[:3]:
             pool.update(idx.get(t, ()))
         if not pool:
             return None
-        m = process.extractOne(n, pool, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold)
+        # extractOne keeps the first of equal scores: a sorted pool, not a set's per-process hash order
+        m = process.extractOne(n, sorted(pool), scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold)
         if not m:
             return None
         # the words that tell institutions apart must match too: 'mitre corporation' is not 'itrek corporation',
@@ -566,19 +568,20 @@ def load_resolver(engine, fuzzy_threshold: float = FUZZY_THRESHOLD) -> Resolver:
     from .curated import read_institutions, read_places
 
     insts: dict[str, Inst] = {}
+    # every lookup list in a fixed order, so ties resolve the same way in every build and process
     for row in engine.query("SELECT institution_id, name, country, country_location, sector, org_type, source, "
-                            "parent_id FROM reg_institutions"):
+                            "parent_id FROM reg_institutions ORDER BY institution_id, source, name"):
         insts[row[0]] = Inst(*row)
     domains: dict[str, list[tuple[str, str]]] = {}
-    for d, i, s in engine.query("SELECT domain, institution_id, source FROM registry_domains "
-                                "WHERE institution_id IN (SELECT institution_id FROM reg_institutions)"):
+    for d, i, s in engine.query("SELECT domain, institution_id, source FROM registry_domains WHERE institution_id "
+                                "IN (SELECT institution_id FROM reg_institutions) ORDER BY 1, 2, 3"):
         domains.setdefault(d, []).append((i, s))
     names: dict[str, list[tuple[str, str]]] = {}
-    for n, i, s in engine.query("SELECT name_norm, institution_id, source FROM registry_names"):
+    for n, i, s in engine.query("SELECT name_norm, institution_id, source FROM registry_names ORDER BY 1, 2, 3"):
         names.setdefault(n, []).append((i, s))
     free = {d for (d,) in engine.query("SELECT domain FROM free_mail")}
     idx: dict[str, list[str]] = {}
-    for tok, name in engine.query("SELECT token, name_norm FROM registry_tokens"):
+    for tok, name in engine.query("SELECT token, name_norm FROM registry_tokens ORDER BY 1, 2"):
         idx.setdefault(tok, []).append(name)
     df = dict(engine.query("SELECT token, df FROM registry_token_df"))
     contains = [(norm_name(c), "cur:" + e.id) for e in read_institutions() for c in e.contains if norm_name(c)]
