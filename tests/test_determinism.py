@@ -77,3 +77,21 @@ def test_registry_records_listed_twice_become_one(tmp_path):
         assert dict((r[0].split(":")[0], r[1]) for r in rows)["ror2021"] == "education"  # the most telling type
         doms = eng.query("SELECT domain FROM registry_domains WHERE source = 'hipo' ORDER BY 1")
         assert [d for (d,) in doms] == ["mail.twin.edu", "twin.edu"]
+
+
+def test_person_aggregates_break_ties_by_a_total_order():
+    """A person written two ways equally often is shown under the alphabetically first spelling; of two papers
+    in their last year, the last-seen country is the one of the first paper in (venue, paper id) order."""
+    from careers_fixtures import careers_engine, run_careers
+
+    e = careers_engine()
+    e.con.executemany("INSERT INTO authorships VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        ("nips", 2022, "p9b", 1, "Zed Kb", "~Zed_K1", "Tsinghua University", "tsinghua.edu.cn", "Researcher"),
+        ("nips", 2022, "p9a", 1, "Zed Ka", "~Zed_K1", "Stanford University", "stanford.edu", "Researcher")])
+    e.con.executemany("INSERT INTO paper_tiers VALUES (?, ?, ?, 'accepted', 1)",
+                      [("nips", 2022, "p9b"), ("nips", 2022, "p9a")])
+    run_careers(e)
+    assert e.scalar("SELECT display_name FROM people WHERE person_key = '~Zed_K1'") == "Zed Ka"
+    assert e.query("SELECT rule, last_country FROM person_last_seen WHERE person_key = '~Zed_K1' ORDER BY 1") == [
+        ("hq", "US"), ("location", "US")]
+    e.close()

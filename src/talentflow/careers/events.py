@@ -81,10 +81,18 @@ def build_events(engine) -> dict:
     """)
     engine.execute("""
     CREATE OR REPLACE TABLE people AS
-    SELECT person_key, max(person_id) AS person_id, mode(author_name) AS display_name,
-           min(link_method) AS link_method, count(*) AS n_events, count(DISTINCT venue || year) AS n_venue_years,
-           min(year) AS first_year, max(year) AS last_year
-    FROM career_events GROUP BY person_key
+    WITH names AS (SELECT person_key, author_name, count(*) AS n FROM career_events
+                   WHERE author_name IS NOT NULL GROUP BY person_key, author_name),
+         -- the most frequent spelling; equally frequent ones by name (mode() would pick either)
+         display AS (SELECT person_key, first(author_name ORDER BY n DESC, author_name) AS display_name
+                     FROM names GROUP BY person_key),
+         agg AS (SELECT person_key, max(person_id) AS person_id, min(link_method) AS link_method,
+                        count(*) AS n_events, count(DISTINCT venue || year) AS n_venue_years,
+                        min(year) AS first_year, max(year) AS last_year
+                 FROM career_events GROUP BY person_key)
+    SELECT a.person_key, a.person_id, d.display_name, a.link_method, a.n_events, a.n_venue_years, a.first_year,
+           a.last_year
+    FROM agg a LEFT JOIN display d USING (person_key)
     """)
     st = dict(zip(("career_events", "events_with_position", "events_with_country_location", "events_with_country_hq"),
                   engine.query("""SELECT count(*), count(position), count(country_location), count(country_hq)

@@ -38,7 +38,7 @@ def unit_select(source: str, where: str, stages: list[str], by: str, extra_keys:
     """SELECT of one row per unit (person at a venue-year): year, cluster (first paper) and, per stage, the value
     and basis; the current affiliation is the first paper's with a known country."""
     sel = []
-    order = "ORDER BY b.current_country IS NULL, b.paper_id"
+    order = "ORDER BY b.current_country IS NULL, b.paper_id, b.author_order"  # one person twice on a paper
     for s in stages:
         v, basis = _value_sql(s, by)
         sel.append(f"first({v} {order}) AS v_{s}")
