@@ -121,7 +121,9 @@ def synthetic_metric_tables(path: Path, people: int = 3000, seed: float = 0.42) 
            'academia' AS graduate_sector,
            work AS work_country, NULL AS work_institution_id, {inst}[work][1] AS work_institution_name,
            'observed' AS work_basis, 'test' AS work_stage_rule, year AS work_stage_year,
-           CASE WHEN r2 < 0.3 THEN 'industry' ELSE 'academia' END AS work_sector
+           CASE WHEN r2 < 0.3 THEN 'industry' ELSE 'academia' END AS work_sector,
+           CASE WHEN r1 < 0.5 THEN 'openreview_profile' ELSE 'paper' END AS origin_source,
+           'paper' AS graduate_source, 'paper' AS work_source
     FROM papers CROSS JOIN (SELECT unnest(['location', 'hq']) AS rule) r""")
     con.execute("""
     CREATE TABLE person_last_seen AS

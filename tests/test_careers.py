@@ -130,8 +130,9 @@ def test_mirror_careers(mirror_engine):
 def test_profile_histories_are_events_with_their_own_years():
     e = careers_engine()
     e.execute("""CREATE TABLE profile_events AS SELECT * FROM (VALUES
-                 ('~Bob_Roe1', 2014, 'Undergrad student', 'University of Oxford', 'ox.ac.uk', 'openreview_history'))
-                 t(person_id, year, position_raw, affiliation_raw, domain_raw, source)""")
+                 ('~Bob_Roe1', 2014, 'Undergrad student', 'University of Oxford', 'ox.ac.uk', 'openreview_history',
+                  NULL::VARCHAR))
+                 t(person_id, year, position_raw, affiliation_raw, domain_raw, source, country_profile)""")
     run_careers(e)
     bob = _stage(e, "~Bob_Roe1", 2022)
     assert (bob["origin_country"], bob["origin_basis"], bob["origin_stage_year"]) == ("GB", "observed", 2014)

@@ -115,7 +115,9 @@ def population_engine(units) -> DuckEngine:
                  work_basis AS graduate_basis, 'phd' AS graduate_stage_rule, 2017 AS graduate_stage_year,
                  'academia' AS graduate_sector, work_country, NULL AS work_institution_id,
                  NULL AS work_institution_name, work_basis, 'non_student' AS work_stage_rule,
-                 2019 AS work_stage_year, 'academia' AS work_sector
+                 2019 AS work_stage_year, 'academia' AS work_sector,
+                 CASE WHEN hash(person_key) % 3 = 0 THEN 'openreview_profile' ELSE 'paper' END AS origin_source,
+                 'paper' AS graduate_source, 'paper' AS work_source
                  FROM _u, (SELECT unnest(['location', 'hq']) AS rule) r""")
     e.execute("""CREATE TABLE person_last_seen AS SELECT person_key, r.rule, last_year,
                  CASE WHEN last_country IS NULL THEN NULL ELSE last_year END AS last_located_year,

@@ -6,10 +6,10 @@ stage has run, `affiliation_resolutions` keyed by (affiliation_raw, domain_raw) 
 table every institution and country is NULL (unresolved) and the stats say so: a missing country is never guessed.
 Paper-level affiliation lists (CVPR/ICCV/ECCV) are not aligned to authors and give no per-author observation.
 
-Profile histories slot in as more events: when a table `profile_events(person_id, year, position_raw,
-affiliation_raw, domain_raw, source)` exists (OpenReview career histories, one row per listed position and
-year), its rows join `career_events` with their own years, no venue or paper, `accepted = false` (so they never
-enter a metric population) and their `source`; they count for stages and for "last seen".
+Profile histories slot in as more events: `profile_events` (histories.py: OpenReview and ORCID career
+histories, one row per listed position and year) join `career_events` with their own years, no venue or paper,
+`accepted = false` (so they never enter a metric population) and their `source` (`openreview_profile`, `orcid`;
+paper observations are `authorship`); they count for stages and for "last seen".
 """
 
 from __future__ import annotations
@@ -42,13 +42,20 @@ def _resolution_source(engine) -> tuple[str, bool]:
 def _profile_events_sql(engine, res: str) -> str:
     if not engine.table_exists("profile_events"):
         return ""
+    # Location: the entry's own country where the profile gives one (disagreements with the resolver are listed
+    # in profile_country_checks), else the resolver's. Headquarters: the resolver's; for a student entry (a
+    # school: its location is its seat) the entry's own country when the resolver has none.
     return f"""
     UNION ALL
     SELECT a.person_id AS person_key, a.person_id, 'profile_id' AS link_method, a.year, NULL AS venue,
            NULL AS paper_id, NULL AS author_order, NULL AS author_name, false AS accepted,
            p.position, a.position_raw, coalesce(p.position_rule, 'no_position') AS position_rule, p.is_student,
-           a.affiliation_raw, a.domain_raw, r.institution_id, r.institution_name, r.country_location, r.country_hq,
-           r.sector, r.confidence AS resolution_confidence, r.reason AS resolution_reason, a.source
+           a.affiliation_raw, a.domain_raw, r.institution_id, r.institution_name,
+           coalesce(a.country_profile, r.country_location) AS country_location,
+           coalesce(r.country_hq, CASE WHEN p.is_student THEN a.country_profile END) AS country_hq,
+           r.sector, r.confidence AS resolution_confidence,
+           CASE WHEN a.country_profile IS NOT NULL THEN 'profile_country' ELSE r.reason END AS resolution_reason,
+           a.source
     FROM profile_events a
     LEFT JOIN _tf_positions p ON p.position_raw = a.position_raw
     LEFT JOIN {res} r ON r.aff_key = coalesce(a.affiliation_raw, '') AND r.dom_key = coalesce(a.domain_raw, '')

@@ -201,8 +201,16 @@ def build_links(engine, settings) -> dict:
     CREATE OR REPLACE TEMP TABLE _lk_group_ids AS
     SELECT g.group_id, count(DISTINCT b.person_id) AS n_ids, min(b.person_id) AS the_id
     FROM _lk_groups g JOIN _lk_base b USING (unique_id) GROUP BY g.group_id""")
+    # A profile answers to several ids after a merge (~Ana_Silva2 → ~Ana_Silva1): synced profiles map every id
+    # to the one profile, so the same person is one key across years.
+    aliases = ("(SELECT username, profile_id FROM profile_aliases WHERE username <> profile_id)"
+               if engine.table_exists("profile_aliases") else
+               "(SELECT NULL::VARCHAR AS username, NULL::VARCHAR AS profile_id WHERE false)")
     engine.execute(f"""
     CREATE OR REPLACE TABLE person_links AS
+    SELECT x.venue, x.year, x.paper_id, x.author_order, coalesce(pa.profile_id, x.person_key) AS person_key,
+           x.link_method
+    FROM (
     SELECT a.venue, a.year, a.paper_id, a.author_order,
            CASE WHEN a.person_id IS NOT NULL THEN a.person_id
                 WHEN gi.n_ids = 1 THEN gi.the_id
@@ -216,7 +224,8 @@ def build_links(engine, settings) -> dict:
     FROM authorships a
     LEFT JOIN _lk_base b USING (venue, year, paper_id, author_order)
     LEFT JOIN _lk_groups g USING (unique_id)
-    LEFT JOIN _lk_group_ids gi USING (group_id)""")
+    LEFT JOIN _lk_group_ids gi USING (group_id)) x
+    LEFT JOIN {aliases} pa ON pa.username = x.person_key""")
     stats.update(dict(engine.query("SELECT 'links_' || link_method, count(*) FROM person_links GROUP BY 1")))
     for t in ("_lk_records", "_lk_pred", "_lk_group_ids"):
         engine.execute(f"DROP TABLE IF EXISTS {t}")

@@ -25,6 +25,7 @@ from ..settings import Settings
 # The dependency order, written down once: (name, module).
 STAGES: list[tuple[str, str]] = [
     ("ingest", "talentflow.ingest.stage"),          # conference files → papers, authorships, quarantine
+    ("live", "talentflow.ingest.live"),             # synced snapshots → papers of new venue-years, career histories
     ("indicators", "talentflow.indicators.stage"),  # companion national indicators
     ("resolve", "talentflow.resolve.stage"),        # affiliation → institution, countries, sector
     ("papers", "talentflow.careers.papers_stage"),  # tiers and subfields per paper

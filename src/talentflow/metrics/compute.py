@@ -18,6 +18,7 @@ from .query import BY, FLOW_FROM, FLOW_TO, STAGES, MetricQuery, check
 SUPPRESSED = "(suppressed)"
 OTHER = "(other)"
 BASIS = {"observed": 0, "proxy": 1, "unknown": 2}
+HISTORY_SOURCES = ("openreview_profile", "orcid")  # stage values taken from a dated career history
 
 
 def _need(eng) -> None:
@@ -25,13 +26,15 @@ def _need(eng) -> None:
         raise NotBuilt("The metric tables are missing (stage `metrics`).")
 
 
-def _value_sql(stage: str, by: str) -> tuple[str, str]:
+def _value_sql(stage: str, by: str) -> tuple[str, str, str]:
+    """(value, basis, source) expressions; source is 'paper' or the career history a stage came from."""
     col = {"country": "country", "institution": "institution_name", "sector": "sector"}[by]
     if stage == "current":
-        return f"b.current_{col}", "CASE WHEN b.current_country IS NULL THEN 'unknown' ELSE 'observed' END"
+        return (f"b.current_{col}", "CASE WHEN b.current_country IS NULL THEN 'unknown' ELSE 'observed' END",
+                "'paper'")
     if stage == "origin" and by == "sector":
         check("by", by, ["country", "institution"])
-    return f"b.{stage}_{col}", f"b.{stage}_basis"
+    return f"b.{stage}_{col}", f"b.{stage}_basis", f"b.{stage}_source"
 
 
 def unit_select(source: str, where: str, stages: list[str], by: str, extra_keys: str = "") -> str:
@@ -40,15 +43,17 @@ def unit_select(source: str, where: str, stages: list[str], by: str, extra_keys:
     sel = []
     order = "ORDER BY b.current_country IS NULL, b.paper_id, b.author_order"  # one person twice on a paper
     for s in stages:
-        v, basis = _value_sql(s, by)
+        v, basis, src = _value_sql(s, by)
         sel.append(f"first({v} {order}) AS v_{s}")
         sel.append(f"first({basis} {order}) AS b_{s}")
+        sel.append(f"first({src} {order}) AS s_{s}")
     return (f"SELECT {extra_keys} b.venue, b.year, b.venue || '|' || b.year || '|' || min(b.paper_id) AS cluster, "
             f"{', '.join(sel)} FROM {source} WHERE {where} GROUP BY {extra_keys} b.venue, b.year, b.person_key")
 
 
 def _units(eng, q: MetricQuery, stages: list[str], by: str = "country") -> dict[str, np.ndarray]:
     """Per unit: cluster code, year and, per stage, value (object array, None = unknown) and basis code."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     _need(eng)
@@ -76,6 +81,11 @@ def _units(eng, q: MetricQuery, stages: list[str], by: str = "country") -> dict[
         code[np.asarray(pc.equal(b, "proxy").fill_null(False))] = 1
         code[idx < 0] = 2
         out[f"b_{s}"] = code
+        src = t.column(f"s_{s}").combine_chunks()
+        scode = np.full(len(src), -1, dtype=np.int8)
+        scode[np.asarray(pc.equal(src, "paper").fill_null(False))] = 0
+        scode[np.asarray(pc.is_in(src, pa.array(list(HISTORY_SOURCES))).fill_null(False))] = 1
+        out[f"s_{s}"] = scode
     return out
 
 
@@ -121,9 +131,14 @@ def _encode(values, mask: np.ndarray, min_cell: int, limit: int | None) -> tuple
     return codes.astype(np.int64), names
 
 
-def _coverage(basis: np.ndarray) -> dict:
-    return {"n_people": int(len(basis)), "n_observed": int((basis == 0).sum()), "n_proxy": int((basis == 1).sum()),
-            "n_unknown": int((basis == 2).sum())}
+def _coverage(basis: np.ndarray, src: np.ndarray | None = None) -> dict:
+    """How the stage value of the population's units was obtained; observed values split by where they came
+    from: a paper's author record or a dated career history (profile)."""
+    obs = basis == 0
+    src = np.full(len(basis), -1, dtype=np.int8) if src is None else src
+    return {"n_people": int(len(basis)), "n_observed": int(obs.sum()), "n_proxy": int((basis == 1).sum()),
+            "n_unknown": int((basis == 2).sum()), "n_observed_paper": int((obs & (src == 0)).sum()),
+            "n_observed_profile": int((obs & (src == 1)).sum())}
 
 
 def _share_rows(cluster, codes, names, n_boot, seed, cluster_by_paper=True) -> list[dict]:
@@ -147,7 +162,7 @@ def shares(eng, q: MetricQuery, stage: str = "work", by: str = "country", n_boot
     basis = u[f"b_{stage}"]
     inc = _included(basis, q)
     codes, names = _encode(u[f"v_{stage}"], inc, min_cell, limit)
-    cov = _coverage(basis)
+    cov = _coverage(basis, u[f"s_{stage}"])
     proxy_codes = np.where(basis == 1, codes, -1)
     cnt_proxy = np.bincount(proxy_codes[proxy_codes >= 0], minlength=len(names))
     rows = []
@@ -302,7 +317,7 @@ def trend_from_units(u: dict, q: MetricQuery, stage: str, country: str | None, n
         basis = u[f"b_{stage}"][m]
         idx, labels = u[f"v_{stage}"]
         codes, names = _encode((idx[m], labels), _included(basis, q), min_cell, None)
-        cov = _coverage(basis)
+        cov = _coverage(basis, u[f"s_{stage}"][m])
         pcodes = np.where(basis == 1, codes, -1)
         cnt_proxy = np.bincount(pcodes[pcodes >= 0], minlength=len(names))
         if country and country in names:

@@ -17,7 +17,7 @@ import time
 
 from ..errors import NotBuilt
 
-VERSION = "5"
+VERSION = "6"
 # Venues whose shares are precomputed (the others are computed on demand, ≤ 1 s each).
 PRECOMPUTE_VENUES = ("nips", "icml", "iclr")
 PRECOMPUTE_TIERS = ("accepted", "oral")  # MacroPolo's top-tier and elite
@@ -33,7 +33,7 @@ def fingerprint(settings) -> str:
 def _stage_cols(s: str) -> str:
     extra = "" if s == "origin" else f", s.{s}_sector"
     return (f"s.{s}_country, s.{s}_institution_id, s.{s}_institution_name, s.{s}_basis, s.{s}_stage_rule, "
-            f"s.{s}_stage_year{extra}")
+            f"s.{s}_stage_year, s.{s}_source{extra}")
 
 
 def build_base(engine) -> dict:
@@ -117,10 +117,12 @@ def build_shares(engine, settings) -> dict:
                                 rows.append({"venue": venue, "tier": tier, "attribution": attribution,
                                              "include_proxy": proxy, **r})
     cols = ["venue", "year", "tier", "attribution", "include_proxy", "stage", "country", "share", "count",
-            "ci_low", "ci_high", "n", "count_proxy", "n_people", "n_observed", "n_proxy", "n_unknown", "rule"]
+            "ci_low", "ci_high", "n", "count_proxy", "n_people", "n_observed", "n_proxy", "n_unknown",
+            "n_observed_paper", "n_observed_profile", "rule"]
     types = {"year": pa.int32(), "include_proxy": pa.bool_(), "share": pa.float64(), "ci_low": pa.float64(),
              "ci_high": pa.float64()}
-    INT_COLS = {"count", "n", "count_proxy", "n_people", "n_observed", "n_proxy", "n_unknown"}
+    INT_COLS = {"count", "n", "count_proxy", "n_people", "n_observed", "n_proxy", "n_unknown", "n_observed_paper",
+                "n_observed_profile"}
     schema = pa.schema([(c, types.get(c, pa.int64() if c in INT_COLS else pa.string()))
                         for c in cols])
     engine.register_arrow("_metric_shares", pa.Table.from_pylist([{c: r.get(c) for c in cols} for r in rows],

@@ -113,9 +113,13 @@ def resolve_table(engine, resolver, source_sql: str, progress=None, workers: int
 def run(engine, settings, progress=None) -> dict:
     stats = build_registry(engine, settings.require_data(), progress)
     resolver = load_resolver(engine)
-    stats.update(resolve_table(engine, resolver, """
-        SELECT coalesce(affiliation_raw, '') AS a, coalesce(domain_raw, '') AS d, count(*) AS n
-        FROM authorships GROUP BY ALL""", progress, workers=max(1, settings.threads)))
+    # Career-history institutions (live stage) are resolved with the paper affiliations; they add no authorships.
+    history = ("""UNION ALL SELECT coalesce(institution_raw, ''), coalesce(domain_raw, ''), 0 FROM profile_history"""
+               if engine.table_exists("profile_history") else "")
+    stats.update(resolve_table(engine, resolver, f"""
+        SELECT a, d, sum(n)::BIGINT AS n FROM (
+          SELECT coalesce(affiliation_raw, '') AS a, coalesce(domain_raw, '') AS d, count(*) AS n
+          FROM authorships GROUP BY ALL {history}) GROUP BY ALL""", progress, workers=max(1, settings.threads)))
     engine.execute("""CREATE OR REPLACE TABLE institutions AS
         SELECT i.institution_id, i.name, i.country_location, i.country AS country_hq, i.sector, i.org_type,
                i.source, i.parent_id
