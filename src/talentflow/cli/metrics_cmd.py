@@ -185,6 +185,9 @@ def person_cmd(ctx: typer.Context, person_id: str = typer.Argument(..., help="Op
         rows = person(eng, person_id)
     if fmt == "table":
         emit_rows([r for r in rows if r["kind"] == "event"], fmt, title=f"{person_id}: observations")
+        hist = [r for r in rows if r["kind"] == "history"]
+        if hist:
+            emit_rows(hist, fmt, title="career history (dated)")
         emit_rows([r for r in rows if r["kind"] == "stages"], fmt, title="stages")
     else:
         emit_rows(rows, fmt)

@@ -123,7 +123,7 @@ def run(eng, settings, progress) -> dict:
         progress(f"live: {s.id}", k, len(all_snaps))
         status, detail = snaps.verify_snapshot(s)
         if status != "ok":
-            raise ChecksumMismatch(f"snapshot {s.path}: {detail}",
+            raise ChecksumMismatch(f"snapshot {s.records_path}: {detail}",
                                    hint="Re-run the sync that wrote it, or delete the folder to drop it.")
         n = _read(s, out, notes)
         rows.append({**s.as_row(), "venue": s.manifest.extra.get("venue"), "year": s.manifest.extra.get("year"),

@@ -355,7 +355,7 @@ def institutions(eng, q: MetricQuery, stage: str = "work", limit: int = 25, n_bo
 
 
 PERSON_EVENT_COLS = ("year", "venue", "paper_id", "author_order", "author_name", "position", "position_raw",
-                     "institution_name", "country_location", "country_hq", "sector", "link_method")
+                     "institution_name", "country_location", "country_hq", "sector", "link_method", "source")
 
 
 def person(eng, person_id: str) -> list[dict]:
@@ -371,7 +371,18 @@ def person(eng, person_id: str) -> list[dict]:
         raise UnknownValue("person", person_id, ["a person_key from `people` (an OpenReview id like ~Jane_Doe1)"])
     st = eng.query_dicts("SELECT 'stages' AS kind, * FROM person_stages WHERE person_key = ? ORDER BY ref_year, rule",
                          [person_id])
-    return ev + st
+    hist = []
+    if eng.table_exists("profile_history"):
+        # the career history as its owner listed it (public profile / ORCID record), dated, in time order
+        hist = eng.query_dicts("""
+            SELECT 'history' AS kind, h.source, h.kind AS entry_kind, h.position_raw, h.institution_raw,
+                   h.domain_raw, h.country AS country_profile, h.start_year, h.end_year, h.open_end AS current,
+                   h.dataset_id
+            FROM profile_history h LEFT JOIN profile_aliases a ON a.username = h.profile_id
+            WHERE coalesce(a.profile_id, h.profile_id) = ?
+            ORDER BY h.start_year NULLS LAST, h.end_year NULLS LAST, h.source, h.entry_no""", [person_id])
+    # yearly observations drawn from those histories are summarised by the history rows
+    return [e for e in ev if e["source"] == "authorship"] + hist + st
 
 
 __all__ = ["shares", "flows", "retention", "cohort", "trend", "institutions", "person", "STAGES", "BY",

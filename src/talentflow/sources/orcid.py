@@ -89,8 +89,8 @@ def sync_orcid(data_dir: Path, pairs: list[tuple[str, str]], base_url: str = DEF
             if gap > 0:
                 sleep(gap)
             last = time.monotonic()
-            n_req += 1
-            rec[section] = _get(session, f"{base_url}/{orcid}/{section}", timeout, sleep)
+            rec[section], tries = _get(session, f"{base_url}/{orcid}/{section}", timeout, sleep)
+            n_req += tries
         st.add_page([rec], k + 1)
         if progress:
             progress("orcid", k + 1, len(todo))
@@ -104,7 +104,8 @@ def sync_orcid(data_dir: Path, pairs: list[tuple[str, str]], base_url: str = DEF
             "fetched": len(todo)}
 
 
-def _get(session, url: str, timeout: float, sleep, retries: int = 5) -> dict | None:
+def _get(session, url: str, timeout: float, sleep, retries: int = 5) -> tuple[dict | None, int]:
+    """(JSON or None for an unknown iD, requests made)."""
     for attempt in range(retries + 1):
         try:
             r = session.get(url, timeout=timeout)
@@ -113,7 +114,7 @@ def _get(session, url: str, timeout: float, sleep, retries: int = 5) -> dict | N
             sleep(min(2.0 ** attempt, 30))
             continue
         if r.status_code == 404:
-            return None  # deactivated or unknown iD: recorded as absent
+            return None, attempt + 1  # deactivated or unknown iD: recorded as absent
         if r.status_code == 429 or r.status_code >= 500:
             ra = r.headers.get("Retry-After")
             sleep(float(ra) if ra and ra.replace(".", "", 1).isdigit() else min(2.0 ** attempt, 30))
@@ -121,7 +122,7 @@ def _get(session, url: str, timeout: float, sleep, retries: int = 5) -> dict | N
         if r.status_code >= 400:
             raise TalentflowError(f"GET {url} answered {r.status_code}.")
         try:
-            return r.json()
+            return r.json(), attempt + 1
         except ValueError:
             sleep(min(2.0 ** attempt, 30))
     raise TalentflowError(f"GET {url} failed {retries + 1} times.",
