@@ -345,3 +345,17 @@ def test_profile_without_country_and_resolver_unknown_stays_unknown(tmp_path):
     with connect(s, read_only=True) as e:
         st = e.query_dicts("SELECT * FROM person_stages WHERE person_key = '~Only_Undated1'")
         assert st and all(r["origin_basis"] == "unknown" and r["origin_country"] is None for r in st)
+
+
+def test_empty_cohort_says_why(synced):
+    r = CliRunner().invoke(app, ["--data", str(synced.data_dir), "--db", str(synced.db_path), "cohort",
+                                 "--venue", "nips", "--year", "2024", "--origin", "IN", "--work", "US"])
+    assert r.exit_code == 0, r.output
+    assert "No one in this cohort." in r.output and "2 people at the cohort venue-year" in r.output
+    assert "origin IN: 0" in r.output
+    with connect(synced, read_only=True) as e:
+        from talentflow.metrics import cohort_basis
+
+        b = cohort_basis(e, MetricQuery(venue="nips", years=(2024,)), "CN", None)
+    # both 2024 people have a profile-observed origin and are seen again (in 2025)
+    assert (b["people"], b["origin_observed"], b["origin_from_history"], b["seen_after_cohort_year"]) == (2, 2, 2, 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from ..engine import connect
 from ..errors import NotBuilt
@@ -128,13 +129,16 @@ def cohort_cmd(ctx: typer.Context, venue: str = typer.Option(..., "--venue"), ye
                attribution: str = ATTR, proxy: bool = PROXY, n_boot: Optional[int] = NBOOT,
                seed: Optional[int] = SEED, min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
     """Where a cohort is in the last year each member appears in the mirror ('not_seen_since' counted)."""
-    from ..metrics import cohort
+    from ..metrics import cohort, cohort_basis, explain_cohort
 
     q = _query(venue, [year], tier, subfield, sector, attribution, proxy)
     s, eng = _engine(ctx)
     with eng:
         rows = cohort(eng, q, origin, work, min_cell=_mc(s, min_cell), **_boot(s, n_boot, seed))
+        basis = cohort_basis(eng, q, origin, work)
     _emit(rows, fmt, f"cohort {venue} {year}", q)
+    # what the answer rests on, always on stderr; an empty cohort says why instead of printing nothing
+    err_console.print(("No one in this cohort. " if not rows else "") + escape(explain_cohort(basis)))
 
 
 @app.command("trend")

@@ -296,6 +296,60 @@ def cohort(eng, q: MetricQuery, origin: str | None = None, work: str | None = No
     return rows
 
 
+def cohort_basis(eng, q: MetricQuery, origin: str | None = None, work: str | None = None) -> dict:
+    """What a cohort re-check rests on, step by step: the venue-year's people, those whose origin is observed
+    (from papers or from career histories), of the origin asked, also working in the country asked, and how many
+    of those are seen again after the cohort year. Explains an empty cohort instead of printing nothing."""
+    _need(eng)
+    ys = q.year_list()
+    if not ys or len(ys) != 1:
+        check("year", str(q.year), ["a single cohort year"])
+    year = ys[0]
+    where, params = q.where("b")
+    ok = "('observed', 'proxy')" if q.include_proxy else "('observed')"
+    o = "b.origin_country = ?" if origin else "true"
+    w = "b.work_country = ?" if work else "true"
+    op = [origin.upper()] if origin else []
+    wp = [work.upper()] if work else []
+    # placeholder order: origin_match (o), both_match (o, w), then the WHERE clause, then the outer query
+    r = eng.query(f"""
+        WITH u AS (SELECT b.person_key,
+                          bool_or(b.origin_basis IN {ok}) AS origin_known,
+                          bool_or(b.origin_basis IN {ok} AND b.origin_source IN ('openreview_profile', 'orcid'))
+                              AS origin_from_history,
+                          bool_or(b.origin_basis IN {ok} AND {o}) AS origin_match,
+                          bool_or(b.origin_basis IN {ok} AND {o} AND b.work_basis IN {ok} AND {w}) AS both_match
+                   FROM metric_base b WHERE {where} GROUP BY b.person_key)
+        SELECT count(*), count(*) FILTER (origin_known), count(*) FILTER (origin_from_history),
+               count(*) FILTER (origin_match), count(*) FILTER (both_match),
+               count(*) FILTER (both_match AND l.last_year > ?)
+        FROM u LEFT JOIN person_last_seen l ON l.person_key = u.person_key AND l.rule = ?""",
+                  op + op + wp + list(params) + [year, q.attribution])[0]
+    keys = ("people", "origin_observed", "origin_from_history", "origin_match", "origin_and_work_match",
+            "seen_after_cohort_year")
+    return {"cohort_year": year, "origin": origin and origin.upper(), "work": work and work.upper(),
+            **dict(zip(keys, (int(x or 0) for x in r)))}
+
+
+def explain_cohort(b: dict) -> str:
+    """One sentence saying what a cohort rests on and, when it is empty, why (from cohort_basis())."""
+    steps = [f"{b['people']:,} people at the cohort venue-year",
+             f"origin observed for {b['origin_observed']:,} ({b['origin_from_history']:,} from career histories)"]
+    if b["origin"]:
+        steps.append(f"origin {b['origin']}: {b['origin_match']:,}")
+    if b["work"]:
+        steps.append(f"of them working in {b['work']} that year: {b['origin_and_work_match']:,}")
+    steps.append(f"seen again after {b['cohort_year']}: {b['seen_after_cohort_year']:,}")
+    why = ""
+    if b["people"] and not b["origin_observed"]:
+        why = (" No one's origin is observed: undergraduate origin comes from papers written as undergraduates and"
+               " from synced career histories (talentflow sync profiles / openreview / orcid).")
+    elif b["origin_and_work_match"] and not b["seen_after_cohort_year"]:
+        why = (" None of them is seen after the cohort year: that needs a later paper under the same person or a"
+               " career history (years before 2021 carry no OpenReview ids; people are followed by name links).")
+    return "; ".join(steps) + "." + why
+
+
 def trend(eng, q: MetricQuery, stage: str = "work", country: str | None = None, n_boot: int = 1000,
           seed: int = 20221128, min_cell: int = 0) -> list[dict]:
     """Share of `country` (default q.country; every country when neither is given) in `stage`, per year, with
@@ -385,5 +439,5 @@ def person(eng, person_id: str) -> list[dict]:
     return [e for e in ev if e["source"] == "authorship"] + hist + st
 
 
-__all__ = ["shares", "flows", "retention", "cohort", "trend", "institutions", "person", "STAGES", "BY",
+__all__ = ["shares", "flows", "retention", "cohort", "cohort_basis", "explain_cohort", "trend", "institutions", "person", "STAGES", "BY",
            "FLOW_FROM", "FLOW_TO"]

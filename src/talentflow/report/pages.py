@@ -334,6 +334,11 @@ def cohorts(c: Ctx) -> Page:
         rows = c.src.cohort(c.eng, f, origin="CN", work="US")
         s.tables.append(Table("NeurIPS 2019: Chinese-origin researchers working in the US, where they are now", rows,
                               footer=c.footer(f)))
+        from ..metrics import MetricQuery, cohort_basis, explain_cohort
+
+        if c.eng.table_exists("metric_base"):  # what the panel rests on, and why it is empty when it is
+            b = cohort_basis(c.eng, MetricQuery(venue="nips", years=(2019,), tier=HEADLINE.tier), "CN", "US")
+            s.text.append("Rests on: " + explain_cohort(b))
 
     def ret(s: Section):
         f = _adapt(c.src, Filters(tier=HEADLINE.tier))
