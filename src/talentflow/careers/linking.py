@@ -127,6 +127,14 @@ def train_and_predict(engine, seed: int = 20221128, min_probability: float = 0.5
     return linker
 
 
+def drop_splink_tables(engine) -> list[str]:
+    """splink caches its working tables (pairs, predictions, term frequencies) as ordinary tables of the
+    database: 2 million rows that must not be published."""
+    from ..engine.checksum import SPLINK, drop_scratch
+
+    return drop_scratch(engine, SPLINK)
+
+
 def evaluate_on_profiles(engine, linker, sample_mod: int = 10, thresholds=(0.5, 0.9, 0.99, 0.999)) -> list[dict]:
     """Precision and recall on same-name pairs whose two authorships both carry a profile id (truth: same id),
     the ids hidden from the comparison, for a deterministic sample of names (hash mod `sample_mod` = 0)."""
@@ -185,6 +193,7 @@ def build_links(engine, settings) -> dict:
                            "0::BIGINT unique_id_r, 0.0::DOUBLE match_probability WHERE false")
         else:
             train_and_predict(engine, seed=settings.seed)
+            drop_splink_tables(engine)
         edges = engine.query("SELECT unique_id_l, unique_id_r FROM _lk_pred WHERE match_probability >= ?",
                              [LINK_THRESHOLD])
         stats["linking_pairs_linked"] = len(edges)

@@ -40,6 +40,10 @@ class Dialect(ABC):
     def hash_text(self, expr: str) -> str:
         """Stable hex digest of a text expression."""
 
+    @abstractmethod
+    def table_digest(self, table: str) -> str:
+        """A one-row query: (row count, sum modulo 2**64 of a hash of every whole row) of `table`."""
+
 
 class Engine(ABC):
     name: str
@@ -69,6 +73,9 @@ class Engine(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def interrupt(self) -> None:
+        """Stop the running query from another thread (Ctrl-C during a build); engines without it ignore it."""
 
     def query_dicts(self, sql: str, params: Sequence[Any] | None = None) -> list[dict]:
         cols = self.columns(sql if params is None else sql)

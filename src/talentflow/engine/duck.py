@@ -43,6 +43,10 @@ class DuckDialect(Dialect):
     def hash_text(self, expr: str) -> str:
         return f"md5({expr})"
 
+    def table_digest(self, table: str) -> str:
+        # hash(t) hashes the row as one struct; summing (not xor) keeps repeated rows from cancelling out
+        return (f'SELECT count(*), coalesce(sum(hash(t)), 0) % 18446744073709551616 FROM "{table}" t')
+
 
 class DuckEngine(Engine):
     name = "duckdb"
@@ -86,6 +90,9 @@ class DuckEngine(Engine):
         twin = object.__new__(DuckEngine)
         twin.path, twin.dialect, twin.con = self.path, self.dialect, self.con.cursor()
         return twin
+
+    def interrupt(self) -> None:
+        self.con.interrupt()
 
     def close(self) -> None:
         self.con.close()
