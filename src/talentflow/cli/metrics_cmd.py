@@ -51,10 +51,11 @@ def _boot(s, n_boot, seed) -> dict:
     return {"n_boot": s.n_boot if n_boot is None else n_boot, "seed": s.seed if seed is None else seed}
 
 
-TABLE_DROP = ("stage", "rule", "from_stage", "to_stage", "n_people")
+TABLE_DROP = ("stage", "rule", "from_stage", "to_stage", "n_people", "n_observed_paper", "n_observed_profile")
 
 
 def _emit(rows, fmt, title, q) -> None:
+    first = rows[0] if rows else {}
     if fmt == "table":  # the terminal table keeps the essentials; csv/json carry every field
         drop = TABLE_DROP + (() if q.include_proxy else ("count_proxy",))
         rows = [{k: v for k, v in r.items() if k not in drop} for r in rows]
@@ -63,6 +64,10 @@ def _emit(rows, fmt, title, q) -> None:
         how = ("proxy values INCLUDED: count_proxy of each count rests on a proxy" if q.include_proxy else
                "observed values only: n_proxy and n_unknown are counted, not estimated")
         err_console.print(f"[dim]{q.describe()}; shares are of people with a known value (n); {how}.[/]")
+        if "n_observed_profile" in first:
+            r = first
+            err_console.print(f"[dim]observed values: {r['n_observed_paper']:,} from papers, "
+                              f"{r['n_observed_profile']:,} from career histories (profiles, ORCID).[/]")
 
 
 @app.command("shares")
