@@ -126,7 +126,11 @@ def _card(label: str, row: dict | None, f: Filters, stage: str) -> dict:
     return {"label": label, "share": row.get("share") if row else None, "ci_low": row.get("ci_low") if row else None,
             "ci_high": row.get("ci_high") if row else None, "count": row.get("count") if row else None,
             "n": row.get("n") if row else None, "coverage": _coverage(row), "query": f.label(),
-            "stage": stage, "suppressed": bool(row and row.get("suppressed"))}
+            "stage": stage, "suppressed": bool(row and row.get("suppressed")),
+            # where the observed values came from: papers, or dated career histories (profiles, ORCID)
+            "n_observed_paper": row.get("n_observed_paper") if row else None,
+            "n_observed_profile": row.get("n_observed_profile") if row else None,
+            "n_proxy": row.get("n_proxy") if row else None}
 
 
 # ---- pages --------------------------------------------------------------------------------------------------
@@ -154,13 +158,18 @@ def overview(c: Ctx) -> Page:
         s.links = [("maps.html", "World maps"), ("flows.html", "Origin → graduate → work"),
                    ("macropolo.html", "Comparison with MacroPolo")]
 
+    histories = c.eng.table_exists("profile_history") and bool(c.eng.scalar("SELECT count(*) FROM profile_history"))
+    caution = ("Caution on origin: conference data show an undergraduate institution only for authors who were "
+               "undergraduates when they published — a small, young group (see the coverage under each card), "
+               "and no career histories (OpenReview profiles, ORCID) are synced into this build. Origin shares "
+               "therefore describe that group, not every author's past degree as MacroPolo's hand-coded sample "
+               "did; see Methodology and the MacroPolo comparison." if not histories else
+               "Origin comes from synced career histories (OpenReview profiles, ORCID) and from papers written as "
+               "undergraduates; each card says how many of its observed values came from each. People without a "
+               "public history are unknown, not guessed; see Methodology.")
     p.sections.append(c.section("Headline numbers", headline, [
         "Top tier = authors of accepted main-conference papers (MacroPolo's definition). Origin = country of the "
-        "undergraduate institution; work = country of the current employer.",
-        "Caution on origin: conference data show an undergraduate institution only for authors who were "
-        "undergraduates when they published — a small, young group (see the coverage under each card). Origin "
-        "shares therefore describe that group, not every author's past degree as MacroPolo's hand-coded sample "
-        "did; see Methodology and the MacroPolo comparison."]))
+        "undergraduate institution; work = country of the current employer.", caution]))
     return p
 
 
