@@ -359,3 +359,26 @@ def test_empty_cohort_says_why(synced):
         b = cohort_basis(e, MetricQuery(venue="nips", years=(2024,)), "CN", None)
     # both 2024 people have a profile-observed origin and are seen again (in 2025)
     assert (b["people"], b["origin_observed"], b["origin_from_history"], b["seen_after_cohort_year"]) == (2, 2, 2, 1)
+
+
+def test_a_records_file_edited_behind_its_manifest_is_noticed_on_a_noop_build(tmp_path):
+    s = _settings(tmp_path)
+    _sync(s, FakeState(sc.notes(), sc.profiles()))
+    build(s)
+    f = s.data_dir / "live/openreview/notes" / sc.VENUE_ID / snaps.RECORDS
+    f.write_bytes(f.read_bytes() + b"\0")
+    with pytest.raises(ChecksumMismatch):
+        build(s)
+
+
+def test_a_notes_snapshot_without_venue_year_is_refused(tmp_path):
+    from talentflow.errors import InputError
+
+    s = _settings(tmp_path)
+    _sync(s, FakeState(sc.notes(), sc.profiles()))
+    m = s.data_dir / "live/openreview/notes" / sc.VENUE_ID / snaps.MANIFEST
+    d = json.loads(m.read_text())
+    del d["venue"]
+    m.write_text(json.dumps(d))
+    with pytest.raises(InputError, match="venue and year"):
+        build(s)

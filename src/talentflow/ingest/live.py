@@ -125,6 +125,12 @@ def run(eng, settings, progress) -> dict:
         if status != "ok":
             raise ChecksumMismatch(f"snapshot {s.records_path}: {detail}",
                                    hint="Re-run the sync that wrote it, or delete the folder to drop it.")
+        if s.manifest.kind == "openreview_notes" and not (isinstance(s.manifest.extra.get("venue"), str)
+                                                          and isinstance(s.manifest.extra.get("year"), int)):
+            from ..errors import InputError
+
+            raise InputError(str(s.path / snaps.MANIFEST), "a notes snapshot must name its venue and year",
+                             field="venue")
         n = _read(s, out, notes)
         rows.append({**s.as_row(), "venue": s.manifest.extra.get("venue"), "year": s.manifest.extra.get("year"),
                      "records_read": n})

@@ -161,10 +161,14 @@ def verify_snapshot(snap: Snapshot) -> tuple[str, str]:
 
 
 def fingerprint(data_dir: Path | None) -> str:
-    """Digest of every snapshot's manifest checksum: a build reruns what reads snapshots when one changes."""
+    """Digest of every snapshot's manifest checksum (and its file's size and mtime): a build reruns what reads
+    snapshots when one changes."""
     h = hashlib.sha256()
     for s in list_snapshots(data_dir):
-        h.update(f"{s.id}|{s.manifest.kind}|{s.manifest.sha256}\n".encode())
+        # size and mtime too: a records file edited behind its manifest reruns the stage, which then refuses it
+        st = s.records_path.stat() if s.records_path.exists() else None
+        h.update(f"{s.id}|{s.manifest.kind}|{s.manifest.sha256}|{st and st.st_size}|{st and st.st_mtime_ns}\n"
+                 .encode())
     return h.hexdigest()
 
 
