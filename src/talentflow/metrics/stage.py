@@ -66,16 +66,17 @@ def build_base(engine) -> dict:
         extra_keys="b.rule, b.person_key,") + " ORDER BY venue, year, person_key")  # scans keep this order
     parts = []
     for r in ("location", "hq"):
-        # the last located event: several in one year are taken in a total order ending on the values returned
-        # (arg_max over the year alone picks any of them), and country and institution come from the same event
-        last = (f"ORDER BY year DESC, venue, paper_id, author_order, source, affiliation_raw, domain_raw, "
-                f"country_{r}, institution_name")
+        # the last located event: of several in one year, the one with the largest key — a total order ending on
+        # the values returned (arg_max over the year alone picks any of them); country and institution come from
+        # that one event. (A struct key costs half the time and memory of an ordered first().)
+        key = (f"{{y: year, v: venue, p: paper_id, o: author_order, s: source, a: affiliation_raw, "
+               f"d: domain_raw, c: country_{r}, i: institution_name}}")
         parts.append(f"""
-        SELECT person_key, '{r}' AS rule, max(year) AS last_year,
-               max(year) FILTER (country_{r} IS NOT NULL) AS last_located_year,
-               first(country_{r} {last}) FILTER (country_{r} IS NOT NULL) AS last_country,
-               first(institution_name {last}) FILTER (country_{r} IS NOT NULL) AS last_institution_name
-        FROM career_events GROUP BY person_key""")
+        SELECT person_key, '{r}' AS rule, last_year, last_located_year, last.c AS last_country,
+               last.i AS last_institution_name FROM (
+          SELECT person_key, max(year) AS last_year, max(year) FILTER (country_{r} IS NOT NULL) AS last_located_year,
+                 arg_max({{c: country_{r}, i: institution_name}}, {key}) FILTER (country_{r} IS NOT NULL) AS last
+          FROM career_events GROUP BY person_key)""")
     engine.execute("CREATE OR REPLACE TABLE person_last_seen AS " + " UNION ALL ".join(parts))
     return {"metric_base": engine.scalar("SELECT count(*) FROM metric_base"),
             "metric_units": engine.scalar("SELECT count(*) FROM metric_units"),
