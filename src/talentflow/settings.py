@@ -20,6 +20,7 @@ SETTINGS: tuple[tuple[str, object, str], ...] = (
     ("seed", 20221128, "Random seed for bootstrap resampling."),
     ("catalog_path", None, "Dataset catalog TSV (default: the one shipped in the package)."),
     ("allow_missing", False, "Build without conference files missing from the data directory (counted) instead of failing."),
+    ("allow_changed", False, "Build with input files that differ from the catalog (recorded in input_files) instead of failing."),
 )
 
 
@@ -40,6 +41,7 @@ class Settings:
     n_boot: int = 1000
     seed: int = 20221128
     allow_missing: bool = False
+    allow_changed: bool = False
     catalog_path: Path | None = None
 
     @classmethod

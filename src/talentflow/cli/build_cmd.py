@@ -16,11 +16,14 @@ from .main import app
 @handle_errors
 def build(ctx: typer.Context, force: bool = typer.Option(False, help="Rebuild everything from scratch."),
           wait: float = typer.Option(0.0, help="Seconds to wait for another running build before giving up."),
-          allow_missing: bool = typer.Option(False, help="Skip (and count) conference files missing from the data directory.")) -> None:
-    """Build or update the database from the data directory (only what changed is rebuilt)."""
+          allow_missing: bool = typer.Option(False, help="Skip (and count) conference files missing from the data directory."),
+          allow_changed: bool = typer.Option(False, help="Read input files that differ from the catalog instead "
+                                             "of failing (each is listed in the table input_files).")) -> None:
+    """Build or update the database from the data directory (only what changed is rebuilt). Every input file is
+    checked against the catalog first."""
     from ..ingest.build import build as run_build
 
-    s = settings_of(ctx).with_(allow_missing=allow_missing)
+    s = settings_of(ctx).with_(allow_missing=allow_missing, allow_changed=allow_changed)
     with Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True) as prog:
         task = prog.add_task("build", total=1)
@@ -29,6 +32,8 @@ def build(ctx: typer.Context, force: bool = typer.Option(False, help="Rebuild ev
             prog.update(task, description=desc, completed=done, total=max(total, 1))
 
         res = run_build(s, force=force, wait=wait, progress=progress)
+    for path in res.changed:
+        err_console.print(f"[yellow]Warning:[/] read {path} although it differs from the catalog (--allow-changed).")
     if not res.ran:
         err_console.print(f"Up to date ({s.db_path}); nothing rebuilt in {res.seconds:.1f} s.")
         return

@@ -37,20 +37,61 @@ def list_(ctx: typer.Context, group: Optional[str] = typer.Option(None, help="co
 @data_app.command("verify")
 @handle_errors
 def verify(ctx: typer.Context, group: Optional[str] = None, venue: Optional[str] = None,
-           fmt: str = typer.Option("table", "--format")) -> None:
-    """Check every present file against the catalogued sha256 (or, if recompressed, the upstream git blob)."""
+           fmt: str = typer.Option("table", "--format"),
+           partial: bool = typer.Option(False, "--partial",
+                                        help="A partial mirror: missing files are listed but do not fail.")) -> None:
+    """Check every catalogued file against its sha256 (or, if recompressed, the upstream git blob). Exit status 1
+    when a file differs, or when one is missing (unless --partial)."""
     s = settings_of(ctx)
     data = s.require_data()
-    rows, bad = [], 0
+    rows, bad, missing = [], 0, 0
     for d in select(load_catalog(s.catalog_path), group=group, venue=venue):
         c = check(d, data)
         bad += c.status == "mismatch"
+        missing += c.status == "missing"
         if fmt != "table" or c.status != "ok":
             rows.append({"id": d.id, "status": c.status, "detail": c.detail})
     emit_rows(rows, fmt, title="verification problems" if fmt == "table" else None)
     if fmt == "table":
-        err_console.print(f"{bad} mismatched; all other present files verified.")
-    if bad:
+        err_console.print(f"{bad} mismatched, {missing} missing{' (partial mirror)' if partial and missing else ''}; "
+                          "all other files verified.")
+    if bad or (missing and not partial):
+        if missing and not partial:
+            err_console.print(f"{missing} catalogued file(s) missing: `talentflow data fetch` downloads them "
+                              "(pass --partial to check a partial mirror).")
+        raise typer.Exit(1)
+
+
+@data_app.command("checksum")
+@handle_errors
+def checksum(ctx: typer.Context,
+             tables: Optional[list[str]] = typer.Option(None, "--table", help="Only these tables (repeatable)."),
+             compare: Optional[Path] = typer.Option(None, "--compare",
+                                                    help="Another database: list the tables that differ (exit 1 "
+                                                         "if any)."),
+             fmt: str = typer.Option("table", "--format", help="table|csv|json")) -> None:
+    """Row count and order-independent checksum of every table of the database: two builds hold the same data
+    when every line agrees (compare builds of the same talentflow and DuckDB versions)."""
+    from ..engine import connect
+    from ..engine.checksum import compare as compare_rows, table_checksums
+    from ..errors import NotBuilt
+
+    s = settings_of(ctx)
+    for db in [s.db_path] + ([compare] if compare else []):
+        if not db.exists():
+            raise NotBuilt(f"No database at {db}.")
+    with connect(s, read_only=True) as eng:
+        rows = table_checksums(eng, tables or None)
+    if compare is None:
+        emit_rows(rows, fmt, title=f"{len(rows)} tables of {s.db_path}" if fmt == "table" else None)
+        return
+    with connect(s, compare, read_only=True) as eng:
+        other = table_checksums(eng, tables or None)
+    diff = compare_rows(rows, other)
+    emit_rows(diff, fmt, title=f"tables that differ: {s.db_path} (a) vs {compare} (b)" if fmt == "table" else None)
+    if fmt == "table":
+        err_console.print(f"{len(diff)} of {len(set(r['table'] for r in rows + other))} tables differ.")
+    if diff:
         raise typer.Exit(1)
 
 

@@ -46,6 +46,11 @@ def datasets(settings=None) -> list:
     return select(load_catalog(getattr(settings, "catalog_path", None)), group="indicators")
 
 
+def inputs(settings) -> list:
+    """Every indicator file is read (the build verifies them before the stage runs)."""
+    return datasets(settings)
+
+
 def fingerprint(settings) -> str:
     """Input files (catalog sha256), curated mappings, and the stage's own code: any change reruns the stage."""
     h = hashlib.sha256()

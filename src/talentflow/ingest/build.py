@@ -1,8 +1,11 @@
 """The build: runs the pipeline stages in order into a DuckDB file, atomically, incrementally, under a lock.
 
 Stages are modules exposing `VERSION` (bump when their output changes), `fingerprint(settings) -> str` (inputs and
-curated files they read) and `run(engine, settings, progress) -> dict` (creates their tables). A stage reruns
-when its fingerprint, its VERSION or any earlier stage changed.
+curated files they read), optionally `inputs(settings) -> list[Dataset]` (the data files they read) and
+`run(engine, settings, progress) -> dict` (creates their tables). Before anything runs, every input file is
+checksummed against the catalog (a changed file stops the build unless `allow_changed`, and is then recorded in
+`input_files`); a stage reruns when its fingerprint, the checksums of its input files as read, its VERSION or any
+earlier stage changed. Scratch tables (splink's, stage staging) are dropped before the database is published.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import hashlib
 import importlib
 import os
 import shutil
+import signal
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,8 +24,10 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..engine import connect
+from ..engine.checksum import drop_scratch
 from ..errors import BuildLocked
 from ..settings import Settings
+from ..sources.verify import InputCheck, verify_inputs
 
 # The dependency order, written down once: (name, module).
 STAGES: list[tuple[str, str]] = [
@@ -46,37 +53,137 @@ class BuildResult:
     skipped: list[str] = field(default_factory=list)
     stats: dict[str, dict] = field(default_factory=dict)
     seconds: float = 0.0
+    inputs: list[InputCheck] = field(default_factory=list)  # every input file, verified
+    scratch_dropped: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[str]:
+        """Input files read although they differ from (or are missing in) the catalog (allow_changed)."""
+        return [c.dataset.path for c in self.inputs if c.status in ("changed", "uncatalogued")]
+
+
+def lock_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".lock")
+
+
+def lock_holder(db_path: Path) -> int | None:
+    """PID written by the build holding the lock (None when free or unreadable)."""
+    try:
+        text = lock_path(db_path).read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
 
 
 @contextmanager
 def build_lock(db_path: Path, wait: float = 0.0) -> Iterator[None]:
-    """Exclusive advisory lock beside the database; a second build waits up to `wait` seconds, then refuses."""
+    """Exclusive advisory lock beside the database; a second build waits up to `wait` seconds, then refuses.
+    The file is opened without truncating, so while a build runs it keeps that build's PID."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = db_path.with_name(db_path.name + ".lock")
-    with open(lock_path, "w") as fh:
+    lp = lock_path(db_path)
+    fd = os.open(lp, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
         deadline = time.monotonic() + wait
         while True:
             try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise BuildLocked(f"Another build is running on {db_path} (lock {lock_path}).")
+                    pid = lock_holder(db_path)
+                    raise BuildLocked(f"Another build{f' (pid {pid})' if pid else ''} is running on {db_path} "
+                                      f"(lock {lp}).")
                 time.sleep(0.2)
         try:
-            fh.write(str(os.getpid()))
-            fh.flush()
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
             yield
         finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            os.ftruncate(fd, 0)  # released: no PID to mistake for a running build
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
-def _stage_key(module, settings: Settings, upstream: str) -> str:
+def temp_paths(db_path: Path) -> list[Path]:
+    """The work files of a build in progress (left behind only by a killed one)."""
+    tmp = db_path.with_name(db_path.name + ".tmp-build")
+    return [tmp, tmp.with_name(tmp.name + ".wal")]
+
+
+def _clean_temp(db_path: Path) -> list[str]:
+    """Under the lock no other build is running: any work file is a killed build's, and goes."""
+    gone = []
+    for p in temp_paths(db_path):
+        if p.exists():
+            p.unlink()
+            gone.append(p.name)
+    return gone
+
+
+@contextmanager
+def _interrupt_on_ctrl_c(eng) -> Iterator[None]:
+    """DuckDB does not stop a running query on SIGINT, and Python's KeyboardInterrupt only comes once the query
+    returns: a watcher thread woken by the signal (set_wakeup_fd) interrupts the engine, so Ctrl-C ends a build
+    within moments and its work files are removed. Only the main thread can take signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    old = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+
+    hit = threading.Event()
+
+    def watch() -> None:
+        while chunk := os.read(r, 64):
+            if signal.SIGINT in chunk:
+                hit.set()
+                eng.interrupt()
+
+    t = threading.Thread(target=watch, name="build-interrupt", daemon=True)
+    t.start()
+    try:
+        yield
+    except Exception as e:
+        if hit.is_set():  # the engine's "interrupted" error (or a stage's wrapping of it) is the Ctrl-C
+            raise KeyboardInterrupt from e
+        raise
+    finally:
+        signal.set_wakeup_fd(old)
+        os.close(w)  # the watcher reads end-of-file and returns
+        t.join(2)
+        os.close(r)
+
+
+def _stage_key(module, settings: Settings, upstream: str, inputs: list[InputCheck]) -> str:
     h = hashlib.sha256()
     h.update(str(getattr(module, "VERSION", "0")).encode())
     h.update(module.fingerprint(settings).encode())
+    for c in inputs:  # the files as read: fixing a changed file rebuilds what depends on it
+        h.update(f"{c.dataset.path}:{c.sha256 or 'missing'}\n".encode())
     h.update(upstream.encode())
     return h.hexdigest()
+
+
+def _verify(modules, settings: Settings) -> dict[str, list[InputCheck]]:
+    """Every stage's input files checked once (ChecksumMismatch names the first bad one)."""
+    wanted = {name: list(mod.inputs(settings)) if hasattr(mod, "inputs") else [] for name, mod in modules}
+    checks = {c.dataset.id: c for c in verify_inputs([d for ds in wanted.values() for d in ds],
+                                                       settings.require_data(), settings.allow_changed)}
+    return {name: [checks[d.id] for d in sorted(ds, key=lambda d: d.id)] for name, ds in wanted.items()}
+
+
+def _input_files_table(eng, per_stage: dict[str, list[InputCheck]]) -> None:
+    """Provenance of this build's inputs: what each stage read, and whether it matched the catalog."""
+    import pyarrow as pa
+
+    rows = [{"stage": name, "dataset_id": c.dataset.id, "path": c.dataset.path, "status": c.status,
+             "sha256_catalog": c.dataset.sha256 or None, "sha256_read": c.sha256, "detail": c.detail}
+            for name, cs in per_stage.items() for c in cs]
+    cols = ["stage", "dataset_id", "path", "status", "sha256_catalog", "sha256_read", "detail"]
+    eng.register_arrow("_input_files", pa.table({c: pa.array([r[c] for r in rows], pa.string()) for c in cols}))
+    eng.execute("CREATE OR REPLACE TABLE input_files AS SELECT * FROM _input_files ORDER BY stage, dataset_id")
 
 
 def _stored_keys(db_path: Path, settings: Settings) -> dict[str, str]:
@@ -101,24 +208,25 @@ def build(settings: Settings, force: bool = False, wait: float = 0.0, progress: 
     result = BuildResult()
     db = settings.db_path
     with build_lock(db, wait):
+        _clean_temp(db)
         modules = [(name, importlib.import_module(mod)) for name, mod in stages]
+        per_stage = _verify(modules, settings)
+        result.inputs = [c for cs in per_stage.values() for c in cs]
         stored = {} if force else _stored_keys(db, settings)
         keys, upstream, dirty_from = {}, "", None
         for i, (name, mod) in enumerate(modules):
-            keys[name] = upstream = _stage_key(mod, settings, upstream)
+            keys[name] = upstream = _stage_key(mod, settings, upstream, per_stage[name])
             if dirty_from is None and stored.get(name) != keys[name]:
                 dirty_from = i
         if dirty_from is None:
             result.skipped = [n for n, _ in modules]
             result.seconds = time.perf_counter() - t0
             return result
-        tmp = db.with_name(db.name + ".tmp-build")
-        for p in (tmp, tmp.with_name(tmp.name + ".wal")):
-            p.unlink(missing_ok=True)
+        tmp = temp_paths(db)[0]
         if db.exists() and not force:  # stages update incrementally from the previous state
             shutil.copyfile(db, tmp)
         try:
-            with connect(settings, tmp) as eng:
+            with connect(settings, tmp) as eng, _interrupt_on_ctrl_c(eng):
                 for i, (name, mod) in enumerate(modules):
                     if i < dirty_from:
                         result.skipped.append(name)
@@ -126,14 +234,16 @@ def build(settings: Settings, force: bool = False, wait: float = 0.0, progress: 
                     progress(f"stage {name}", 0, 1)
                     result.stats[name] = mod.run(eng, settings, progress) or {}
                     result.ran.append(name)
+                _input_files_table(eng, per_stage)
+                result.scratch_dropped = drop_scratch(eng)  # engine leftovers are no part of the published data
                 eng.execute("CREATE OR REPLACE TABLE build_state (stage VARCHAR, key VARCHAR, built_at TIMESTAMP)")
                 for name, _ in modules:
                     eng.execute("INSERT INTO build_state VALUES (?, ?, now())", [name, keys[name]])
                 eng.execute("CHECKPOINT")
             os.replace(tmp, db)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+        except BaseException:  # Ctrl-C included: the previous database stays as it was
+            for p in temp_paths(db):
+                p.unlink(missing_ok=True)
             raise
     result.seconds = time.perf_counter() - t0
     return result

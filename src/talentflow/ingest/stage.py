@@ -14,7 +14,7 @@ import duckdb
 
 from ..errors import ChecksumMismatch, DataMissing, InputError
 from ..sources.catalog import load_catalog
-from ..sources.verify import check
+from ..sources.verify import check, file_sha256
 from .explode import explode
 from .readers import SHAPES, read_firstinst, read_paperlists_batch, reset
 from .sqlparts import q
@@ -67,16 +67,34 @@ def fingerprint(settings) -> str:
     return h.hexdigest()
 
 
-def _verify_members(unit: Unit, data: Path) -> list[str]:
-    """Missing member paths (returned) or a ChecksumMismatch (raised)."""
+def inputs(settings) -> list:
+    """The conference files this stage reads: every member of every unit (the build verifies them first)."""
+    units, _ = plan_units(load_catalog(settings.catalog_path))
+    return [d for u in units for d in u.members]
+
+
+def _verify_members(unit: Unit, data: Path, allow_changed: bool = False) -> list[str]:
+    """Missing member paths (returned) or a ChecksumMismatch (raised; with allow_changed the file is read as it
+    is and the build records it)."""
     missing = []
     for d in unit.members:
         c = check(d, data)
         if c.status == "missing":
             missing.append(d.path)
-        elif c.status == "mismatch":
+        elif c.status == "mismatch" and not allow_changed:
             raise ChecksumMismatch(f"{d.local(data)}: {c.detail}")
     return missing
+
+
+def _changed_digest(unit: Unit, data: Path) -> str:
+    """sha256 of members that differ from their catalogued version: a unit read from a changed file is re-read
+    once the file is fixed (its key otherwise holds only catalogued checksums)."""
+    out = []
+    for d in unit.members:
+        p = d.local(data)
+        if p.is_file() and (sha := file_sha256(p)) != d.sha256:
+            out.append(f"{d.id}:{sha}")
+    return ";".join(out)
 
 
 def _stage_units(eng, units: list[Unit], data: Path) -> dict[str, dict]:
@@ -150,11 +168,11 @@ def run(eng, settings, progress) -> dict:
     todo: list[tuple[Unit, str]] = []
     for n, unit in enumerate(units):
         progress(f"check {unit.id}", n, len(units))
-        key = unit.key(reader_version() + json.dumps([accepted, rejected]))
+        key = unit.key(reader_version() + json.dumps([accepted, rejected]) + _changed_digest(unit, data))
         if done.get(unit.id) == key:
             counts["kept"] += 1
             continue
-        missing = _verify_members(unit, data)
+        missing = _verify_members(unit, data, settings.allow_changed)
         if unit.id in done:  # a cold build has nothing to delete; skipping the scans saves seconds
             for t in UNIT_TABLES:
                 eng.execute(f"DELETE FROM {t} WHERE unit_id = ?", [unit.id])

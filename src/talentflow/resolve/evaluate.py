@@ -101,6 +101,19 @@ def score(resolver, labels: list[Label], fold_greater_china: bool = False) -> di
     return out
 
 
+def _peer_file(data_dir: Path, fname: str) -> Path | None:
+    """A peer's file under peers/, verified against the catalog like every input (None when absent)."""
+    from ..sources.catalog import load_catalog
+    from ..sources.verify import verify_inputs
+
+    rel = f"peers/{fname}"
+    ds = [d for d in load_catalog() if d.path == rel]
+    if not ds:
+        raise InputError(str(data_dir / rel), "not in the dataset catalog, so it cannot be verified")
+    (c,) = verify_inputs(ds, data_dir)
+    return None if c.status == "missing" else c.path
+
+
 def peer_agreement(resolver, data_dir: Path, limit: int | None = None) -> dict:
     """Agreement with Paper Copilot's per-string and per-domain countries (its most frequent answer) and with
     Lossfunk's (affiliation, domain) countries, unweighted over the peer's distinct keys.
@@ -113,8 +126,8 @@ def peer_agreement(resolver, data_dir: Path, limit: int | None = None) -> dict:
     res: dict = {}
     for key, fname, col in (("papercopilot_aff", "peer_aff_country.tsv.gz", "aff"),
                             ("papercopilot_domain", "peer_domain_country.tsv.gz", "aff_domain")):
-        path = data_dir / "peers" / fname
-        if not path.is_file():
+        path = _peer_file(data_dir, fname)
+        if path is None:
             continue
         items = []
         with gzip.open(path, "rt", encoding="utf-8") as f:
@@ -129,8 +142,8 @@ def peer_agreement(resolver, data_dir: Path, limit: int | None = None) -> dict:
                 if limit and len(items) >= limit:
                     break
         res[key] = _agree(resolver, items)
-    lf = data_dir / "peers" / "lossfunk_affiliation_domain_country.csv.gz"
-    if lf.is_file():
+    lf = _peer_file(data_dir, "lossfunk_affiliation_domain_country.csv.gz")
+    if lf is not None:
         items = []
         with gzip.open(lf, "rt", encoding="utf-8") as f:
             for r in csv.DictReader(f):
@@ -190,8 +203,8 @@ def _peer_aff_items(data_dir: Path) -> list[tuple[str, str]]:
     import gzip
     import json
 
-    path = data_dir / "peers" / "peer_aff_country.tsv.gz"
-    if not path.is_file():
+    path = _peer_file(data_dir, "peer_aff_country.tsv.gz")
+    if path is None:
         return []
     out = []
     with gzip.open(path, "rt", encoding="utf-8") as f:

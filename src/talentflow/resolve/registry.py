@@ -13,6 +13,7 @@ a build.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from .curated import CURATED_DIR, curated_files, load_curated
@@ -53,17 +54,39 @@ EXTRA_FREE_MAIL = ("foxmail.com", "yeah.net", "proton.me", "protonmail.com", "pm
                    "yahoo.com", "ymail.com", "tutanota.com", "zoho.com", "rediffmail.com", "mail.com")
 
 
+def input_datasets(settings) -> list:
+    """The registry files a build reads, as catalog entries: those named by FILES (globs expanded over the
+    catalog), plus any file on disk a glob matches that the catalog lacks (an entry with an empty sha256, which
+    verification refuses unless changed files are allowed)."""
+    from fnmatch import fnmatchcase
+
+    from ..sources.catalog import Dataset, load_catalog
+
+    cat = [d for d in load_catalog(getattr(settings, "catalog_path", None)) if d.group == "registry"]
+    out = [d for d in cat if any(fnmatchcase(d.path, pat) for pat in FILES.values())]
+    known = {d.path for d in out}
+    data = settings.data_dir
+    for pat in (v for v in FILES.values() if "*" in v and data is not None):
+        for p in sorted(data.glob(pat)):
+            rel = p.relative_to(data).as_posix()
+            if rel not in known:
+                out.append(Dataset(id=rel, group="registry", venue="", year=None, kind="registry", path=rel,
+                                   repo="", commit="", src_path="", blob_sha="", license="", sha256="", bytes=0,
+                                   note="not in the catalog"))
+    return sorted(out, key=lambda d: d.path)
+
+
 def fingerprint(settings) -> str:
-    """Catalogued sha256 of every registry file read, plus the curated files' content."""
-    from ..sources.catalog import load_catalog
+    """The registry's code and curated files, and the sha256 of every registry file as read (not as
+    catalogued: a cache or database built from a changed file must not outlive the fix)."""
+    from ..sources.verify import file_sha256
 
     h = hashlib.sha256(REGISTRY_VERSION.encode())
     for name in ("registry.py", "normalize.py", "curated.py"):  # the SQL and the normalisation it bakes in
         h.update((Path(__file__).parent / name).read_bytes())
-    cat = getattr(settings, "catalog_path", None)
-    for d in (load_catalog(cat) if cat else load_catalog()):
-        if d.group == "registry":
-            h.update(f"{d.path}:{d.sha256}".encode())
+    for d in input_datasets(settings):
+        p = d.local(settings.data_dir) if settings.data_dir else None
+        h.update(f"{d.path}:{file_sha256(p) if p and p.is_file() else 'missing'}\n".encode())
     for p in curated_files():
         h.update(p.name.encode())
         h.update(p.read_bytes())
@@ -267,14 +290,18 @@ def registry_db(settings) -> Path:
 
     from ..engine import connect
 
+    from ..sources.verify import verify_inputs
+
     data = settings.require_data()
+    verify_inputs(input_datasets(settings), data, getattr(settings, "allow_changed", False))
     fp = fingerprint(settings)[:16]
     base = Path(user_cache_dir("talentflow"))
     path = base / f"registry-{fp}.duckdb"
     if path.exists():
         return path
     base.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp{__import__('os').getpid()}")
+    _drop_dead_tmp(base)
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
     tmp.unlink(missing_ok=True)
     with connect(settings, tmp) as eng:
         build_registry(eng, data)
@@ -286,4 +313,22 @@ def registry_db(settings) -> Path:
     return path
 
 
-__all__ = ["build_registry", "registry_db", "fingerprint", "CURATED_DIR"]
+def _drop_dead_tmp(base: Path) -> None:
+    """Half-written caches of processes that died (kill -9) while building one."""
+    for p in base.glob("registry-*.duckdb.tmp*"):
+        pid = p.name.rsplit(".tmp", 1)[1].split(".")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            p.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+__all__ = ["build_registry", "input_datasets", "registry_db", "fingerprint", "CURATED_DIR"]

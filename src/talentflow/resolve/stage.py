@@ -36,6 +36,13 @@ def fingerprint(settings) -> str:
     return h.hexdigest()
 
 
+def inputs(settings) -> list:
+    """The registry files this stage reads (verified by the build before it runs)."""
+    from .registry import input_datasets
+
+    return input_datasets(settings)
+
+
 _WORKER_RESOLVER = None
 
 
