@@ -180,3 +180,25 @@ def test_two_cold_builds_of_the_mirror_are_identical(mirror_settings, tmp_path):
             sums.append(table_checksums(e))
     assert len(sums[0]) >= 40
     assert compare(*sums) == []
+
+
+def test_intervals_do_not_depend_on_the_row_order_of_the_units():
+    """The bootstrap resamples clusters; which cluster gets which draw must follow from the data, not from the
+    order a (parallel) scan returns the rows in."""
+    from careers_fixtures import careers_engine, run_careers
+
+    from talentflow.metrics.compute import shares
+    from talentflow.metrics.query import MetricQuery
+
+    e = careers_engine()
+    run_careers(e)
+    from talentflow.metrics.stage import build_base
+
+    build_base(e)
+    q = MetricQuery(venue="nips", years=(2018, 2019, 2020, 2021, 2022), tier="accepted", attribution="location")
+    got = []
+    for order in ("venue, year, person_key", "person_key DESC, year DESC"):
+        e.execute(f"CREATE OR REPLACE TABLE metric_units AS SELECT * FROM metric_units ORDER BY {order}")
+        got.append([(r["country"], r["ci_low"], r["ci_high"]) for r in shares(e, q, "current", n_boot=200)])
+    e.close()
+    assert got[0] == got[1] and len(got[0]) >= 2

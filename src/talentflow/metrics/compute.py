@@ -66,9 +66,14 @@ def _units(eng, q: MetricQuery, stages: list[str], by: str = "country") -> dict[
         where, params = q.where("b")
         sql = (f"SELECT * FROM ({unit_select('metric_base b', where, stages, by, extra_keys='b.person_key,')}) "
                "ORDER BY venue, year, person_key")
-    # a fixed unit order: the same seed gives the same draws in every process
     t = eng.arrow(sql, params)
-    out = {"cluster": np.asarray(t.column("cluster").combine_chunks().dictionary_encode().indices),
+    # Clusters are numbered in the order of their labels, not of first appearance: the bootstrap draw then
+    # depends on the units alone, never on the row order a parallel scan hands back (everything else here is
+    # counted, which no order changes) — the same seed gives the same intervals in every build and process.
+    cl = t.column("cluster").combine_chunks().dictionary_encode()
+    rank = np.empty(len(cl.dictionary), dtype=np.int64)
+    rank[np.asarray(pc.array_sort_indices(cl.dictionary))] = np.arange(len(cl.dictionary))
+    out = {"cluster": rank[np.asarray(cl.indices)],
            "year": np.asarray(t.column("year").combine_chunks().fill_null(0))}
     for s in stages:
         d = t.column(f"v_{s}").combine_chunks().dictionary_encode()
