@@ -382,3 +382,17 @@ def test_a_notes_snapshot_without_venue_year_is_refused(tmp_path):
     m.write_text(json.dumps(d))
     with pytest.raises(InputError, match="venue and year"):
         build(s)
+
+
+def test_snapshots_are_listed_and_verified_like_catalogued_files(tmp_path):
+    s = _settings(tmp_path)
+    _sync(s, FakeState(sc.notes(), sc.profiles()))
+    base = ["--data", str(s.data_dir)]
+    env = {"TALENTFLOW_DATA": ""}
+    r = CliRunner().invoke(app, base + ["data", "list", "--group", "live", "--format", "json"], env=env)
+    rows = json.loads(r.output)
+    assert {x["kind"] for x in rows} == {"openreview_notes", "openreview_profiles"} and all(x["present"] for x in rows)
+    f = s.data_dir / "live/openreview/notes" / sc.VENUE_ID / snaps.RECORDS
+    f.write_bytes(b"tampered")
+    r = CliRunner().invoke(app, base + ["data", "verify", "--group", "live", "--format", "json"], env=env)
+    assert r.exit_code == 1 and any(x["status"] == "mismatch" for x in json.loads(r.output))

@@ -20,7 +20,7 @@ app.add_typer(data_app, name="data")
 
 @data_app.command("list")
 @handle_errors
-def list_(ctx: typer.Context, group: Optional[str] = typer.Option(None, help="conferences|registry|indicators|peers"),
+def list_(ctx: typer.Context, group: Optional[str] = typer.Option(None, help="conferences|registry|indicators|peers|live"),
           venue: Optional[str] = None, fmt: str = typer.Option("table", "--format", help="table|csv|json")) -> None:
     """Datasets the catalog knows, and whether each is present in the data directory."""
     s = settings_of(ctx)
@@ -31,6 +31,15 @@ def list_(ctx: typer.Context, group: Optional[str] = typer.Option(None, help="co
         rows.append({"id": d.id, "group": d.group, "kind": d.kind, "venue": d.venue, "year": d.year,
                      "present": present, "bytes": d.bytes, "license": d.license,
                      "excluded": d.excluded_reason or ""})
+    if group in (None, "live"):  # synced snapshots are datasets too (origin in their manifest)
+        from ..sources.snapshots import list_snapshots
+
+        for sn in list_snapshots(data):
+            m = sn.manifest
+            if venue is None or m.extra.get("venue") == venue:
+                rows.append({"id": f"live:{sn.id}", "group": "live", "kind": m.kind, "venue": m.extra.get("venue"),
+                             "year": m.extra.get("year"), "present": sn.records_path.is_file(), "bytes": m.bytes,
+                             "license": m.licence, "excluded": ""})
     emit_rows(rows, fmt, title=f"{sum(r['present'] for r in rows)} of {len(rows)} datasets present")
 
 
@@ -51,6 +60,15 @@ def verify(ctx: typer.Context, group: Optional[str] = None, venue: Optional[str]
         missing += c.status == "missing"
         if fmt != "table" or c.status != "ok":
             rows.append({"id": d.id, "status": c.status, "detail": c.detail})
+    if group in (None, "live"):
+        from ..sources.snapshots import list_snapshots, verify_snapshot
+
+        for sn in list_snapshots(data):
+            st, detail = verify_snapshot(sn)
+            bad += st == "mismatch"
+            missing += st == "missing"
+            if fmt != "table" or st != "ok":
+                rows.append({"id": f"live:{sn.id}", "status": st, "detail": detail})
     emit_rows(rows, fmt, title="verification problems" if fmt == "table" else None)
     if fmt == "table":
         err_console.print(f"{bad} mismatched, {missing} missing{' (partial mirror)' if partial and missing else ''}; "
