@@ -202,3 +202,29 @@ def test_intervals_do_not_depend_on_the_row_order_of_the_units():
         got.append([(r["country"], r["ci_low"], r["ci_high"]) for r in shares(e, q, "current", n_boot=200)])
     e.close()
     assert got[0] == got[1] and len(got[0]) >= 2
+
+
+def test_leaderboard_positions_of_a_model_listed_twice_are_fixed():
+    """Two entries with the same score and model name: their positions follow the published rank, in whatever
+    order the rows arrive."""
+    from talentflow.engine.duck import DuckEngine
+    from talentflow.indicators.derive import _leaderboards
+
+    got = []
+    for order in ("ASC", "DESC"):
+        e = DuckEngine(":memory:")
+        e.execute("""CREATE TEMP TABLE _lb_raw AS SELECT * FROM (VALUES
+            ('arena', 'overall', DATE '2025-08-04', 200, 'Yi', 1134.0, 'pts', 10, 'O', 'file', NULL, '', 'k200', 'd'),
+            ('arena', 'overall', DATE '2025-08-04', 201, 'Yi', 1134.0, 'pts', 10, 'O', 'file', NULL, '', 'k201', 'd'),
+            ('arena', 'overall', DATE '2025-08-04', 1, 'Top', 1500.0, 'pts', 10, 'O', 'file', NULL, '', 'k1', 'd'))
+            t(leaderboard, category, date, published_rank, model, score, score_unit, votes, organization_raw,
+              organization_source, model_prefix, notes, record_key, source_dataset)""")
+        e.execute(f"CREATE TEMP TABLE _lb_all AS SELECT * FROM _lb_raw ORDER BY record_key {order}")
+        e.execute("CREATE TABLE indicator_org_names (name VARCHAR, organization VARCHAR, country VARCHAR, "
+                  "method VARCHAR)")
+        e.execute("CREATE TEMP TABLE _ind_catalog (dataset_id VARCHAR, license VARCHAR, catalog_note VARCHAR)")
+        e.execute("SET threads = 1")  # single-threaded: the order the rows arrive in is the order below
+        _leaderboards(e)
+        got.append(e.query("SELECT record_key, position FROM leaderboard_entries ORDER BY record_key"))
+        e.close()
+    assert got[0] == got[1] == [("k1", 1), ("k200", 2), ("k201", 3)]

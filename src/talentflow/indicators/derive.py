@@ -153,8 +153,11 @@ def _leaderboards(engine) -> None:
     engine.execute(f"""
         CREATE OR REPLACE TABLE leaderboard_entries AS
         SELECT l.leaderboard, l.category, l.date, l.published_rank AS rank,
+               -- a model listed twice with one score (LMArena 2025-08-04: Yi-34B-Chat) is ordered by its
+               -- published rank and record: score and name alone left the two positions to chance
                CASE WHEN l.score IS NOT NULL THEN row_number() OVER (
-                   PARTITION BY l.leaderboard, l.category, l.date ORDER BY l.score DESC NULLS LAST, l.model) END
+                   PARTITION BY l.leaderboard, l.category, l.date ORDER BY l.score DESC NULLS LAST, l.model,
+                   l.published_rank NULLS LAST, l.record_key, l.source_dataset) END
                    AS position,
                l.model, l.score, l.score_unit, l.votes, l.organization_raw, l.organization_source, l.model_prefix,
                o.organization, o.country, o.method AS org_method, l.source_dataset, k.license,
