@@ -212,6 +212,11 @@ def test_origin_comes_from_profiles_and_every_share_says_so(synced):
     r = rows[0]
     assert r["n_observed_profile"] == r["n_observed"] == 41 and r["n_observed_paper"] == 0
     assert r["n_people"] == 46 and r["n_unknown"] == 4  # hidden, malformed, odd-years (no undergrad), no profile
+    from talentflow.metrics import flows
+
+    with connect(synced, read_only=True) as e:
+        fl = flows(e, MetricQuery(venue="nips", years=(2025,)), "origin", "work", n_boot=20)
+    assert fl and fl[0]["n_from_profile"] == fl[0]["n_to_profile"] == fl[0]["n_both_known"] > 0
 
 
 def test_person_shows_dated_history_and_no_profile_drift(synced):

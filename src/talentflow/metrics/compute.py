@@ -198,7 +198,10 @@ def flows(eng, q: MetricQuery, frm: str = "origin", to: str = "work", n_boot: in
     src = np.array([nm.split("\x1f")[0] for nm in names], dtype=object)
     rows = []
     cov = {"n_people": int(len(bf)), "n_both_known": int(inc.sum()),
-           "n_from_unknown": int((~_included(bf, q)).sum()), "n_to_unknown": int((~_included(bt, q)).sum())}
+           "n_from_unknown": int((~_included(bf, q)).sum()), "n_to_unknown": int((~_included(bt, q)).sum()),
+           # of the people counted, whose stage values came from a career history rather than a paper
+           "n_from_profile": int((inc & (u[f"s_{frm}"] == 1)).sum()),
+           "n_to_profile": int((inc & (u[f"s_{to}"] == 1)).sum())}
     for s in np.unique(src) if k else []:
         m = src == s
         row_n = int(counts[m].sum())
