@@ -21,7 +21,8 @@ DERIVED = [
      "derived: Epoch frontier models published that year, by country of organization", _ALL),
     ("notable_models_max_training_compute", "notable", "max(m.training_compute_flop)", "FLOP",
      "derived: largest training compute among the country's notable models that year",
-     f"arg_max({_ROW}, m.training_compute_flop)"),
+     # equal compute (round estimates such as 1e24 repeat): the row text breaks the tie
+     f"arg_max({_ROW}, {{f: m.training_compute_flop, r: {_ROW}}}) FILTER (WHERE m.training_compute_flop IS NOT NULL)"),
     ("notable_models_median_training_cost", "notable", "median(m.training_cost_usd_2023)", "USD (2023)",
      "derived: median training compute cost among the country's notable models that year with a cost estimate",
      f"string_agg({_ROW}, '; ' ORDER BY m.model) FILTER (WHERE m.training_cost_usd_2023 IS NOT NULL)"),

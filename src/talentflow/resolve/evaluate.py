@@ -264,9 +264,12 @@ def peer_author_agreement(engine) -> dict:
             FROM authorships a JOIN affiliation_resolutions r
               ON r.affiliation_raw = coalesce(a.affiliation_raw, '') AND r.domain_raw = coalesce(a.domain_raw, '')
             WHERE a.person_id IS NOT NULL GROUP BY ALL),
-        best AS (SELECT venue, year, person_id, arg_max(loc, n) FILTER (WHERE loc IS NOT NULL) AS loc,
-                        arg_max(hq, n) FILTER (WHERE hq IS NOT NULL) AS hq,
-                        arg_max(hqd, n) FILTER (WHERE loc IS NOT NULL) AS hqd, true AS seen
+        -- the most frequent answer; equally frequent ones by a total order (loc and hqd from the same row)
+        best AS (SELECT venue, year, person_id,
+                        arg_max(loc, {n: n, l: loc, h: hq, d: hqd}) FILTER (WHERE loc IS NOT NULL) AS loc,
+                        arg_max(hq, {n: n, h: hq, l: loc, d: hqd}) FILTER (WHERE hq IS NOT NULL) AS hq,
+                        arg_max(hqd, {n: n, l: loc, h: hq, d: hqd}) FILTER (WHERE loc IS NOT NULL) AS hqd,
+                        true AS seen
                  FROM ours GROUP BY ALL)
         SELECT p.venue, p.year, upper(coalesce(p.country, '')), b.loc, b.hq, b.hqd, coalesce(b.seen, false)
         FROM peer_author_country p LEFT JOIN best b USING (venue, year, person_id)""")
