@@ -9,21 +9,17 @@ from __future__ import annotations
 
 import csv
 import gzip
-import hashlib
 import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from talentflow.sources.catalog import CATALOG_COLUMNS, CATALOG_PATH, classify  # noqa: E402
+from talentflow.sources.verify import file_sha256  # noqa: E402
 
 
 def sha256(p: Path) -> str:
-    h = hashlib.sha256()
-    with p.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return file_sha256(p)
 
 
 def read_tsv(p: Path) -> list[dict]:

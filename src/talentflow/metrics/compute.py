@@ -256,16 +256,20 @@ def retention(eng, q: MetricQuery, country: str | None = None, frm: str = "gradu
     return rows
 
 
+def _cohort_year(eng, q: MetricQuery) -> int:
+    _need(eng)
+    ys = q.year_list()
+    if not ys or len(ys) != 1:
+        check("year", str(q.year), ["a single cohort year"])
+    return ys[0]
+
+
 def cohort(eng, q: MetricQuery, origin: str | None = None, work: str | None = None, n_boot: int = 1000,
            seed: int = 20221128, min_cell: int = 0) -> list[dict]:
     """Where a cohort (the people of `q`, optionally of origin country `origin` and working in `work` at the
     cohort year) is in the last year each of them appears anywhere in the mirror: a country, `not_seen_since`
     (no later appearance) or `unresolved` (seen later, never with a resolved country). Counts add up to n."""
-    _need(eng)
-    ys = q.year_list()
-    if not ys or len(ys) != 1:
-        check("year", str(q.year), ["a single cohort year"])
-    year = ys[0]
+    year = _cohort_year(eng, q)
     where, params = q.where("b")
     cond = []
     if origin:
@@ -308,11 +312,7 @@ def cohort_basis(eng, q: MetricQuery, origin: str | None = None, work: str | Non
     """What a cohort re-check rests on, step by step: the venue-year's people, those whose origin is observed
     (from papers or from career histories), of the origin asked, also working in the country asked, and how many
     of those are seen again after the cohort year. Explains an empty cohort instead of printing nothing."""
-    _need(eng)
-    ys = q.year_list()
-    if not ys or len(ys) != 1:
-        check("year", str(q.year), ["a single cohort year"])
-    year = ys[0]
+    year = _cohort_year(eng, q)
     where, params = q.where("b")
     ok = "('observed', 'proxy')" if q.include_proxy else "('observed')"
     o = "b.origin_country = ?" if origin else "true"

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from ..errors import InputError, TalentflowError
+from .verify import file_sha256
 
 LIVE_DIR = "live"
 RECORDS = "records.jsonl.gz"
@@ -139,14 +140,6 @@ def list_snapshots(data_dir: Path | None, kind: str | None = None) -> list[Snaps
         if kind is None or man.kind == kind:
             out.append(Snapshot(m.parent.relative_to(root).as_posix(), m.parent, man))
     return out
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def verify_snapshot(snap: Snapshot) -> tuple[str, str]:
