@@ -1,6 +1,8 @@
 """Tier 3: a real browser (Debian's /usr/bin/chromium driven by Playwright, headless) opens the static report from
 file:// and the dashboard on 127.0.0.1, changes filters, and checks that charts render with no console error and
-no request leaving the machine. Screenshots go to test-artifacts/ (look at them).
+no request leaving the machine; at a phone width (390 px) and a desktop width (1400 px) nothing overflows
+sideways; the dashboard keeps its view in the URL (a copied link and Back/Forward restore it), and report charts
+link to the same view there. Screenshots go to tmp/artefacts/ (not committed; look at them).
 
 Never `playwright install`: the system chromium is used. Skipped only outside CI when chromium is absent."""
 
@@ -15,7 +17,7 @@ from report_support import LoopbackServer, tiny_settings
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "tmp" / "artefacts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 
@@ -74,7 +76,7 @@ def site(tmp_path_factory):
 
 
 def test_report_from_file_url(browser, site):
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     w = Watch(page)
     page.goto((site / "index.html").as_uri())
@@ -113,7 +115,7 @@ def server(tmp_path_factory):
 
 
 def test_dashboard_filters(browser, server):
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     w = Watch(page)
     page.goto(server.url + "/")
@@ -137,4 +139,130 @@ def test_dashboard_filters(browser, server):
     assert not w.errors, w.errors
     assert not w.offsite(), w.offsite()
     assert any(u.startswith(server.url + "/fragment/charts") for u in w.requests)
+    page.close()
+
+
+WIDTHS = (390, 1400)
+
+
+def _no_overflow(page) -> None:
+    """Nothing wider than the viewport: the page does not scroll sideways."""
+    sw, vw = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert sw <= vw, f"{page.url}: {sw} px wide in a {vw} px viewport"
+
+
+def _state(page) -> dict:
+    return page.evaluate("Object.fromEntries([...document.querySelectorAll('#filters [name]')]"
+                         ".map(e => [e.name, e.value]))")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_report_pages_fit_the_width(browser, site, width):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    w = Watch(page)
+    for name, n in (("index", 2), ("flows", 2), ("trends", 4), ("institutions", 4), ("country-CN", 3)):
+        page.goto((site / f"{name}.html").as_uri())
+        _rendered(page, n)
+        _no_overflow(page)
+        page.screenshot(path=str(ARTIFACTS / f"report-{name}-{width}.png"), full_page=True)
+    # Every drawn chart has a real label and a table alternative with its values.
+    page.goto((site / "index.html").as_uri())
+    _rendered(page, 2)
+    labels = page.locator(".tf-chart").evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
+    assert labels and all(lbl and "China" in lbl for lbl in labels), labels
+    page.locator("#fig-overview-origin .tf-table-alt summary").click()
+    table = page.locator("#fig-overview-origin .tf-table-alt table")
+    assert table.is_visible() and "China" in table.inner_text() and "%" in table.inner_text()
+    # Skip link first, then the navigation (folded behind a named button on a phone).
+    page.goto((site / "index.html").as_uri())
+    _rendered(page, 2)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    toggle = page.locator(".tf-nav-toggle")
+    if width < 700:
+        assert not page.locator("#tf-nav").is_visible()
+        assert toggle.get_attribute("aria-label") == "Show pages"
+        toggle.click()
+        assert page.locator("#tf-nav").is_visible() and toggle.get_attribute("aria-expanded") == "true"
+        page.screenshot(path=str(ARTIFACTS / f"report-nav-open-{width}.png"))
+    else:
+        assert not toggle.is_visible() and page.locator("#tf-nav").is_visible()
+    assert not w.errors, w.errors
+    assert not w.offsite(), w.offsite()
+    page.close()
+
+
+def _dashboard(page, url: str) -> None:
+    with page.expect_response(lambda r: "/fragment/charts" in r.url):
+        page.goto(url)
+    _rendered(page, 4)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_dashboard_view_lives_in_the_url(browser, server, width):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    ctx = browser.new_context(viewport={"width": width, "height": 900})
+    page = ctx.new_page()
+    w = Watch(page)
+    _dashboard(page, server.url + "/")
+    assert page.url == server.url + "/"  # the defaults need no query string
+    _no_overflow(page)
+    # Human labels in the filters, not codes.
+    assert page.locator("#f-venue option[value=nips]").inner_text() == "NeurIPS"
+    assert page.locator("#f-country option[value=CN]").inner_text() == "China"
+    assert page.locator("#f-attribution option[value=hq]").inner_text() == "headquarters rule"
+    # Written on change.
+    with page.expect_response(lambda r: "/fragment/charts" in r.url and "venue=nips" in r.url):
+        page.select_option("#f-venue", "nips")
+    _rendered(page, 4)
+    assert "venue=nips" in page.url
+    with page.expect_response(lambda r: "/fragment/charts" in r.url and "year=2022" in r.url):
+        page.select_option("#f-year", "2022")
+    _rendered(page, 4)
+    with page.expect_response(lambda r: "/fragment/charts" in r.url and "attribution=hq" in r.url):
+        page.select_option("#f-attribution", "hq")
+    _rendered(page, 4)
+    title = page.locator("#chart-d-shares").get_attribute("aria-label")
+    assert title.startswith("Undergraduate origin · NeurIPS 2022 · accepted papers · headquarters rule."), title
+    url, state, spec = page.url, _state(page), page.locator("#spec-d-shares").text_content()
+    assert "venue=nips" in url and "year=2022" in url and "attribution=hq" in url
+    _no_overflow(page)
+    page.screenshot(path=str(ARTIFACTS / f"dashboard-{width}.png"), full_page=True)
+    # Back and Forward step through the views (and stay in the app).
+    with page.expect_response(lambda r: "/fragment/charts" in r.url and "attribution=location" in r.url):
+        page.go_back()
+    _rendered(page, 4)
+    assert _state(page)["attribution"] == "location" and "attribution" not in page.url
+    assert page.url.startswith(server.url)
+    with page.expect_response(lambda r: "/fragment/charts" in r.url and "attribution=hq" in r.url):
+        page.go_forward()
+    _rendered(page, 4)
+    assert page.url == url and _state(page) == state
+    # A copied URL in a fresh browser: the same filters and the same numbers.
+    fresh = browser.new_context(viewport={"width": width, "height": 900})
+    other = fresh.new_page()
+    w2 = Watch(other)
+    _dashboard(other, url)
+    assert _state(other) == state
+    assert other.locator("#spec-d-shares").text_content() == spec
+    fresh.close()
+    assert not w.errors + w2.errors, w.errors + w2.errors
+    assert not w.offsite() + w2.offsite(), w.offsite() + w2.offsite()
+    ctx.close()
+
+
+def test_report_chart_opens_the_same_view_in_the_dashboard(browser, site, server):
+    from talentflow.report.site import DASHBOARD
+
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    w = Watch(page)
+    page.goto((site / "index.html").as_uri())
+    href = page.locator("#fig-overview-work a.tf-dash").get_attribute("href")
+    assert href.startswith(DASHBOARD + "?") and "venue=nips" in href and "stage=work" in href
+    _dashboard(page, server.url + "/" + href[len(DASHBOARD):])  # the same link, on the test server's port
+    assert _state(page)["venue"] == "nips" and _state(page)["year"] == "2022" and _state(page)["stage"] == "work"
+    assert page.locator("#chart-d-shares").get_attribute("aria-label").startswith(
+        "Workplace · NeurIPS 2022 · accepted papers · location rule.")
+    assert not w.errors, w.errors
     page.close()

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 import fake_metrics
 from report_support import PERSON_MARKERS, tiny_settings
 from talentflow.report.privacy import SUPPRESSED
-from talentflow.report.site import build_report
+from talentflow.report.site import DASHBOARD, build_report
 
 
 class Links(HTMLParser):
@@ -59,6 +59,8 @@ def test_every_page_exists_and_links_resolve_offline(site):
         assert f"{need}.html" in names, need
     for page in pages:
         for tag, ref in parse(page).refs:
+            if tag == "a" and ref.startswith(DASHBOARD + "?"):
+                continue  # a link to the same view in the local dashboard (loopback), not a resource
             assert not re.match(r"^(https?:)?//", ref), f"{page.name}: {tag} {ref} would need the network"
             if ref.startswith("data:"):
                 continue
@@ -165,3 +167,40 @@ def test_a_failing_metric_is_reported_not_fatal(tmp_path, monkeypatch):
     r = CliRunner().invoke(app, ["--db", str(tmp_path / "tiny.duckdb"), "report", "--out", str(tmp_path / "o2"),
                                  "--no-images", "--strict"])
     assert r.exit_code == 1 and "flows exploded" in r.output
+
+
+def test_titles_labels_and_links_in_words(site):
+    html = (site / "index.html").read_text()
+    assert "Undergraduate origin · NeurIPS 2022 · accepted papers · location rule" in html
+    assert "nips" not in re.sub(r'(href|id|data-[a-z]+)="[^"]*"|<script[^>]*>.*?</script>', "", html, flags=re.S)
+    # Each chart: an aria label, a table alternative, its definitions, and the same view in the dashboard.
+    figs = re.findall(r'<figure class="tf-figure" id="fig-([^"]+)">(.*?)</figure>', html, re.S)
+    assert len(figs) == 2
+    for cid, body in figs:
+        assert re.search(r'aria-label="[^"]*Largest: (China|United States) [\d.]+%', body), cid
+        assert "Show table" in body and "<th scope=\"row\">China</th>" in body
+        assert "Other (small countries)" in body
+        assert re.search(r'class="tf-dash" href="http://127\.0\.0\.1:8000/\?stage=(origin|work)&amp;venue=nips&amp;'
+                         r'year=2022&amp;tier=accepted"', body), cid
+    assert "Origin: country of the undergraduate institution." in html
+    assert "Location rule: a workplace counts" in html and "Headquarters rule" in html
+    assert '<a class="tf-skip" href="#main">' in html and 'aria-controls="tf-nav"' in html
+    # Subfields in words; trends name their query; grouped bars have no dashboard view.
+    sub = (site / "subfields.html").read_text()
+    assert "Generative AI" in sub and "tf-dash" not in sub
+    assert "Undergraduate origin by year · NeurIPS · all years" not in (site / "trends.html").read_text()
+    assert "by year · NeurIPS all years · accepted papers · location rule" in (site / "trends.html").read_text()
+    # Tables show percentages, not fractions.
+    cn = (site / "country-CN.html").read_text()
+    assert re.search(r"<td>\d+\.\d%</td>", cn) and not re.search(r"<td>0\.\d{3}</td>", cn)
+
+
+def test_empty_chart_renders_an_explanation_and_suggestions():
+    from talentflow.report import charts as ch
+    from talentflow.report.site import environment
+
+    c = ch.share_bars("e", "Workplace · NeurIPS 2019 · accepted papers · location rule", [])
+    c.suggest = [("Workplace · NeurIPS all years", "/?stage=work&venue=nips")]
+    html = environment().get_template("fragment.html").render(charts=[c], error=None, min_cell=5)
+    assert "Nothing to draw" in html and 'href="/?stage=work&amp;venue=nips"' in html
+    assert "tf-chart" not in html and "NaN" not in html

@@ -33,7 +33,7 @@ def test_report_with_the_metrics_library(settings, tmp_path):
                 if k in ("count", "n", "n_people", "n_observed", "outflow", "inflow") and v:
                     assert float(v) >= settings.min_cell, (f.name, k, v)
     mp = (tmp_path / "macropolo.html").read_text()
-    assert "venue=nips, year=2022, tier=accepted" in mp and "venue=nips, year=2019, tier=oral" in mp
+    assert "NeurIPS 2022 · accepted papers · location rule" in mp and "NeurIPS 2019 · oral papers" in mp
     cohorts = (tmp_path / "cohorts.html").read_text()
     assert "whereabouts" in cohorts and "tf-error" not in cohorts
 

@@ -103,8 +103,8 @@ def test_indicators_without_the_stage_is_a_clear_503(client):
 
 def test_dashboard_and_fragment(client):
     page = client.get("/")
-    assert page.status_code == 200 and 'hx-get="/fragment/charts"' in page.text
-    assert '<option value="nips">' in page.text and "/static/htmx.min.js" in page.text
+    assert page.status_code == 200 and 'data-fragment="/fragment/charts"' in page.text
+    assert '<option value="nips">NeurIPS</option>' in page.text and "/static/htmx.min.js" in page.text
     frag = client.get("/fragment/charts", params={"venue": "nips", "stage": "work"})
     assert frag.status_code == 200 and 'data-kind="plotly"' in frag.text and "/api/shares?" in frag.text
     bad = client.get("/fragment/charts", params={"venue": "nipz"})

@@ -1,23 +1,30 @@
 """Chart specifications (Vega-Lite via Altair; a Plotly figure for the Sankey) built from published rows.
 
-A `Chart` carries its spec, the rows behind it (the CSV download) and the provenance footer. Map specs refer to
-the vendored world TopoJSON by the dataset name `world`: the page injects it in the browser (no fetch, works from
-file://) and `static_images` inlines it for the SVG/PNG files.
+A `Chart` carries its spec, the rows behind it (the CSV download), a plain table of what it draws (the "show
+table" alternative), an aria label, and the provenance footer. Every chart uses the container's width, names
+countries in words and gives each country its one colour (labels.country_colour); the pool of suppressed small
+cells is grey, last, "Other (small countries)". A chart with nothing to draw is `empty` with the reason instead
+of empty axes. Map specs refer to the vendored world TopoJSON by the dataset name `world`: the page injects it in
+the browser (no fetch, works from file://) and `static_images` inlines it for the SVG/PNG files.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 
 import altair as alt
 
+from . import labels as lb
 from .privacy import SUPPRESSED
 
 WORLD_MARK = "__talentflow_world__"
-PALETTE = "tableau10"
+EXPORT_WIDTH = 640  # static SVG/PNG files have no container: this width instead
+LINE = 96  # characters per subtitle line before it wraps
 
 
 @dataclass
@@ -31,6 +38,12 @@ class Chart:
     kind: str = "vega"  # vega | plotly
     files: dict[str, str] = field(default_factory=dict)  # format → relative path, filled by the site writer
     csv_url: str = ""  # dashboard: the API URL that returns the rows as CSV
+    table: dict = field(default_factory=lambda: {"columns": [], "rows": []})  # the drawn values, as text
+    aria: str = ""  # what the chart shows, in one sentence (screen readers)
+    subtitle: list[str] = field(default_factory=list)  # n, coverage (the source line is added by `caption`)
+    empty: str = ""  # why there is nothing to draw (the chart is not drawn)
+    suggest: list[tuple[str, str]] = field(default_factory=list)  # (label, href): nearby queries with data
+    dash: str = ""  # the dashboard query string showing the same view ("" = no dashboard view)
 
 
 @functools.lru_cache(maxsize=1)
@@ -38,14 +51,8 @@ def world_topojson() -> dict:
     return json.loads(resources.files("talentflow.report").joinpath("static/vendor/countries-110m.json").read_text())
 
 
-@functools.lru_cache(maxsize=512)
 def country_name(code: str | None) -> str:
-    if not code or code == SUPPRESSED:
-        return code or "unknown"
-    import pycountry
-
-    c = pycountry.countries.get(alpha_2=code.upper())
-    return getattr(c, "common_name", None) or (c.name if c else code)
+    return lb.country(code)
 
 
 @functools.lru_cache(maxsize=512)
@@ -60,13 +67,8 @@ def _pct(v):
     return None if v is None else round(100 * v, 2)
 
 
-def _label_rows(rows: list[dict], key: str) -> list[dict]:
-    out = []
-    for r in rows:
-        out.append({**r, "label": country_name(r.get(key)) if key == "country" else r.get(key),
-                    "share_pct": _pct(r.get("share")), "ci_low_pct": _pct(r.get("ci_low")),
-                    "ci_high_pct": _pct(r.get("ci_high"))})
-    return out
+def _int(v) -> str:
+    return "" if v is None else f"{v:,}"
 
 
 def _vl(chart: alt.TopLevelMixin) -> dict:
@@ -75,132 +77,307 @@ def _vl(chart: alt.TopLevelMixin) -> dict:
     return spec
 
 
-def share_bars(cid: str, title: str, rows: list[dict], key: str = "country", top: int = 15) -> Chart:
-    """Horizontal bars of shares with their confidence interval."""
-    data = [r for r in _label_rows(rows, key) if r["share_pct"] is not None]
-    data = sorted([r for r in data if r.get(key) != SUPPRESSED], key=lambda r: -r["share_pct"])[:top] + \
-        [r for r in data if r.get(key) == SUPPRESSED]  # the pooled small cells last
-    base = alt.Chart(alt.Data(values=data)).encode(
-        y=alt.Y("label:N", sort=[r["label"] for r in data], title=None))
-    bars = base.mark_bar(color="#4c78a8").encode(
-        x=alt.X("share_pct:Q", title="share of researchers (%)"),
-        tooltip=[alt.Tooltip("label:N", title=key), alt.Tooltip("share_pct:Q", title="share %"),
-                 alt.Tooltip("ci_low_pct:Q", title="95% CI low"), alt.Tooltip("ci_high_pct:Q", title="95% CI high"),
-                 alt.Tooltip("count:Q", title="people")])
-    err = base.mark_rule(color="black").encode(x="ci_low_pct:Q", x2="ci_high_pct:Q")
-    spec = _vl((bars + err).properties(width=460, height=max(60, 22 * len(data)), title=title))
-    return Chart(cid, title, spec, rows)
+def _wrap(text: str, width: int = LINE) -> list[str]:
+    lines, cur = [], ""
+    for word in text.split(" "):
+        if cur and len(cur) + 1 + len(word) > width:
+            lines.append(cur)
+            cur = word
+        else:
+            cur = f"{cur} {word}" if cur else word
+    return lines + ([cur] if cur else [])
 
 
-def world_map(cid: str, title: str, rows: list[dict]) -> Chart:
+def basis(rows: list[dict], stage: str | None = None) -> list[str]:
+    """The subtitle line saying what a share rests on: people with a known country, of how many."""
+    r = next((r for r in rows if r.get("n") is not None), None)
+    if r is None:
+        return []
+    what = f"a known {lb.stage(stage).lower()} country" if stage else "a known country"
+    line = f"n = {r['n']:,} researchers with {what}"
+    if r.get("n_people"):
+        line += f" of {r['n_people']:,} ({lb.pct(r['n'] / r['n_people'])} known)"
+    return [line]
+
+
+def credit(footer: str) -> str:
+    """The source/credit line of an exported image, from the provenance footer ('Data: repo (licence; …); …')."""
+    repos = re.findall(r"(?:^Data: |; )([\w.-]+/[\w.-]+) \(", footer or "")
+    more = re.search(r"and (\d+) more source", footer or "")
+    src = ", ".join(repos) + (f" and {more.group(1)} more" if more else "")
+    return "Source: talentflow" + (f", from {src}" if src else "") + "."
+
+
+def _title(c: Chart) -> None:
+    lines = [ln for s in c.subtitle for ln in _wrap(s)]
+    if c.kind == "plotly":
+        c.spec.setdefault("tf", {}).update(title=c.title, subtitle=list(c.subtitle))
+        sub = "".join(f"<br><span style='font-size:11px;color:#555'>{ln}</span>" for ln in lines)
+        c.spec["layout"]["title"] = {"text": c.title + sub, "x": 0.01, "xanchor": "left"}
+        c.spec["layout"]["margin"]["t"] = 40 + 16 * len(lines)
+    else:
+        c.spec["title"] = {"text": c.title, "subtitle": lines, "anchor": "start", "subtitleColor": "#555"}
+        c.spec["usermeta"] = {"title": c.title, "subtitle": list(c.subtitle)}  # report.js re-wraps on phones
+
+
+def caption(c: Chart, footer: str) -> Chart:
+    """Footer under the chart and the source/credit line in the chart itself (so exported files carry it)."""
+    c.footer = footer
+    if footer and not any(s.startswith("Source: ") for s in c.subtitle):
+        c.subtitle.append(credit(footer))
+    if not c.empty:
+        _title(c)
+    return c
+
+
+def _finish(c: Chart) -> Chart:
+    """Container width, title block, aria description; an empty chart keeps no axes to draw."""
+    if c.kind == "vega" and not c.empty:
+        c.spec["width"] = "container"
+        c.spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+        c.spec["description"] = c.aria
+        _title(c)
+    return c
+
+
+def _empty(cid: str, title: str, rows: list[dict], why: str, kind: str = "vega") -> Chart:
+    return Chart(cid, title, {}, rows, kind=kind, empty=why, aria=f"{title}: no data. {why}")
+
+
+NO_DATA = ("No researcher in this query has a known country at this stage, or every group is below the "
+           "publication threshold.")
+
+
+def _summary(title: str, pairs: list[tuple[str, str]], n: int = 5) -> str:
+    top = "; ".join(f"{a} {b}" for a, b in pairs[:n])
+    return f"{title}. " + (f"Largest: {top}." if top else "")
+
+
+def _colour_field(codes: list, title: str | None = "country", legend: bool = False) -> dict:
+    sc = lb.colour_scale(codes)
+    out = {"field": "label", "type": "nominal", "scale": sc, "title": title}
+    if not legend:
+        out["legend"] = None
+    return out
+
+
+def share_bars(cid: str, title: str, rows: list[dict], key: str = "country", top: int = 15,
+               stage: str | None = None) -> Chart:
+    """Horizontal bars of shares with their confidence interval and the value at the end of each bar."""
+    data = [r for r in rows if r.get("share") is not None]
+    data = sorted([r for r in data if r.get(key) != SUPPRESSED], key=lambda r: (-r["share"], str(r.get(key))))[:top] \
+        + [r for r in data if r.get(key) == SUPPRESSED]  # the pooled small cells last
+    if not data:
+        return _empty(cid, title, rows, NO_DATA)
+    vals = [{"label": lb.country(r.get(key)) if key == "country" else str(r.get(key)), "share_pct": _pct(r["share"]),
+             "share_text": lb.pct(r["share"]), "ci_low_pct": _pct(r.get("ci_low")),
+             "ci_high_pct": _pct(r.get("ci_high")), "count": r.get("count")} for r in data]
+    base = alt.Chart(alt.Data(values=vals)).encode(y=alt.Y("label:N", sort=[v["label"] for v in vals], title=None))
+    colour = _colour_field([r.get(key) for r in data]) if key == "country" else alt.value("#4c78a8")
+    tips = [alt.Tooltip("label:N", title=key), alt.Tooltip("share_text:N", title="share"),
+            alt.Tooltip("ci_low_pct:Q", title="95% CI low %"), alt.Tooltip("ci_high_pct:Q", title="95% CI high %"),
+            alt.Tooltip("count:Q", title="people", format=",")]
+    top_pct = max(max(v["share_pct"], v["ci_high_pct"] or 0) for v in vals)
+    bars = base.mark_bar().encode(  # room at the right for the value labels
+        x=alt.X("share_pct:Q", title="share of researchers (%)", scale=alt.Scale(domain=[0, top_pct * 1.14])),
+        color=colour, tooltip=tips)
+    err = base.mark_rule(color="#333").encode(x="ci_low_pct:Q", x2="ci_high_pct:Q")
+    text = base.mark_text(align="left", dx=4, fontSize=11, color="#222").encode(
+        x=alt.X("max_pct:Q"), text="share_text:N")
+    spec = _vl(alt.layer(bars, err, text).transform_calculate(
+        max_pct="max(datum.share_pct, datum.ci_high_pct || 0)").properties(height=max(60, 22 * len(vals))))
+    c = Chart(cid, title, spec, rows, subtitle=basis(rows, stage),
+              aria=_summary(title, [(v["label"], v["share_text"]) for v in vals]))
+    c.table = {"columns": [key, "share", "95% CI", "people"],
+               "rows": [[v["label"], v["share_text"], "" if v["ci_low_pct"] is None else
+                         f"{v['ci_low_pct']:.1f}–{v['ci_high_pct']:.1f}%", _int(v["count"])] for v in vals]}
+    return _finish(c)
+
+
+def world_map(cid: str, title: str, rows: list[dict], stage: str | None = None) -> Chart:
     """Choropleth of shares by country (ISO alpha-2 in `country`)."""
-    vals = [{"id": _numeric(r["country"]), "country": country_name(r["country"]), "share_pct": _pct(r.get("share")),
-             "count": r.get("count")} for r in rows if r.get("country") and _numeric(r["country"])
-            and r.get("share") is not None]
+    vals = [{"id": _numeric(r["country"]), "country": lb.country(r["country"]), "share_pct": _pct(r.get("share")),
+             "share_text": lb.pct(r.get("share")), "count": r.get("count")} for r in rows
+            if r.get("country") and _numeric(r["country"]) and r.get("share") is not None]
+    if not vals:
+        return _empty(cid, title, rows, NO_DATA)
     geo = {"name": "world", "format": {"type": "topojson", "feature": "countries"}}
     spec = {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "title": title, "width": 640, "height": 340,
-        "datasets": {"world": WORLD_MARK, "values": vals},
+        "height": 340, "datasets": {"world": WORLD_MARK, "values": vals},
         "projection": {"type": "equalEarth"},
         "layer": [
             {"data": geo, "mark": {"type": "geoshape", "fill": "#e6e6e6", "stroke": "white", "strokeWidth": 0.5}},
             {"data": geo,
              "transform": [{"lookup": "id", "from": {"data": {"name": "values"}, "key": "id",
-                                                      "fields": ["country", "share_pct", "count"]}},
+                                                      "fields": ["country", "share_pct", "share_text", "count"]}},
                            {"filter": "datum.share_pct != null"}],
              "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 0.5},
              "encoding": {"color": {"field": "share_pct", "type": "quantitative", "title": "share %",
                                     "scale": {"scheme": "blues", "type": "sqrt"}},
-                          "tooltip": [{"field": "country"}, {"field": "share_pct", "title": "share %"},
-                                      {"field": "count", "title": "people"}]}},
+                          "tooltip": [{"field": "country"}, {"field": "share_text", "title": "share"},
+                                      {"field": "count", "title": "people", "format": ","}]}},
         ],
     }
-    return Chart(cid, title, spec, rows)
+    top = sorted(vals, key=lambda v: (-v["share_pct"], v["country"]))
+    c = Chart(cid, title, spec, rows, subtitle=basis(rows, stage),
+              aria=_summary(title + " (world map)", [(v["country"], v["share_text"]) for v in top]))
+    c.table = {"columns": ["country", "share", "people"],
+               "rows": [[v["country"], v["share_text"], _int(v["count"])] for v in top]}
+    return _finish(c)
 
 
-def trend_lines(cid: str, title: str, rows: list[dict], key: str = "country", top: int = 6) -> Chart:
-    """Share per year of the `top` largest groups (by people over all years), with the interval as a band."""
+def trend_lines(cid: str, title: str, rows: list[dict], key: str = "country", top: int = 6,
+                stage: str | None = None) -> Chart:
+    """Share per year of the `top` largest groups (by people over all years), with the interval as a band. A year
+    where a group is suppressed (or absent) breaks its line instead of being bridged."""
     totals: dict = {}
     for r in rows:
         if r.get(key) not in (None, SUPPRESSED) and r.get("count"):
             totals[r[key]] = totals.get(r[key], 0) + r["count"]
-    keep = set(sorted(totals, key=lambda k: -totals[k])[:top])
-    rows = [r for r in rows if r.get(key) in keep]
-    data = [{**r, "label": country_name(r.get(key)), "share_pct": _pct(r.get("share")),
-             "ci_low_pct": _pct(r.get("ci_low")), "ci_high_pct": _pct(r.get("ci_high"))}
-            for r in rows if r.get("share") is not None]
-    base = alt.Chart(alt.Data(values=data)).encode(
-        x=alt.X("year:O", title="year"), color=alt.Color("label:N", title=key, scale=alt.Scale(scheme=PALETTE)))
-    band = base.mark_area(opacity=0.2).encode(y="ci_low_pct:Q", y2="ci_high_pct:Q")
-    line = base.mark_line(point=True).encode(
+    keep = sorted(totals, key=lambda k: (-totals[k], k))[:top]
+    years = sorted({r["year"] for r in rows if r.get("year") is not None})
+    have = {(r[key], r["year"]): r for r in rows if r.get(key) in keep and r.get("share") is not None}
+    if not have:
+        return _empty(cid, title, rows, NO_DATA)
+    data, gaps = [], 0
+    for k in keep:
+        for y in years:
+            r = have.get((k, y))
+            gaps += r is None
+            data.append({"label": lb.country(k) if key == "country" else str(k), "year": y,
+                         "share_pct": _pct(r["share"]) if r else None, "share_text": lb.pct(r["share"]) if r else "",
+                         "ci_low_pct": _pct(r.get("ci_low")) if r else None,
+                         "ci_high_pct": _pct(r.get("ci_high")) if r else None, "count": r.get("count") if r else None})
+    colour = _colour_field(keep, title=key, legend=True) if key == "country" else alt.Color("label:N")
+    base = alt.Chart(alt.Data(values=data)).encode(x=alt.X("year:O", title="year", axis=alt.Axis(labelAngle=0)),
+                                                   color=colour)
+    band = base.mark_area(opacity=0.18, invalid="break-paths-show-domains").encode(y="ci_low_pct:Q",
+                                                                                  y2="ci_high_pct:Q")
+    line = base.mark_line(point=True, invalid="break-paths-show-domains").encode(
         y=alt.Y("share_pct:Q", title="share (%)"),
-        tooltip=["label:N", "year:O", alt.Tooltip("share_pct:Q", title="share %"),
-                 alt.Tooltip("count:Q", title="people")])
-    return Chart(cid, title, _vl((band + line).properties(width=560, height=280, title=title)), rows)
+        tooltip=[alt.Tooltip("label:N", title=key), "year:O", alt.Tooltip("share_text:N", title="share"),
+                 alt.Tooltip("count:Q", title="people", format=",")])
+    spec = _vl((band + line).properties(height=280))
+    last = max(y for (_, y) in have)
+    c = Chart(cid, title, spec, rows, subtitle=["Gaps: years where the group is below the publication threshold "
+                                                "or has no researcher with a known country."] if gaps else [],
+              aria=_summary(f"{title}, {years[0]}–{years[-1]}", [
+                  (lb.country(k), f"{lb.pct(have[(k, last)]['share'])} in {last}") for k in keep if (k, last) in have]))
+    c.table = {"columns": ["year"] + [lb.country(k) for k in keep],
+               "rows": [[str(y)] + [lb.pct(have[(k, y)]["share"]) if (k, y) in have else "suppressed / none"
+                                    for k in keep] for y in years]}
+    return _finish(c)
 
 
 def grouped_bars(cid: str, title: str, rows: list[dict], x: str, group: str, value: str = "share") -> Chart:
     """Share per `x` category split by `group` (e.g. origin share by subfield, by tier)."""
-    data = [{**r, "group_label": country_name(r.get(group)) if group == "country" else r.get(group),
-             "value_pct": _pct(r.get(value))} for r in rows if r.get(value) is not None]
-    spec = _vl(alt.Chart(alt.Data(values=data)).mark_bar().encode(
-        y=alt.Y(f"{x}:N", title=None), yOffset="group_label:N",
-        x=alt.X("value_pct:Q", title="share (%)"),
-        color=alt.Color("group_label:N", title=group, scale=alt.Scale(scheme=PALETTE)),
-        tooltip=[f"{x}:N", "group_label:N", alt.Tooltip("value_pct:Q", title="share %"), "count:Q"],
-    ).properties(width=460, title=title))
-    return Chart(cid, title, spec, rows)
+    data = [r for r in rows if r.get(value) is not None and r.get(group) != SUPPRESSED]
+    if not data:
+        return _empty(cid, title, rows, NO_DATA)
+    groups = list(dict.fromkeys(r.get(group) for r in data))
+    vals = [{"x_label": lb.label(x, r.get(x)), "label": lb.country(r.get(group)) if group == "country" else
+             str(r.get(group)), "value_pct": _pct(r.get(value)), "value_text": lb.pct(r.get(value)),
+             "count": r.get("count")} for r in data]
+    colour = _colour_field(groups, title=group, legend=True) if group == "country" else alt.Color("label:N")
+    spec = _vl(alt.Chart(alt.Data(values=vals)).mark_bar().encode(
+        y=alt.Y("x_label:N", title=None, sort=list(dict.fromkeys(v["x_label"] for v in vals))), yOffset="label:N",
+        x=alt.X("value_pct:Q", title="share (%)"), color=colour,
+        tooltip=[alt.Tooltip("x_label:N", title=x), alt.Tooltip("label:N", title=group),
+                 alt.Tooltip("value_text:N", title="share"), alt.Tooltip("count:Q", title="people", format=",")],
+    ))
+    cats = list(dict.fromkeys(v["x_label"] for v in vals))
+    names = [lb.country(g) if group == "country" else str(g) for g in groups]
+    cell = {(v["x_label"], v["label"]): v["value_text"] for v in vals}
+    c = Chart(cid, title, spec, rows, aria=f"{title}: {', '.join(names)} across {len(cats)} {x} values.")
+    c.table = {"columns": [x] + names, "rows": [[k] + [cell.get((k, nm), "") for nm in names] for k in cats]}
+    return _finish(c)
 
 
 def ranking_bars(cid: str, title: str, rows: list[dict], key: str = "institution", top: int = 25) -> Chart:
-    data = [{**r, "share_pct": _pct(r.get("share"))} for r in rows if r.get("count") is not None][:top]
-    spec = _vl(alt.Chart(alt.Data(values=data)).mark_bar(color="#59a14f").encode(
-        y=alt.Y(f"{key}:N", sort="-x", title=None), x=alt.X("count:Q", title="researchers"),
-        tooltip=[f"{key}:N", "country:N", "count:Q", alt.Tooltip("share_pct:Q", title="share %")],
-    ).properties(width=460, height=max(60, 20 * len(data)), title=title))
-    return Chart(cid, title, spec, rows)
+    """Institutions ranked by people, coloured by their country, with the count at the end of each bar."""
+    data = sorted([r for r in rows if r.get("count") is not None],
+                  key=lambda r: (-r["count"], str(r.get(key))))[:top]
+    if not data:
+        return _empty(cid, title, rows, "No institution in this query reaches the publication threshold.")
+    vals = [{"name": str(r.get(key)), "label": lb.country(r.get("country")), "count": r["count"],
+             "count_text": f"{r['count']:,}", "share_text": lb.pct(r.get("share"))} for r in data]
+    base = alt.Chart(alt.Data(values=vals)).encode(y=alt.Y("name:N", sort=[v["name"] for v in vals], title=None))
+    bars = base.mark_bar().encode(
+        x=alt.X("count:Q", title="researchers", scale=alt.Scale(domain=[0, vals[0]["count"] * 1.12])),
+        color=_colour_field([r.get("country") for r in data], title="country", legend=True),
+        tooltip=[alt.Tooltip("name:N", title=key), alt.Tooltip("label:N", title="country"),
+                 alt.Tooltip("count:Q", title="people", format=","), alt.Tooltip("share_text:N", title="share")])
+    text = base.mark_text(align="left", dx=3, fontSize=11, color="#222").encode(x="count:Q", text="count_text:N")
+    spec = _vl((bars + text).properties(height=max(60, 20 * len(vals))))
+    c = Chart(cid, title, spec, rows, subtitle=basis(rows),
+              aria=_summary(title, [(v["name"], f"{v['count_text']} researchers") for v in vals]))
+    c.table = {"columns": [key, "country", "researchers", "share"],
+               "rows": [[v["name"], v["label"], v["count_text"], v["share_text"]] for v in vals]}
+    return _finish(c)
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    return f"rgba({int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{alpha})"
 
 
 def sankey(cid: str, title: str, legs: list[tuple[str, str, list[dict]]], top: int = 10) -> Chart:
-    """Plotly Sankey over consecutive stages: legs = [(from_stage, to_stage, flow rows), …]."""
+    """Plotly Sankey over consecutive stages: legs = [(from_stage, to_stage, flow rows), …]. A country has the same
+    colour at every stage; the pooled small links go to one grey node per stage, at the bottom."""
     from .source import pair_keys
 
-    labels: list[str] = []
-    index: dict[tuple[str, str], int] = {}
-
-    def node(stage: str, country: str) -> int:
-        k = (stage, country)
-        if k not in index:
-            index[k] = len(labels)
-            labels.append(f"{country_name(country)} ({stage})")
-        return index[k]
-
-    src, tgt, val, csv_rows = [], [], [], []
+    picked = []
     for frm, to, rows in legs:
         rows = [r for r in rows if r.get("count")]
-        if not rows:
-            continue
-        a, b = pair_keys(rows[0])
-        for r in sorted(rows, key=lambda r: -r["count"])[:top * 3]:
-            src.append(node(frm, r[a]))
-            tgt.append(node(to, r[b]))
-            val.append(r["count"])
-            csv_rows.append({"from_stage": frm, "from": r[a], "to_stage": to, "to": r[b], "count": r["count"]})
-    # Pin each stage to its own column (Plotly would otherwise move nodes without incoming links to the left).
+        if rows:
+            a, b = pair_keys(rows[0])
+            picked += [(frm, to, r[a], r[b], r["count"]) for r in
+                       sorted(rows, key=lambda r: (-r["count"], str(r[a]), str(r[b])))[:top * 3]]
+    if not picked:
+        return _empty(cid, title, [], "No researcher in this query has both stages known, or every link is below "
+                                      "the publication threshold.", kind="plotly")
     stages = list(dict.fromkeys([leg[0] for leg in legs] + [leg[1] for leg in legs]))
+    weight: dict[tuple[str, str], int] = {}
+    for frm, to, x, y, n in picked:
+        weight[(frm, x)] = weight.get((frm, x), 0) + n
+        weight[(to, y)] = weight.get((to, y), 0) + n
+    # Nodes per stage: largest first, the pool last (bottom of its column).
+    keys = sorted(weight, key=lambda k: (stages.index(k[0]), k[1] == SUPPRESSED, -weight[k], str(k[1])))
+    index = {k: i for i, k in enumerate(keys)}
+    labels = [f"{lb.country(k[1])} ({lb.stage(k[0]).lower()})" for k in keys]
+    colours = [lb.country_colour(k[1]) for k in keys]
     col = {st: 0.001 + 0.998 * i / max(1, len(stages) - 1) for i, st in enumerate(stages)}
-    per = {st: [k for k in index if k[0] == st] for st in stages}
-    xs, ys = [0.0] * len(labels), [0.0] * len(labels)
-    for st, keys in per.items():
-        for j, k in enumerate(keys):
-            xs[index[k]], ys[index[k]] = col[st], 0.001 + 0.998 * (j + 0.5) / len(keys)
+    xs, ys = [0.0] * len(keys), [0.0] * len(keys)
+    for st in stages:  # pin each stage to its own column, in the order above (Plotly snaps overlaps apart)
+        mine = [k for k in keys if k[0] == st]
+        for j, k in enumerate(mine):
+            xs[index[k]], ys[index[k]] = col[st], 0.001 + 0.998 * (j + 0.5) / len(mine)
+    src = [index[(frm, x)] for frm, _, x, _, _ in picked]
+    tgt = [index[(to, y)] for _, to, _, y, _ in picked]
+    val = [n for *_, n in picked]
     fig = {"data": [{"type": "sankey", "arrangement": "snap",
-                     "node": {"label": labels, "pad": 12, "thickness": 14, "x": xs, "y": ys},
-                     "link": {"source": src, "target": tgt, "value": val}}],
-           "layout": {"title": {"text": title}, "width": 860, "height": 520, "font": {"size": 11},
-                      "margin": {"l": 10, "r": 10, "t": 40, "b": 10}}}
-    return Chart(cid, title, fig, csv_rows, kind="plotly")
+                     "node": {"label": labels, "pad": 12, "thickness": 14, "x": xs, "y": ys, "color": colours,
+                              "hovertemplate": "%{label}: %{value:,} researchers<extra></extra>"},
+                     "link": {"source": src, "target": tgt, "value": val,
+                              "color": [_rgba(colours[s], 0.35) for s in src],
+                              "hovertemplate": "%{source.label} → %{target.label}: %{value:,}<extra></extra>"}}],
+           "layout": {"height": 520, "font": {"size": 11}, "autosize": True,
+                      "margin": {"l": 10, "r": 10, "t": 40, "b": 30},
+                      "annotations": [{"text": lb.stage(st), "x": col[st], "y": -0.01, "xref": "paper",
+                                       "yref": "paper", "yanchor": "top", "showarrow": False,
+                                       "xanchor": "left" if i == 0 else "right" if i == len(stages) - 1 else "center",
+                                       "font": {"size": 11, "color": "#333"}} for i, st in enumerate(stages)]},
+           # read by report.js: narrow screens show the country alone (the column says the stage)
+           "tf": {"short": [lb.country(k[1]) for k in keys]}}
+    csv_rows = [{"from_stage": frm, "from": x, "to_stage": to, "to": y, "count": n} for frm, to, x, y, n in picked]
+    c = Chart(cid, title, fig, csv_rows, kind="plotly",
+              aria=_summary(title + " (flow diagram)", [(f"{lb.country(x)} → {lb.country(y)}", f"{n:,}")
+                                                        for _, _, x, y, n in picked]))
+    c.table = {"columns": ["from", "to", "researchers"],
+               "rows": [[f"{lb.country(x)} ({lb.stage(frm).lower()})", f"{lb.country(y)} ({lb.stage(to).lower()})",
+                         f"{n:,}"] for frm, to, x, y, n in picked]}
+    return _finish(c)
 
 
 def with_world(spec: dict) -> dict:
@@ -210,9 +387,17 @@ def with_world(spec: dict) -> dict:
     return spec
 
 
+def for_export(spec: dict) -> dict:
+    """A file has no container to fit: a fixed width instead of "container"."""
+    spec = copy.deepcopy(spec)
+    if spec.get("width") == "container":
+        spec["width"] = EXPORT_WIDTH
+    return with_world(spec)
+
+
 def static_images(chart: Chart, fmts: tuple[str, ...] = ("svg", "png")) -> dict[str, bytes]:
     """SVG/PNG bytes of a Vega-Lite chart via vl-convert (Plotly charts export in the browser)."""
-    if chart.kind != "vega":
+    if chart.kind != "vega" or chart.empty:
         return {}
     return spec_images(chart.spec, fmts)
 
@@ -220,7 +405,7 @@ def static_images(chart: Chart, fmts: tuple[str, ...] = ("svg", "png")) -> dict[
 def spec_images(spec: dict, fmts: tuple[str, ...] = ("svg", "png")) -> dict[str, bytes]:
     import vl_convert as vlc
 
-    spec = with_world(spec)
+    spec = for_export(spec)
     out = {}
     if "svg" in fmts:
         out["svg"] = vlc.vegalite_to_svg(spec).encode()

@@ -13,6 +13,7 @@ from typing import Callable
 
 from ..errors import TalentflowError
 from . import charts as ch
+from . import labels as lb
 from . import provenance
 from .charts import Chart, country_name
 from .privacy import SUPPRESSED
@@ -88,10 +89,16 @@ class Ctx:
             self.errors.append(f"{title}: {s.error}")
         return s
 
-    def chart(self, c: Chart, f: Filters | None, note: str = "") -> Chart:
-        c.footer = self.footer(f)
-        c.note = note
-        return c
+    def chart(self, c: Chart, f: Filters | None, note: str = "", stage: str | None = None,
+              dash: bool = True) -> Chart:
+        """Footer and source line; the definitions the chart uses beside it; the same view in the dashboard."""
+        defs = [lb.stage_definition(stage)] if stage else []
+        if stage in ("work", "current") or stage is None:
+            defs.append(lb.attribution_definition(f.attribution if f else None))
+        c.note = " ".join([note] + defs).strip()
+        if dash:
+            c.dash = lb.query_string(f, stage)
+        return ch.caption(c, self.footer(f))
 
 
 def _adapt(src: MetricSource, f: Filters) -> Filters:
@@ -125,7 +132,7 @@ def _coverage(row: dict | None):
 def _card(label: str, row: dict | None, f: Filters, stage: str) -> dict:
     return {"label": label, "share": row.get("share") if row else None, "ci_low": row.get("ci_low") if row else None,
             "ci_high": row.get("ci_high") if row else None, "count": row.get("count") if row else None,
-            "n": row.get("n") if row else None, "coverage": _coverage(row), "query": f.label(),
+            "n": row.get("n") if row else None, "coverage": _coverage(row), "query": lb.describe(f),
             "stage": stage, "suppressed": bool(row and row.get("suppressed")),
             # where the observed values came from: papers, or dated career histories (profiles, ORCID)
             "n_observed_paper": row.get("n_observed_paper") if row else None,
@@ -153,8 +160,10 @@ def overview(c: Ctx) -> Page:
             _card("Share of NeurIPS 2022 top-tier researchers working in China", _find(work, "country", "CN"), f,
                   "work"),
         ]
-        s.charts += [c.chart(ch.share_bars("overview-origin", "Undergraduate origin, NeurIPS 2022 top tier", origin),
-                             f), c.chart(ch.share_bars("overview-work", "Workplace, NeurIPS 2022 top tier", work), f)]
+        s.charts += [c.chart(ch.share_bars("overview-origin", f"Undergraduate origin · {lb.describe(f)}", origin,
+                                           stage="origin"), f, stage="origin"),
+                     c.chart(ch.share_bars("overview-work", f"Workplace · {lb.describe(f)}", work, stage="work"), f,
+                             stage="work")]
         s.links = [("maps.html", "World maps"), ("flows.html", "Origin → graduate → work"),
                    ("macropolo.html", "Comparison with MacroPolo")]
 
@@ -168,8 +177,9 @@ def overview(c: Ctx) -> Page:
                "undergraduates; each card says how many of its observed values came from each. People without a "
                "public history are unknown, not guessed; see Methodology.")
     p.sections.append(c.section("Headline numbers", headline, [
-        "Top tier = authors of accepted main-conference papers (MacroPolo's definition). Origin = country of the "
-        "undergraduate institution; work = country of the current employer.", caution]))
+        "Top tier = authors of accepted main-conference papers (MacroPolo's definition). "
+        + lb.stage_definition("origin") + " " + lb.stage_definition("work") + " "
+        + lb.attribution_definition("location") + " " + lb.attribution_definition("hq"), caution]))
     return p
 
 
@@ -181,7 +191,8 @@ def maps(c: Ctx) -> Page:
             for stage, what in (("origin", "Undergraduate origin"), ("work", "Workplace")):
                 rows = c.src.shares(c.eng, f, stage)
                 s.charts.append(c.chart(ch.world_map(f"map-{stage}-{f.venue or 'all'}-{f.year or 'all'}",
-                                                     f"{what}: {title}", rows), f))
+                                                     f"{what} · {lb.describe(f)}", rows, stage=stage), f,
+                                        stage=stage))
         p.sections.append(c.section(title, build))
     return p
 
@@ -194,9 +205,12 @@ def flows(c: Ctx) -> Page:
             f = _adapt(c.src, f)
             legs = [("origin", "graduate", c.src.flows(c.eng, f, "origin", "graduate", intervals=False)),
                     ("graduate", "work", c.src.flows(c.eng, f, "graduate", "work", intervals=False))]
-            s.charts.append(c.chart(ch.sankey(f"sankey-{f.venue or 'all'}-{f.year or 'all'}", title, legs), f,
+            s.charts.append(c.chart(ch.sankey(f"sankey-{f.venue or 'all'}-{f.year or 'all'}",
+                                              f"Origin → graduate school → workplace · {lb.describe(f)}", legs), f,
                                     note="Each leg counts the researchers whose two stages are both known, so a "
-                                         "node's inflow and outflow can differ; small links are pooled."))
+                                         "node's inflow and outflow can differ; small links are pooled into "
+                                         "'Other (small countries)'. " + lb.stage_definition("origin") + " "
+                                         + lb.stage_definition("graduate") + " " + lb.stage_definition("work")))
         p.sections.append(c.section(title, build))
     return p
 
@@ -209,7 +223,8 @@ def trends(c: Ctx) -> Page:
                 f = _adapt(c.src, Filters(venue=venue, tier=HEADLINE.tier))
                 rows = c.src.trend(c.eng, f, stage)
                 s.charts.append(c.chart(ch.trend_lines(f"trend-{stage}-{venue or 'all'}",
-                                                       f"{what.capitalize()} by year", rows), f))
+                                                       f"{what.capitalize()} by year · {lb.describe(f)}", rows,
+                                                       stage=stage), f, stage=stage))
             p.sections.append(c.section(f"{'NeurIPS' if venue else 'All venues'}: {what}", build))
     return p
 
@@ -248,8 +263,9 @@ def country_page(c: Ctx, code: str) -> Page:
     def shares_build(s: Section):
         for stage in ("origin", "work"):  # one all-country trend per stage (cached), filtered here
             rows = [r for r in c.src.trend(c.eng, base, stage) if r.get("country") == code]
-            s.charts.append(c.chart(ch.trend_lines(f"c-{code}-trend-{stage}", f"{name}: {stage} share by year",
-                                                   rows), base))
+            s.charts.append(c.chart(ch.trend_lines(f"c-{code}-trend-{stage}", f"{name}: {lb.stage(stage).lower()} "
+                                                   f"share by year · {lb.describe(base)}", rows, stage=stage),
+                                    Filters(**{**base.__dict__, "country": code}), stage=stage))
 
     def flows_build(s: Section):
         rows = c.src.flows(c.eng, base, "origin", "work", intervals=False)
@@ -273,7 +289,8 @@ def country_page(c: Ctx, code: str) -> Page:
     def inst_build(s: Section):
         rows = [r for r in c.src.institutions(c.eng, base, "work", limit=300, intervals=False)
                 if r.get("country") == code][:20]
-        s.charts.append(c.chart(ch.ranking_bars(f"c-{code}-inst", f"Top workplaces in {name}", rows), base))
+        s.charts.append(c.chart(ch.ranking_bars(f"c-{code}-inst", f"Top workplaces in {name} · {lb.describe(base)}",
+                                                rows), Filters(**{**base.__dict__, "country": code}), stage="work"))
 
     p.sections += [c.section("Shares over time", shares_build), c.section("Flows in and out", flows_build),
                    c.section("Retention", retention_build), c.section("Top institutions", inst_build)]
@@ -287,8 +304,9 @@ def institutions(c: Ctx) -> Page:
             def build(s: Section, f=f, stage=stage, what=what, title=title):
                 f = _adapt(c.src, f)
                 rows = c.src.institutions(c.eng, f, stage, limit=25, intervals=False)
-                s.charts.append(c.chart(ch.ranking_bars(f"inst-{stage}-{f.venue or 'all'}", f"{what}: {title}",
-                                                        rows), f))
+                s.charts.append(c.chart(ch.ranking_bars(f"inst-{stage}-{f.venue or 'all'}",
+                                                        f"{what} · {lb.describe(f)}", rows), f, stage=stage,
+                                        dash=stage == "work"))  # the dashboard ranks workplaces
             p.sections.append(c.section(f"{what}: {title}", build))
     return p
 
@@ -310,9 +328,10 @@ def subfields(c: Ctx) -> Page:
         def build(s: Section, stage=stage):
             vals = c.src.allowed().get("subfield", [])
             rows = _by_filter(c, "subfield", vals, stage, ["CN", "US", "IN", "GB", "DE"])
-            s.charts.append(c.chart(ch.grouped_bars(f"subfield-{stage}", f"{stage.capitalize()} share by subfield",
-                                                    rows, "subfield", "country"), None))
-        p.sections.append(c.section(f"{stage.capitalize()} by subfield", build))
+            s.charts.append(c.chart(ch.grouped_bars(f"subfield-{stage}", f"{lb.stage(stage)} share by subfield · "
+                                                    f"{lb.describe(Filters())}", rows, "subfield", "country"),
+                                    None, stage=stage, dash=False))
+        p.sections.append(c.section(f"{lb.stage(stage)} by subfield", build))
     return p
 
 
@@ -323,9 +342,10 @@ def tiers(c: Ctx) -> Page:
         def build(s: Section, stage=stage):
             vals = c.src.allowed().get("tier", [])
             rows = _by_filter(c, "tier", vals, stage, ["CN", "US", "IN", "GB", "DE"])
-            s.charts.append(c.chart(ch.grouped_bars(f"tier-{stage}", f"{stage.capitalize()} share by tier", rows,
-                                                    "tier", "country"), None))
-        p.sections.append(c.section(f"{stage.capitalize()} by tier", build))
+            s.charts.append(c.chart(ch.grouped_bars(f"tier-{stage}", f"{lb.stage(stage)} share by tier · all venues "
+                                                    "· all years · location rule", rows, "tier", "country"), None,
+                                    stage=stage, dash=False))
+        p.sections.append(c.section(f"{lb.stage(stage)} by tier", build))
     if c.eng.table_exists("tier_availability"):
         rows = c.eng.query_dicts("SELECT venue, year, scheme, accepted, spotlight, oral, note FROM tier_availability "
                                  "ORDER BY venue, year")
@@ -381,7 +401,7 @@ def macropolo(c: Ctx) -> Page:
                         "talentflow %": None if not ours or ours.get("share") is None else round(100 * ours["share"], 1),
                         "95% CI": None if not ours or ours.get("ci_low") is None else
                         f"{100 * ours['ci_low']:.1f}–{100 * ours['ci_high']:.1f}",
-                        "researchers with a known country": known or None, "query": f.label(), "note": why})
+                        "researchers with a known country": known or None, "query": lb.describe(f), "note": why})
         s.tables.append(Table("MacroPolo vs talentflow (percent of researchers)", out, footer=c.footer(
             Filters(venue="nips"))))
     p.sections.append(c.section("Side by side", build, ["[P] primary source, [S] press reports of it. Europe "

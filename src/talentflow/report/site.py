@@ -23,6 +23,7 @@ from jinja2 import Environment, PackageLoader
 from ..engine import connect
 from ..errors import NotBuilt, TalentflowError
 from ..settings import Settings
+from . import labels as lb
 from . import pages as pg
 from .charts import Chart, world_topojson, write_images
 from .privacy import assert_publishable
@@ -33,6 +34,8 @@ NAV = [("index", "Overview"), ("maps", "Maps"), ("flows", "Flows"), ("trends", "
        ("institutions", "Institutions"), ("subfields", "Subfields"), ("tiers", "Tiers"), ("cohorts", "Cohorts"),
        ("macropolo", "MacroPolo"), ("indicators", "Scorecard"), ("methodology", "Methodology"),
        ("data", "Data & provenance")]
+DASHBOARD = "http://127.0.0.1:8000/"  # `talentflow serve`'s default address: report charts link to their view there
+PCT_COLUMNS = ("share", "ci_low", "ci_high", "coverage")
 
 
 @dataclass
@@ -47,8 +50,10 @@ class ReportResult:
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("talentflow.report", "templates"), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters["pct"] = lambda v: "–" if v is None else f"{100 * v:.1f}%"
+    env.filters["pct"] = lb.pct
     env.filters["cell"] = _cell
+    env.filters["label"] = lambda v, kind: lb.label(kind, v)
+    env.globals["by_label"] = lambda kind, codes: sorted(codes, key=lambda c: lb.label(kind, c).casefold())
     return env
 
 
@@ -57,6 +62,8 @@ def _cell(v, col: str = "") -> str:
         return ""
     if "year" in col or col in ("date", "commit"):
         return str(v)
+    if col in PCT_COLUMNS and isinstance(v, float):
+        return lb.pct(v)
     if isinstance(v, float):
         return f"{v:,.3f}" if abs(v) < 1 else f"{v:,.1f}"
     if isinstance(v, int) and not isinstance(v, bool):
@@ -96,18 +103,20 @@ def _write_chart(c: Chart, out: Path, min_cell: int, pool, pending: list) -> Non
     d = out / "charts"
     (d / f"{c.id}.csv").write_text(rows_csv(c.rows), encoding="utf-8")
     c.files["csv"] = f"charts/{c.id}.csv"
-    if pool is not None and c.kind == "vega":
+    if pool is not None and c.kind == "vega" and not c.empty:
         pending.append(pool.submit(write_images, c.spec, str(d / c.id)))
         for fmt in ("svg", "png"):
             c.files[fmt] = f"charts/{c.id}.{fmt}"
 
 
 def build_report(settings: Settings, out: Path, country_min: int = 200, images: bool = True, metrics=None,
-                 progress: Callable[[str, int, int], None] = lambda *a: None) -> ReportResult:
+                 progress: Callable[[str, int, int], None] = lambda *a: None,
+                 dashboard: str = DASHBOARD) -> ReportResult:
     """Build the static site into `out` from the database at settings.db_path (opened read-only).
 
     `metrics` is the metrics library (default: `talentflow.metrics`); pages that need it show why they are
-    empty when it is unavailable, the rest (scorecard, coverage, provenance) still build."""
+    empty when it is unavailable, the rest (scorecard, coverage, provenance) still build. Charts link to the same
+    view in the dashboard at `dashboard` ("" for no links)."""
     t0 = time.perf_counter()
     if not Path(settings.db_path).exists():
         raise NotBuilt(f"No database at {settings.db_path}.")
@@ -118,7 +127,7 @@ def build_report(settings: Settings, out: Path, country_min: int = 200, images: 
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) if images else None
     pending: list = []
     try:
-        _build(settings, out, country_min, metrics, progress, res, pool, pending)
+        _build(settings, out, country_min, metrics, progress, res, pool, pending, dashboard)
         for fut in pending:
             fut.result()
     finally:
@@ -129,7 +138,7 @@ def build_report(settings: Settings, out: Path, country_min: int = 200, images: 
     return res
 
 
-def _build(settings, out, country_min, metrics, progress, res, pool, pending) -> None:
+def _build(settings, out, country_min, metrics, progress, res, pool, pending, dashboard) -> None:
     with connect(settings, read_only=True) as eng:
         try:
             src, err = MetricSource(settings.min_cell, settings.n_boot, settings.seed, metrics=metrics), None
@@ -161,8 +170,8 @@ def _build(settings, out, country_min, metrics, progress, res, pool, pending) ->
                         name = f"charts/table-{page.slug}-{page.sections.index(s)}-{j}.csv"
                         (out / name).write_text(rows_csv(t.rows), encoding="utf-8")
                         t.csv = name
-            html = tpl.render(page=page, nav=NAV, min_cell=settings.min_cell, generated=time.strftime(
-                "%Y-%m-%d"), db_name=Path(settings.db_path).name)
+            html = tpl.render(page=page, nav=NAV, min_cell=settings.min_cell, dashboard=dashboard,
+                              generated=time.strftime("%Y-%m-%d"), db_name=Path(settings.db_path).name)
             (out / f"{page.slug}.html").write_text(html, encoding="utf-8")
             res.pages += 1
         res.errors = ctx.errors + ([f"metrics: {err}"] if err else [])

@@ -1,13 +1,21 @@
-"""The dashboard's charts for one filter set: the same chart builders as the static report."""
+"""The dashboard's charts for one filter set: the same chart builders as the static report, titled in words.
+
+A chosen country narrows the flows to the links that touch it and the ranking to its institutions (rows the
+library already published; nothing is recomputed). An empty chart suggests the nearest query that has data.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import parse_qsl, urlencode
 
 from ..report import charts as ch
-from ..report.source import Filters, MetricSource
+from ..report import labels as lb
+from ..report import provenance
+from ..report.source import Filters, MetricSource, pair_keys
 
-STAGE_LABEL = {"origin": "Undergraduate origin", "graduate": "Graduate school", "work": "Workplace"}
+# Filters dropped one at a time, most specific first, when looking for a nearby query with data.
+RELAX = ("country", "sector", "subfield", "year", "years", "tier", "attribution", "venue")
 
 
 def _csv_url(endpoint: str, query: str, **extra) -> str:
@@ -16,23 +24,58 @@ def _csv_url(endpoint: str, query: str, **extra) -> str:
     return f"/api/{endpoint}?{urlencode(params)}"
 
 
+def suggestions(s: MetricSource, eng, f: Filters, stage: str, limit: int = 2) -> list[tuple[str, str]]:
+    """Up to `limit` dashboard links: this query with one filter dropped, where the shares have data."""
+    out = []
+    for k in RELAX:
+        if getattr(f, k) is None:
+            continue
+        g = dataclasses.replace(f, **{k: None})
+        if any(r.get("share") is not None for r in s.shares(eng, g, stage, intervals=False)):
+            out.append((f"{lb.stage(stage)} · {lb.describe(g)}", "/?" + lb.query_string(g, stage)))
+            if len(out) >= limit:
+                break
+    return out
+
+
+def _touching(rows: list[dict], country: str | None) -> list[dict]:
+    if not country or not rows:
+        return rows
+    a, b = pair_keys(rows[0])
+    return [r for r in rows if country in (r.get(a), r.get(b))]
+
+
 def dashboard_charts(s: MetricSource, eng, f: Filters, stage: str, query: str) -> list[ch.Chart]:
-    label = STAGE_LABEL.get(stage, stage)
-    what = f.label()
+    label = lb.stage(stage)
+    what = lb.describe(f)
     shares = s.shares(eng, f, stage)
-    out = [ch.share_bars("d-shares", f"{label}: {what}", shares), ch.world_map("d-map", f"{label}: {what}", shares)]
+    out = [ch.share_bars("d-shares", f"{label} · {what}", shares, stage=stage),
+           ch.world_map("d-map", f"{label} · {what}", shares, stage=stage)]
     out[0].csv_url = out[1].csv_url = _csv_url("shares", query, stage=stage)
-    legs = [("origin", "graduate", s.flows(eng, f, "origin", "graduate", intervals=False)),
-            ("graduate", "work", s.flows(eng, f, "graduate", "work", intervals=False))]
-    sk = ch.sankey("d-sankey", f"Origin → graduate → work: {what}", legs)
+    legs = [("origin", "graduate", _touching(s.flows(eng, f, "origin", "graduate", intervals=False), f.country)),
+            ("graduate", "work", _touching(s.flows(eng, f, "graduate", "work", intervals=False), f.country))]
+    sk = ch.sankey("d-sankey", f"Origin → graduate school → workplace · {what}", legs)
     sk.csv_url = _csv_url("flows", query, **{"from": "origin", "to": "work"})
     out.append(sk)
     if f.year is None:  # a trend needs more than one year
-        tr = ch.trend_lines("d-trend", f"{label} by year: {what}", s.trend(eng, f, stage, f.country))
+        tr = ch.trend_lines("d-trend", f"{label} by year · {what}", s.trend(eng, f, stage, f.country), stage=stage)
         tr.csv_url = _csv_url("trend", query, stage=stage)
         out.append(tr)
-    inst = ch.ranking_bars("d-inst", f"Top workplaces: {what}", s.institutions(eng, f, "work", limit=20,
-                                                                              intervals=False))
+    inst_rows = s.institutions(eng, f, "work", limit=300 if f.country else 20, intervals=False)
+    if f.country:
+        inst_rows = [r for r in inst_rows if r.get("country") == f.country][:20]
+    where = f" in {lb.country(f.country)}" if f.country else ""
+    inst = ch.ranking_bars("d-inst", f"Top workplaces{where} · {what}", inst_rows)
     inst.csv_url = _csv_url("institutions", query, stage="work")
     out.append(inst)
+    if any(c.empty for c in out):
+        near = suggestions(s, eng, f, stage)
+        for c in out:
+            if c.empty:
+                c.suggest = near
+    footer = provenance.footer(provenance.origins(eng, f))  # the source line inside exported images
+    for c in out:
+        ch.caption(c, footer)
+        c.note = " ".join(x for x in (c.note, lb.stage_definition(stage) if c.id in ("d-shares", "d-map", "d-trend")
+                                      else "", lb.attribution_definition(f.attribution)) if x)
     return out

@@ -1,0 +1,87 @@
+"""Human labels and the country palette: every code in use has a label, no label is unused, names are neutral,
+colours are fixed per country and the suppressed pool is grey, last and named."""
+
+import json
+import re
+
+import fake_metrics
+from talentflow.report import charts as ch
+from talentflow.report import labels as lb
+from talentflow.report.privacy import SUPPRESSED
+from talentflow.report.source import Filters, MetricSource
+
+
+def test_every_code_has_a_label_and_every_label_a_code():
+    report = lb.unlabelled()
+    assert not any(report.values()), {k: v for k, v in report.items() if v}
+
+
+def test_labels_in_words():
+    assert lb.venue("nips") == "NeurIPS" and lb.subfield("generative_ai") == "Generative AI"
+    assert (lb.country("HK"), lb.country("TW"), lb.country("MO")) == ("Hong Kong", "Taiwan", "Macao")
+    assert lb.country("KR") == "South Korea" and lb.country(SUPPRESSED) == "Other (small countries)"
+    assert all("," not in lb.country(c) for c in ("CD", "IR", "VN", "BO", "TZ"))
+    assert lb.pct(0.8437) == "84.4%" and lb.pct(None) == "–"
+    assert lb.describe(Filters(venue="nips", year=2022, tier="accepted", attribution="hq")) == \
+        "NeurIPS 2022 · accepted papers · headquarters rule"
+    assert lb.describe(Filters(years=(2019, 2024), subfield="generative_ai")) == \
+        "All venues · 2019–2024 · accepted papers · Generative AI · location rule"
+    assert lb.query_string(Filters(venue="nips", years=(2019, 2022)), "work") == "stage=work&venue=nips&years=2019-2022"
+
+
+def test_one_colour_per_country_everywhere():
+    codes = [c for c in lb.table("countries")] + ["US", "CN", "ZZ", "FR"]
+    assert all(re.fullmatch(r"#[0-9a-f]{6}", lb.country_colour(c)) for c in codes)
+    assert lb.country_colour("CN") != lb.country_colour("US")
+    grey = lb.country_colour(SUPPRESSED)
+    assert grey not in {lb.country_colour(c) for c in ("US", "CN", "GB", "IN", "DE", "ZZ", "BR", "NG")}
+    src = MetricSource(5, 20, 0, metrics=fake_metrics)
+    f = Filters(venue="nips", year=2022)
+    bars = ch.share_bars("a", "t", src.shares(None, f, "origin"))
+    trend = ch.trend_lines("b", "t", src.trend(None, Filters(), "origin"))
+    sank = ch.sankey("s", "t", [("origin", "graduate", src.flows(None, f, "origin", "graduate"))])
+
+    def colours(spec):  # label → colour from every scale with a domain and range in the spec
+        out = {}
+        for m in re.finditer(r'"domain": (\[[^\]]*\]), "range": (\[[^\]]*\])', json.dumps(spec)):
+            out.update(zip(json.loads(m.group(1)), json.loads(m.group(2))))
+        return out
+    a, b = colours(bars.spec), colours(trend.spec)
+    assert a["China"] == b["China"] == lb.country_colour("CN") and a["United States"] == b["United States"]
+    node = sank.spec["data"][0]["node"]
+    china = [node["color"][i] for i, x in enumerate(node["label"]) if x.startswith("China (")]
+    assert len(china) == 2 and set(china) == {lb.country_colour("CN")}  # the same colour at both stages
+    # The pool: grey, last, named.
+    assert list(a)[-1] == "Other (small countries)" and a["Other (small countries)"] == grey
+    col0 = [x for x, xpos in zip(node["label"], node["x"]) if xpos < 0.5]
+    assert all("Other" not in x for x in col0[:-1])
+
+
+def test_trend_lines_break_at_suppressed_years():
+    rows = [{"year": y, "country": c, "share": 0.3, "count": 50, "n": 200, "ci_low": 0.25, "ci_high": 0.35}
+            for y in (2019, 2020, 2021, 2022) for c in ("CN", "US") if not (c == "CN" and y == 2020)]
+    t = ch.trend_lines("t", "t", rows)
+    vals = t.spec["data"]["values"] if "data" in t.spec else next(iter(t.spec["datasets"].values()))
+    gap = [v for v in vals if v["label"] == "China" and v["year"] == 2020]
+    assert gap and gap[0]["share_pct"] is None  # a null point, not a bridged line
+    assert "break-paths" in json.dumps(t.spec)
+    assert any("Gaps" in s for s in t.subtitle) and "suppressed / none" in json.dumps(t.table)
+
+
+def test_empty_chart_explains_instead_of_drawing():
+    c = ch.share_bars("e", "Workplace · NeurIPS 2019", [])
+    assert c.empty and "publication threshold" in c.empty and not c.spec
+    assert ch.sankey("s", "t", []).empty and ch.ranking_bars("r", "t", []).empty
+    assert ch.static_images(c) == {}
+
+
+def test_exported_image_carries_title_n_and_source():
+    src = MetricSource(5, 20, 0, metrics=fake_metrics)
+    c = ch.share_bars("a", "Undergraduate origin · NeurIPS 2022 · accepted papers · location rule",
+                      src.shares(None, Filters(venue="nips", year=2022), "origin"), stage="origin")
+    ch.caption(c, "Data: papercopilot/paperlists (none stated; 1 file); JetBrains/swot (MIT; 5 files)")
+    svg = ch.static_images(c, ("svg",))["svg"].decode()
+    for text in ("Undergraduate origin", "n = ", "Source: talentflow, from papercopilot/paperlists", "China"):
+        assert text in svg, text
+    assert re.search(r">\d+\.\d%<", svg)  # value labels on the bars
+    assert c.spec["width"] == "container" and ch.for_export(c.spec)["width"] == ch.EXPORT_WIDTH
