@@ -66,6 +66,18 @@ def test_trend_lines_break_at_suppressed_years():
     assert gap and gap[0]["share_pct"] is None  # a null point, not a bridged line
     assert "break-paths" in json.dumps(t.spec)
     assert any("Gaps" in s for s in t.subtitle) and "suppressed / none" in json.dumps(t.table)
+    svg = ch.static_images(t, ("svg",))["svg"].decode()
+    china = re.search(r'line mark" d="([^"]+)" stroke="%s"' % lb.country_colour("CN"), svg).group(1)
+    us = re.search(r'line mark" d="([^"]+)" stroke="%s"' % lb.country_colour("US"), svg).group(1)
+    assert china.count("M") == 2 and us.count("M") == 1  # drawn in two pieces around 2020
+
+
+def test_zero_of_zero_is_no_estimate():
+    rows = [{"year": y, "country": "CN", "share": 0.0 if y < 2021 else 0.2, "count": 0 if y < 2021 else 80,
+             "n": 0 if y < 2021 else 400} for y in range(1990, 2025)]
+    t = ch.trend_lines("t", "t", rows)
+    assert [r[0] for r in t.table["rows"]] == ["2021", "2022", "2023", "2024"]  # no run of 0% before the data
+    assert ch.share_bars("b", "t", [{"country": "CN", "share": 0.0, "count": 0, "n": 0}]).empty
 
 
 def test_empty_chart_explains_instead_of_drawing():

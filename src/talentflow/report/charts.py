@@ -25,6 +25,7 @@ from .privacy import SUPPRESSED
 WORLD_MARK = "__talentflow_world__"
 EXPORT_WIDTH = 640  # static SVG/PNG files have no container: this width instead
 LINE = 96  # characters per subtitle line before it wraps
+LABEL_ROOM = {"left": 5, "top": 5, "bottom": 5, "right": 44}  # value labels past the longest bar stay visible
 
 
 @dataclass
@@ -69,6 +70,11 @@ def _pct(v):
 
 def _int(v) -> str:
     return "" if v is None else f"{v:,}"
+
+
+def _estimable(r: dict) -> bool:
+    """A share that estimates something: 0 of 0 people (the library's 0.0 with n = 0) is no estimate."""
+    return r.get("share") is not None and r.get("n") != 0
 
 
 def _vl(chart: alt.TopLevelMixin) -> dict:
@@ -164,7 +170,7 @@ def _colour_field(codes: list, title: str | None = "country", legend: bool = Fal
 def share_bars(cid: str, title: str, rows: list[dict], key: str = "country", top: int = 15,
                stage: str | None = None) -> Chart:
     """Horizontal bars of shares with their confidence interval and the value at the end of each bar."""
-    data = [r for r in rows if r.get("share") is not None]
+    data = [r for r in rows if _estimable(r)]
     data = sorted([r for r in data if r.get(key) != SUPPRESSED], key=lambda r: (-r["share"], str(r.get(key))))[:top] \
         + [r for r in data if r.get(key) == SUPPRESSED]  # the pooled small cells last
     if not data:
@@ -186,6 +192,7 @@ def share_bars(cid: str, title: str, rows: list[dict], key: str = "country", top
         x=alt.X("max_pct:Q"), text="share_text:N")
     spec = _vl(alt.layer(bars, err, text).transform_calculate(
         max_pct="max(datum.share_pct, datum.ci_high_pct || 0)").properties(height=max(60, 22 * len(vals))))
+    spec["padding"] = LABEL_ROOM
     c = Chart(cid, title, spec, rows, subtitle=basis(rows, stage),
               aria=_summary(title, [(v["label"], v["share_text"]) for v in vals]))
     c.table = {"columns": [key, "share", "95% CI", "people"],
@@ -198,7 +205,7 @@ def world_map(cid: str, title: str, rows: list[dict], stage: str | None = None) 
     """Choropleth of shares by country (ISO alpha-2 in `country`)."""
     vals = [{"id": _numeric(r["country"]), "country": lb.country(r["country"]), "share_pct": _pct(r.get("share")),
              "share_text": lb.pct(r.get("share")), "count": r.get("count")} for r in rows
-            if r.get("country") and _numeric(r["country"]) and r.get("share") is not None]
+            if r.get("country") and _numeric(r["country"]) and _estimable(r)]
     if not vals:
         return _empty(cid, title, rows, NO_DATA)
     geo = {"name": "world", "format": {"type": "topojson", "feature": "countries"}}
@@ -236,10 +243,11 @@ def trend_lines(cid: str, title: str, rows: list[dict], key: str = "country", to
         if r.get(key) not in (None, SUPPRESSED) and r.get("count"):
             totals[r[key]] = totals.get(r[key], 0) + r["count"]
     keep = sorted(totals, key=lambda k: (-totals[k], k))[:top]
-    years = sorted({r["year"] for r in rows if r.get("year") is not None})
-    have = {(r[key], r["year"]): r for r in rows if r.get(key) in keep and r.get("share") is not None}
+    have = {(r[key], r["year"]): r for r in rows if r.get(key) in keep and _estimable(r)}
     if not have:
         return _empty(cid, title, rows, NO_DATA)
+    first, last = min(y for _, y in have), max(y for _, y in have)  # the years with any estimate
+    years = sorted({r["year"] for r in rows if r.get("year") is not None and first <= r["year"] <= last})
     data, gaps = [], 0
     for k in keep:
         for y in years:
@@ -259,7 +267,6 @@ def trend_lines(cid: str, title: str, rows: list[dict], key: str = "country", to
         tooltip=[alt.Tooltip("label:N", title=key), "year:O", alt.Tooltip("share_text:N", title="share"),
                  alt.Tooltip("count:Q", title="people", format=",")])
     spec = _vl((band + line).properties(height=280))
-    last = max(y for (_, y) in have)
     c = Chart(cid, title, spec, rows, subtitle=["Gaps: years where the group is below the publication threshold "
                                                 "or has no researcher with a known country."] if gaps else [],
               aria=_summary(f"{title}, {years[0]}–{years[-1]}", [
@@ -272,7 +279,7 @@ def trend_lines(cid: str, title: str, rows: list[dict], key: str = "country", to
 
 def grouped_bars(cid: str, title: str, rows: list[dict], x: str, group: str, value: str = "share") -> Chart:
     """Share per `x` category split by `group` (e.g. origin share by subfield, by tier)."""
-    data = [r for r in rows if r.get(value) is not None and r.get(group) != SUPPRESSED]
+    data = [r for r in rows if r.get(value) is not None and r.get("n") != 0 and r.get(group) != SUPPRESSED]
     if not data:
         return _empty(cid, title, rows, NO_DATA)
     groups = list(dict.fromkeys(r.get(group) for r in data))
@@ -310,6 +317,7 @@ def ranking_bars(cid: str, title: str, rows: list[dict], key: str = "institution
                  alt.Tooltip("count:Q", title="people", format=","), alt.Tooltip("share_text:N", title="share")])
     text = base.mark_text(align="left", dx=3, fontSize=11, color="#222").encode(x="count:Q", text="count_text:N")
     spec = _vl((bars + text).properties(height=max(60, 20 * len(vals))))
+    spec["padding"] = LABEL_ROOM
     c = Chart(cid, title, spec, rows, subtitle=basis(rows),
               aria=_summary(title, [(v["name"], f"{v['count_text']} researchers") for v in vals]))
     c.table = {"columns": [key, "country", "researchers", "share"],
@@ -363,8 +371,8 @@ def sankey(cid: str, title: str, legs: list[tuple[str, str, list[dict]]], top: i
                               "color": [_rgba(colours[s], 0.35) for s in src],
                               "hovertemplate": "%{source.label} → %{target.label}: %{value:,}<extra></extra>"}}],
            "layout": {"height": 520, "font": {"size": 11}, "autosize": True,
-                      "margin": {"l": 10, "r": 10, "t": 40, "b": 30},
-                      "annotations": [{"text": lb.stage(st), "x": col[st], "y": -0.01, "xref": "paper",
+                      "margin": {"l": 10, "r": 10, "t": 40, "b": 40},
+                      "annotations": [{"text": lb.stage(st), "x": col[st], "y": -0.03, "xref": "paper",
                                        "yref": "paper", "yanchor": "top", "showarrow": False,
                                        "xanchor": "left" if i == 0 else "right" if i == len(stages) - 1 else "center",
                                        "font": {"size": 11, "color": "#333"}} for i, st in enumerate(stages)]},
