@@ -55,7 +55,7 @@
       var sub = [];
       (um.subtitle || []).forEach(function (s) { sub = sub.concat(wrap(s, sc)); });
       spec.title = Object.assign({}, spec.title, {text: wrapTitle(um.title, tc), subtitle: sub});
-      spec.config = Object.assign({}, spec.config, {legend: {orient: "bottom", columns: Math.max(1, Math.floor((w - 40) / 150)),
+      spec.config = Object.assign({}, spec.config, {legend: {orient: "bottom", columns: w < 480 ? 1 : Math.floor((w - 40) / 160),
                                                               labelLimit: 120, columnPadding: 8}});
     }
     return spec;
