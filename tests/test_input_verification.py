@@ -203,3 +203,14 @@ def test_changed_peer_file_is_refused(tmp_path):
         peer_agreement(None, tmp_path)
     p.unlink()
     assert peer_agreement(None, tmp_path) == {}  # absent peers are skipped, as before
+
+
+def test_cli_build_refuses_then_warns_with_allow_changed(reg_mirror, monkeypatch):
+    from talentflow.settings import Settings
+
+    monkeypatch.setattr(Settings, "from_env", classmethod(lambda cls, **kw: reg_mirror))
+    (reg_mirror.data_dir / HIPO).write_bytes(_hipo("KP"))
+    res = CliRunner().invoke(app, ["build"])
+    assert res.exit_code == 2 and "world_universities_and_domains" in res.output and "--allow-changed" in res.output
+    res = CliRunner().invoke(app, ["build", "--allow-changed"])
+    assert res.exit_code == 0 and "Warning" in res.output and HIPO in res.output.replace("\n", "")
