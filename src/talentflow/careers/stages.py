@@ -32,7 +32,7 @@ def _first(kind: str, where: str, order: str, rule_sql: str, basis: str) -> str:
         SELECT person_key, '{r}' AS rule, country_{r} AS country, institution_id, institution_name, sector,
                year AS stage_year, {rule_sql} AS stage_rule, '{basis}' AS basis, {SOURCE} AS source
         FROM career_events WHERE country_{r} IS NOT NULL AND ({where})
-        QUALIFY row_number() OVER (PARTITION BY person_key ORDER BY {order}) = 1""")
+        QUALIFY row_number() OVER (PARTITION BY person_key ORDER BY {order}, country_{r}) = 1""")
     return f"CREATE OR REPLACE TEMP TABLE _st_{kind} AS " + " UNION ALL ".join(parts)
 
 
