@@ -192,7 +192,7 @@ def run(eng, settings, progress) -> dict:
         raise _input_error(e, [u for u, _ in todo], data) from e
     _publish(eng, accepted, rejected)
     for u, key in todo:
-        eng.execute("INSERT INTO ingest_units VALUES (?, ?, ?, ?)", [u.id, key, u.shape, json.dumps(stats.get(u.id, {}))])
+        eng.execute("INSERT INTO ingest_units VALUES (?, ?, ?, ?)", [u.id, key, u.shape, json.dumps(stats.get(u.id, {}), sort_keys=True)])
     counts["rebuilt"] = len(todo)
     progress("ingest", len(units), len(units))
     _datasets_table(eng, units, skipped, load_catalog(settings.catalog_path))
