@@ -101,6 +101,30 @@ def score(resolver, labels: list[Label], fold_greater_china: bool = False) -> di
     return out
 
 
+HEADLINE = (("accuracy, location (distinct)", "country_location:all", "distinct", "accuracy"),
+            ("accuracy, location (authorship-weighted)", "country_location:all", "weighted", "accuracy"),
+            ("accuracy, location (long tail)", "country_location:longtail", "distinct", "accuracy"),
+            ("precision when answering", "country_location:all", "distinct", "precision"),
+            ("answered (a location given)", "country_location:all", "distinct", "coverage"),
+            ("accuracy, HQ (distinct)", "country_hq:all", "distinct", "accuracy"),
+            ("accuracy, sector (distinct)", "sector:all", "distinct", "accuracy"))
+
+
+def headline(scored: dict) -> dict[str, float]:
+    """The numbers the docs quote, from one `score` result."""
+    m = scored["metrics"]
+    return {name: m[key][w][k] for name, key, w, k in HEADLINE if key in m}
+
+
+def side_by_side(sets: dict[str, dict]) -> list[dict]:
+    """Rows metric × set (name → `score` result), for sets that must be reported next to each other, never
+    merged (the tuned-on labels and the blind set)."""
+    heads = {name: headline(sc) for name, sc in sets.items()}
+    return [{"metric": name, **{f"{s} (n={sets[s]['n']})": f"{heads[s][name]:.2%}" if name in heads[s] else ""
+                                for s in sets}}
+            for name, *_ in HEADLINE]
+
+
 def _peer_file(data_dir: Path, fname: str) -> Path | None:
     """A peer's file under peers/, verified against the catalog like every input (None when absent)."""
     from ..sources.catalog import load_catalog
