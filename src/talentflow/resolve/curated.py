@@ -17,12 +17,17 @@ institutions.csv columns:
   note             sources / reasoning for non-obvious facts
 
 places.csv columns: place, country — city/region/country names recognised as location hints.
+
+no_country_tlds.csv columns: tld, kind (vanity | generic), note — top-level domains that never imply a country:
+vanity ccTLDs sold worldwide (.ai .io .co …) and generic ones. A vanity ccTLD still names its country under a
+public second level (unal.edu.co → CO), where only local institutions register.
 """
 
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from ..errors import InputError
@@ -129,6 +134,59 @@ def read_places(path: Path | None = None) -> dict[str, str]:
                 raise InputError(str(path), "place and a 2-letter country are required", str(i))
             out[norm_name(r["place"])] = r["country"]
     return out
+
+
+TLD_KINDS = ("vanity", "generic")
+# second-level labels under which only local institutions register: edu.co, gov.ai, ac.im
+LOCAL_SECOND = ("edu", "ac", "gov", "go", "mil", "sch", "com", "org", "net", "co", "or")
+
+
+@lru_cache(maxsize=4)
+def no_country_tlds(path: Path | None = None) -> frozenset[str]:
+    """TLDs that never imply a country (no_country_tlds.csv); errors name the file, row and field."""
+    path = path or CURATED_DIR / "no_country_tlds.csv"
+    out: set[str] = set()
+    with path.open(encoding="utf-8", newline="") as f:
+        rd = csv.DictReader(f)
+        if rd.fieldnames != ["tld", "kind", "note"]:
+            raise InputError(str(path), "header must be tld,kind,note", record="1")
+        for i, r in enumerate(rd, start=2):
+            t = (r["tld"] or "").strip().lower()
+            if not t.isalpha() or t != r["tld"] or t in out:
+                raise InputError(str(path), f"tld {r['tld']!r} must be lower-case letters, once", str(i), "tld")
+            if r["kind"] not in TLD_KINDS:
+                raise InputError(str(path), f"kind {r['kind']!r} not in {TLD_KINDS}", str(i), "kind")
+            out.add(t)
+    return frozenset(out)
+
+
+def tld_country(dom: str) -> str | None:
+    """The country a domain's TLD implies: a two-letter ISO code (uk → GB), never a vanity or generic TLD,
+    except a vanity ccTLD under a local second level (unal.edu.co → CO)."""
+    import pycountry
+
+    labels = dom.lower().rsplit(".", 2)
+    tld = labels[-1]
+    if len(tld) != 2 or len(labels) < 2:
+        return None
+    if tld in no_country_tlds() and not (len(labels) == 3 and labels[1] in LOCAL_SECOND):
+        return None
+    cc = "GB" if tld == "uk" else tld.upper()
+    return cc if pycountry.countries.get(alpha_2=cc) else None
+
+
+def tld_country_sql(domain_expr: str) -> str:
+    """SQL spelling of `tld_country` (the registry build gives swot's domains a country this way)."""
+    import pycountry
+
+    vanity = sorted(t for t in no_country_tlds() if len(t) == 2)
+    codes = sorted(c.alpha_2.lower() for c in pycountry.countries if c.alpha_2.lower() not in vanity) + ["uk"]
+    q = lambda xs: ", ".join(f"'{x}'" for x in xs)  # noqa: E731
+    t = f"regexp_extract({domain_expr}, '\\.([a-z]{{2}})$', 1)"
+    local = f"regexp_matches({domain_expr}, '\\.({'|'.join(LOCAL_SECOND)})\\.[a-z]{{2}}$')"
+    return (f"CASE WHEN {t} = 'uk' THEN 'GB' WHEN {t} IN ({q(codes)}) THEN upper({t}) "
+            f"WHEN {t} IN ({q(vanity)}) AND {local} AND upper({t}) IN ({q(c.alpha_2 for c in pycountry.countries)}) "
+            f"THEN upper({t}) END")
 
 
 def load_curated(engine) -> None:

@@ -16,7 +16,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from .curated import CURATED_DIR, curated_files, load_curated
+from .curated import CURATED_DIR, curated_files, load_curated, tld_country_sql
 from .normalize import sql_norm
 
 REGISTRY_VERSION = "1"
@@ -139,9 +139,8 @@ def _country_map_sql() -> str:
 
 
 def _cctld_sql(domain_expr: str) -> str:
-    """Country from a domain's two-letter TLD (uk → GB); NULL for generic TLDs."""
-    t = f"regexp_extract({domain_expr}, '\\.([a-z]{{2}})$', 1)"
-    return f"CASE WHEN {t} = '' THEN NULL WHEN {t} = 'uk' THEN 'GB' ELSE upper({t}) END"
+    """Country from a domain's two-letter TLD (uk → GB); NULL for generic and vanity TLDs (.ai is not Anguilla)."""
+    return tld_country_sql(domain_expr)
 
 
 def build_registry(engine, data_dir: Path, progress=None) -> dict:

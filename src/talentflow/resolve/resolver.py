@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 
+from .curated import no_country_tlds, tld_country
 from .normalize import (clean_domain, clean_text, comma_parts, dedupe_repeats, norm_name,
                         paren_split, parent_domains, split_multi)
 from .rules import (BAD_HINTS, CONF, FUZZY_THRESHOLD, NATIONAL_WEBMAIL, NO_SIGNAL_DOMAINS, PUBLIC_SECOND,
-                    RESIDUE_THRESHOLD, SOURCE_RANK, VANITY_TLDS, _AND_SPLIT, _CONNECTORS, _CORP_WORDS,
+                    RESIDUE_THRESHOLD, SOURCE_RANK, _AND_SPLIT, _CONNECTORS, _CORP_WORDS,
                     _REGION_FIRST, _REGION_TABLE, _STRONG, _TYPE_RANK, _UNIT_NORM, _and_segments, _first_index,
                     _ngrams, _residue)
 
@@ -534,25 +535,16 @@ class Resolver:
 
     @staticmethod
     def _cctld_country(dom: str) -> str | None:
-        tld = dom.rsplit(".", 1)[-1]
-        if len(tld) != 2 or tld in VANITY_TLDS:
-            return None
-        import pycountry
-
-        cc = "GB" if tld == "uk" else tld.upper()
-        return cc if pycountry.countries.get(alpha_2=cc) else None
+        return tld_country(dom)
 
     def _cctld(self, dom: str, t: list[str]) -> tuple[Hit | None, str, float]:
         tld = dom.rsplit(".", 1)[-1]
-        if len(tld) != 2 or tld in VANITY_TLDS:
+        cc = tld_country(dom)
+        if cc is None:
+            # vanity (.ai .io .co …) and generic TLDs: data/no_country_tlds.csv
             t.append(f"cctld: .{tld} names no country")
-            return None, "unresolved:no-match", 0.0
-        cc = "GB" if tld == "uk" else tld.upper()
-        import pycountry
-
-        if not pycountry.countries.get(alpha_2=cc):
-            t.append(f"cctld: .{tld} is not a country code")
-            return None, "unresolved:unknown-tld", 0.0
+            return None, ("unresolved:no-match" if len(tld) != 2 or tld in no_country_tlds()
+                          else "unresolved:unknown-tld"), 0.0
         inst = Inst(f"cctld:{dom}", dom, cc, cc, "unknown", "unknown", "cctld")
         t.append(f"cctld: .{tld} → {cc}")
         return Hit(inst, "cctld", "cctld", 100, dom, location=cc), "cctld", CONF["cctld"]

@@ -9,10 +9,7 @@ from functools import lru_cache
 FUZZY_THRESHOLD = 92.0  # chosen on the labels and the peers' strings: see docs/resolution.md
 # Second-level labels under a ccTLD that are registries, not institutions: never stop a domain walk there.
 PUBLIC_SECOND = {"edu", "ac", "co", "com", "org", "net", "gov", "go", "or", "ne", "re", "mil", "nic", "res", "sch"}
-# TLDs that look like countries but are sold worldwide.
-VANITY_TLDS = {"ai", "io", "me", "co", "tv", "ly", "fm", "to", "cc", "ws", "gg", "im", "sh", "ac", "la", "so",
-               "xyz", "app", "dev", "tech", "info", "biz", "nu", "vc", "st", "gl", "is_", "eu", "edu", "com",
-               "org", "net", "gov", "mil", "int"}
+# TLDs that never imply a country (vanity ccTLDs sold worldwide, generic ones): data/no_country_tlds.csv
 # Place names that are also common words or US states/cities in institution names.
 BAD_HINTS = {"georgia", "jersey", "jordan", "chad", "guinea", "niger", "dominica", "mali", "oman", "togo",
              "cambridge", "victoria", "wales"}
