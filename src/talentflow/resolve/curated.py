@@ -1,7 +1,7 @@
 """Curated institutions (AI labs, companies, institutes and campuses the registries miss or get wrong) and the
 place-name gazetteer used for location hints. Reviewable CSV files under resolve/data/.
 
-institutions.csv columns:
+institutions.csv and startups.csv columns (one id, domain and alias space):
   id               stable slug (curated ids are prefixed `cur:` in tables)
   name             display name
   parent           id of the parent entry (labs, campuses, subsidiaries); '' for top-level organisations
@@ -36,6 +36,9 @@ CURATED_DIR = Path(__file__).with_name("data")
 INST_COLUMNS = ["id", "name", "parent", "country_hq", "country_location", "sector", "org_type", "domains",
                 "aliases", "contains", "note"]
 SECTORS = ("academia", "industry", "government", "nonprofit", "other")
+# institutions.csv: labs, companies, campuses; startups.csv: frequent start-ups and non-profits that
+# `talentflow resolve-hygiene` listed as unanswered (each note gives the count). One id/domain/alias space.
+INST_FILES = ("institutions.csv", "startups.csv")
 
 
 def curated_files() -> list[Path]:
@@ -66,32 +69,34 @@ def read_institutions(path: Path | None = None) -> list[CuratedEntry]:
     ultimate parent here, once."""
     import pycountry
 
-    path = path or CURATED_DIR / "institutions.csv"
+    paths = [path] if path else [CURATED_DIR / f for f in INST_FILES]
     codes = {c.alpha_2 for c in pycountry.countries} | {"XK"}
     raw: dict[str, dict] = {}
-    with path.open(encoding="utf-8", newline="") as f:
-        rd = csv.DictReader(f)
-        if rd.fieldnames != INST_COLUMNS:
-            raise InputError(str(path), f"header must be {','.join(INST_COLUMNS)}", record="1")
-        for i, r in enumerate(rd, start=2):
-            rid = (r["id"] or "").strip()
-            if not rid or rid in raw:
-                raise InputError(str(path), "missing or duplicate id", record=str(i), field="id")
-            for fld in ("country_hq", "country_location"):
-                if r[fld] and r[fld] not in codes:
-                    raise InputError(str(path), f"{r[fld]!r} is not an ISO 3166-1 alpha-2 code", str(i), fld)
-            if r["sector"] not in SECTORS:
-                raise InputError(str(path), f"sector {r['sector']!r} not in {SECTORS}", str(i), "sector")
-            if not r["parent"] and not r["country_hq"]:
-                raise InputError(str(path), "top-level entry needs country_hq", str(i), "country_hq")
-            raw[rid] = {**r, "_row": i}
-    _check_unique(path, raw)
+    for path in paths:
+        with path.open(encoding="utf-8", newline="") as f:
+            rd = csv.DictReader(f)
+            if rd.fieldnames != INST_COLUMNS:
+                raise InputError(str(path), f"header must be {','.join(INST_COLUMNS)}", record="1")
+            for i, r in enumerate(rd, start=2):
+                rid = (r["id"] or "").strip()
+                if not rid or rid in raw:
+                    raise InputError(str(path), "missing or duplicate id", record=str(i), field="id")
+                for fld in ("country_hq", "country_location"):
+                    if r[fld] and r[fld] not in codes:
+                        raise InputError(str(path), f"{r[fld]!r} is not an ISO 3166-1 alpha-2 code", str(i), fld)
+                if r["sector"] not in SECTORS:
+                    raise InputError(str(path), f"sector {r['sector']!r} not in {SECTORS}", str(i), "sector")
+                if not r["parent"] and not r["country_hq"]:
+                    raise InputError(str(path), "top-level entry needs country_hq", str(i), "country_hq")
+                raw[rid] = {**r, "_row": i, "_path": path}
+    _check_unique(raw)
     out = []
     for rid, r in raw.items():
         root, seen = r, {rid}
         while root["parent"]:
             if root["parent"] not in raw or root["parent"] in seen:
-                raise InputError(str(path), f"unknown or cyclic parent {root['parent']!r}", str(r["_row"]), "parent")
+                raise InputError(str(r["_path"]), f"unknown or cyclic parent {root['parent']!r}", str(r["_row"]),
+                                 "parent")
             seen.add(root["parent"])
             root = raw[root["parent"]]
         out.append(CuratedEntry(rid, r["name"], r["parent"], root["country_hq"], r["country_location"], r["sector"],
@@ -100,7 +105,7 @@ def read_institutions(path: Path | None = None) -> list[CuratedEntry]:
     return out
 
 
-def _check_unique(path: Path, raw: dict[str, dict]) -> None:
+def _check_unique(raw: dict[str, dict]) -> None:
     """A domain or a normalised alias may name one entry only: otherwise the answer depends on row order."""
     from .normalize import norm_name
 
@@ -109,10 +114,10 @@ def _check_unique(path: Path, raw: dict[str, dict]) -> None:
     for rid, r in raw.items():
         for d in _split(r["domains"]):
             if doms.setdefault(d.lower(), rid) != rid:
-                raise InputError(str(path), f"domain {d!r} also belongs to {doms[d.lower()]!r}", str(r["_row"]), "domains")
+                raise InputError(str(r["_path"]), f"domain {d!r} also belongs to {doms[d.lower()]!r}", str(r["_row"]), "domains")
         for a in {norm_name(x) for x in (r["name"],) + _split(r["aliases"])}:
             if names.setdefault(a, rid) != rid:
-                raise InputError(str(path), f"alias {a!r} also belongs to {names[a]!r}", str(r["_row"]), "aliases")
+                raise InputError(str(r["_path"]), f"alias {a!r} also belongs to {names[a]!r}", str(r["_row"]), "aliases")
 
 
 def read_places(path: Path | None = None) -> dict[str, str]:
