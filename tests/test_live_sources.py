@@ -31,7 +31,10 @@ from talentflow.sources import snapshots as snaps
 
 MIRROR = [{"id": "M1", "title": "Mirror paper", "status": "Poster", "author": "Person P0;Ana Silva",
            "authorids": "~Person_P01;~Ana_Silva2", "aff": "Google;EPFL", "aff_domain": "google.com;epfl.ch",
-           "position": "Researcher;PhD student"}]
+           "position": "Researcher;PhD student"},
+          # the alias is used more often than the profile's own id: still one person
+          {"id": "M2", "title": "Second mirror paper", "status": "Poster", "author": "Ana Silva",
+           "authorids": "~Ana_Silva2", "aff": "EPFL", "aff_domain": "epfl.ch", "position": "PhD student"}]
 VENUE = orv.venue_of(sc.VENUE_ID)
 
 
@@ -223,8 +226,10 @@ def test_person_shows_dated_history_and_no_profile_drift(synced):
     with connect(synced, read_only=True) as e:
         rows = person(e, "~Ana_Silva1")
         st = {(r["ref_year"], r["rule"]): r for r in rows if r["kind"] == "stages"}
-        # the mirror paper of 2024 (as ~Ana_Silva2) and the 2025 paper are one person
+        # the mirror papers of 2024 (as ~Ana_Silva2) and the 2025 paper are one person, with her history
         assert set(st) == {(2024, "location"), (2024, "hq"), (2025, "location"), (2025, "hq")}
+        assert e.scalar("SELECT count(*) FROM career_events WHERE person_key = '~Ana_Silva2'") == 0
+        assert st[(2024, "location")]["origin_source"] == "openreview_profile"
         assert st[(2025, "location")]["origin_country"] == "BR" and st[(2025, "location")]["origin_stage_year"] == 2009
         assert st[(2025, "location")]["graduate_country"] == "CH"  # ISO3 'CHE' normalised
         hist = [r for r in rows if r["kind"] == "history"]

@@ -6,8 +6,8 @@ only; an entry with neither is current and seen in the fetch year. So a profile'
 observation of a year before it started (no profile drift onto old papers), and an entry never reaches past the
 snapshot that reported it. Ranges longer than MAX_SPAN years are cut to their last MAX_SPAN years (counted).
 
-The person: a profile answers to several ids (merged profiles); its events go to the id that the person's
-authorships use most (then the smallest), so they join the same `person_key` as the papers.
+The person: a profile answers to several ids (merged profiles); its events go to the profile id, the key that
+linking gives every authorship under any of those ids (`person_links`), so histories and papers are one person.
 ORCID records found without a profile id are counted and not used.
 """
 
@@ -19,28 +19,18 @@ MAX_SPAN = 60
 def build_profile_events(engine) -> dict:
     if not engine.table_exists("profile_history"):
         return {"profile_events": 0}
-    engine.execute("""
-    CREATE OR REPLACE TEMP TABLE _ph_key AS
-    WITH used AS (SELECT person_id, count(*) AS n FROM authorships WHERE person_id IS NOT NULL GROUP BY 1),
-         ids AS (SELECT a.profile_id, a.username, coalesce(u.n, 0) AS n FROM profile_aliases a
-                 LEFT JOIN used u ON u.person_id = a.username WHERE NOT starts_with(a.username, 'orcid:'))
-    SELECT profile_id, username AS person_id FROM ids
-    QUALIFY row_number() OVER (PARTITION BY profile_id ORDER BY n DESC, username) = 1""")
     engine.execute(f"""
     CREATE OR REPLACE TABLE profile_events AS
     WITH h AS (
       SELECT h.*,
              -- an ORCID record carries the profile id it was found on, possibly an alternative id
-             coalesce(k.person_id, k2.person_id,
-                      CASE WHEN starts_with(h.profile_id, '~') THEN h.profile_id END) AS person_id,
+             CASE WHEN starts_with(h.profile_id, '~') THEN coalesce(a.profile_id, h.profile_id) END AS person_id,
              coalesce(h.start_year, h.end_year, h.fetched_year) AS y0,
              least(CASE WHEN h.end_year IS NOT NULL THEN h.end_year
                         WHEN h.open_end THEN h.fetched_year
                         ELSE coalesce(h.start_year, h.fetched_year) END, h.fetched_year) AS y1
       FROM profile_history h
-      LEFT JOIN _ph_key k ON k.profile_id = h.profile_id
-      LEFT JOIN profile_aliases a ON a.username = h.profile_id AND h.source = 'orcid'
-      LEFT JOIN _ph_key k2 ON k2.profile_id = a.profile_id)
+      LEFT JOIN profile_aliases a ON a.username = h.profile_id AND h.source = 'orcid')
     SELECT person_id, CAST(unnest(generate_series(greatest(y0, y1 - {MAX_SPAN - 1}), y1)) AS INTEGER) AS year,
            position_raw, institution_raw AS affiliation_raw, domain_raw,
            CASE source WHEN 'openreview' THEN 'openreview_profile' ELSE source END AS source,
