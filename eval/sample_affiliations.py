@@ -162,14 +162,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f, s, file=sys.stderr)
     print(f"{len(per_file)} files, {sum(counts.values())} authorships, {len(counts)} distinct pairs, "
           f"{sum(1 for n in counts.values() if n <= LONGTAIL_MAX)} long-tail pairs", file=sys.stderr)
-    rows = draw(counts)
-    fh = sys.stdout if args.out == "-" else open(args.out, "w", newline="", encoding="utf-8")
+    write_tsv(args.out, ["affiliation", "domain", "stratum", "n_authorships"], draw(counts))
+    return 0
+
+
+def write_tsv(out: str, header: list[str], rows) -> None:
+    """A drawn sample as TSV to a file, or to stdout for '-'."""
+    fh = sys.stdout if out == "-" else open(out, "w", newline="", encoding="utf-8")
     w = csv.writer(fh, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    w.writerow(["affiliation", "domain", "stratum", "n_authorships"])
+    w.writerow(header)
     w.writerows(rows)
     if fh is not sys.stdout:
         fh.close()
-    return 0
 
 
 if __name__ == "__main__":

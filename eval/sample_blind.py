@@ -13,12 +13,14 @@ long tail is pairs seen at most TAIL_MAX times in the *whole* mirror (every venu
 from __future__ import annotations
 
 import argparse
-import csv
 import re
 import sys
 from pathlib import Path
 
 import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sample_affiliations import write_tsv  # noqa: E402
 
 SEED = 20270411
 TAIL_MAX = 2  # long tail: pair seen in at most this many authorships over the whole mirror
@@ -244,12 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{stats['files']} files, {stats['authorships']} authorships, {stats['pairs']} distinct pairs, "
           f"{stats['tail_pairs']} seen <= {TAIL_MAX} times; {stats['excluded']} pairs excluded; "
           f"{len(rows)} drawn", file=sys.stderr)
-    fh = sys.stdout if args.out == "-" else open(args.out, "w", newline="", encoding="utf-8")
-    w = csv.writer(fh, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    w.writerow(["affiliation", "domain", "stratum", "n_authorships", "venue_year"])
-    w.writerows(rows)
-    if fh is not sys.stdout:
-        fh.close()
+    write_tsv(args.out, ["affiliation", "domain", "stratum", "n_authorships", "venue_year"], rows)
     return 0
 
 
