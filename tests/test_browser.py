@@ -57,6 +57,13 @@ class Watch:
         return bad
 
 
+def _swap(page, action, expect: str = "") -> None:
+    """Run `action` (a filter change, Back, Forward) and wait until the charts it asks for are drawn."""
+    with page.expect_response(lambda r: "/fragment/charts" in r.url and expect in r.url):
+        action()
+    _rendered(page, 4)
+
+
 def _rendered(page, min_charts: int):
     page.wait_for_function(f"document.querySelectorAll('.tf-chart.tf-ready').length >= {min_charts}",
                            timeout=30000)
@@ -124,15 +131,9 @@ def test_dashboard_filters(browser, server):
     first = page.locator("#spec-d-shares").text_content()
     page.screenshot(path=str(ARTIFACTS / "dashboard-default.png"), full_page=True)
     # Change filters: venue, year, stage. htmx swaps in new charts.
-    with page.expect_response(lambda r: "/fragment/charts" in r.url and "venue=nips" in r.url):
-        page.select_option("#f-venue", "nips")
-    _rendered(page, 4)
-    with page.expect_response(lambda r: "/fragment/charts" in r.url and "stage=work" in r.url):
-        page.select_option("#f-stage", "work")
-    _rendered(page, 4)
-    with page.expect_response(lambda r: "/fragment/charts" in r.url and "year=2022" in r.url):
-        page.select_option("#f-year", "2022")
-    _rendered(page, 4)
+    _swap(page, lambda: page.select_option("#f-venue", "nips"), "venue=nips")
+    _swap(page, lambda: page.select_option("#f-stage", "work"), "stage=work")
+    _swap(page, lambda: page.select_option("#f-year", "2022"), "year=2022")
     assert page.locator("#spec-d-shares").text_content() != first
     assert "venue=nips" in page.locator("#fig-d-shares a", has_text="CSV").get_attribute("href")
     page.screenshot(path=str(ARTIFACTS / "dashboard-filtered.png"), full_page=True)
@@ -194,9 +195,7 @@ def test_report_pages_fit_the_width(browser, site, width):
 
 
 def _dashboard(page, url: str) -> None:
-    with page.expect_response(lambda r: "/fragment/charts" in r.url):
-        page.goto(url)
-    _rendered(page, 4)
+    _swap(page, lambda: page.goto(url))
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -213,16 +212,10 @@ def test_dashboard_view_lives_in_the_url(browser, server, width):
     assert page.locator("#f-country option[value=CN]").inner_text() == "China"
     assert page.locator("#f-attribution option[value=hq]").inner_text() == "headquarters rule"
     # Written on change.
-    with page.expect_response(lambda r: "/fragment/charts" in r.url and "venue=nips" in r.url):
-        page.select_option("#f-venue", "nips")
-    _rendered(page, 4)
+    _swap(page, lambda: page.select_option("#f-venue", "nips"), "venue=nips")
     assert "venue=nips" in page.url
-    with page.expect_response(lambda r: "/fragment/charts" in r.url and "year=2022" in r.url):
-        page.select_option("#f-year", "2022")
-    _rendered(page, 4)
-    with page.expect_response(lambda r: "/fragment/charts" in r.url and "attribution=hq" in r.url):
-        page.select_option("#f-attribution", "hq")
-    _rendered(page, 4)
+    _swap(page, lambda: page.select_option("#f-year", "2022"), "year=2022")
+    _swap(page, lambda: page.select_option("#f-attribution", "hq"), "attribution=hq")
     title = page.locator("#chart-d-shares").get_attribute("aria-label")
     assert title.startswith("Undergraduate origin · NeurIPS 2022 · accepted papers · headquarters rule."), title
     url, state, spec = page.url, _state(page), page.locator("#spec-d-shares").text_content()
@@ -230,14 +223,10 @@ def test_dashboard_view_lives_in_the_url(browser, server, width):
     _no_overflow(page)
     page.screenshot(path=str(ARTIFACTS / f"dashboard-{width}.png"), full_page=True)
     # Back and Forward step through the views (and stay in the app).
-    with page.expect_response(lambda r: "/fragment/charts" in r.url and "attribution=location" in r.url):
-        page.go_back()
-    _rendered(page, 4)
+    _swap(page, page.go_back, "attribution=location")
     assert _state(page)["attribution"] == "location" and "attribution" not in page.url
     assert page.url.startswith(server.url)
-    with page.expect_response(lambda r: "/fragment/charts" in r.url and "attribution=hq" in r.url):
-        page.go_forward()
-    _rendered(page, 4)
+    _swap(page, page.go_forward, "attribution=hq")
     assert page.url == url and _state(page) == state
     # A copied URL in a fresh browser: the same filters and the same numbers.
     fresh = browser.new_context(viewport={"width": width, "height": 900})
