@@ -4,6 +4,7 @@ for integration tests (TALENTFLOW_DATA; CI always sets it)."""
 from __future__ import annotations
 
 import csv
+import fcntl
 import gzip
 import hashlib
 import json
@@ -61,12 +62,23 @@ def mirror_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def mirror_settings(mirror_dir, tmp_path_factory) -> Settings:
-    """One full build of the real mirror (every stage in STAGES), shared by the session's integration tests."""
+def mirror_settings(mirror_dir, tmp_path_factory, worker_id) -> Settings:
+    """One full build of the real mirror (every stage in STAGES), shared by the session's integration tests — and,
+    under pytest-xdist, by every worker: the first to take the lock builds, the others wait and read the same file
+    (tests only open it read-only)."""
     from talentflow.ingest.build import build
 
-    s = Settings(data_dir=mirror_dir, db_path=tmp_path_factory.mktemp("mirror") / "talentflow.duckdb")
-    build(s)
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # the directory all workers of this run share
+    s = Settings(data_dir=mirror_dir, db_path=root / "mirror-build" / "talentflow.duckdb")
+    done = s.db_path.with_name("built")
+    s.db_path.parent.mkdir(exist_ok=True)
+    with open(root / "mirror-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            build(s)
+            done.touch()
     return s
 
 

@@ -1,7 +1,8 @@
 """Talent metrics over the built database: `MetricQuery` (who is counted), `ALLOWED` (valid parameter values)
 and the metric functions, each returning a list of dict rows with share, count, interval, n and coverage."""
 
+from .claims import check_talent_claims
 from .compute import cohort, cohort_basis, explain_cohort, flows, institutions, person, retention, shares, trend
 from .query import ALLOWED, MetricQuery
 
-__all__ = ["ALLOWED", "MetricQuery", "shares", "flows", "retention", "cohort", "cohort_basis", "explain_cohort", "trend", "institutions", "person"]
+__all__ = ["ALLOWED", "check_talent_claims", "MetricQuery", "shares", "flows", "retention", "cohort", "cohort_basis", "explain_cohort", "trend", "institutions", "person"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Callable
 
-from ..errors import TalentflowError
+from ..errors import NotBuilt, TalentflowError
 from . import charts as ch
 from . import labels as lb
 from . import provenance
@@ -164,7 +164,8 @@ def overview(c: Ctx) -> Page:
                                            stage="origin"), f, stage="origin"),
                      c.chart(ch.share_bars("overview-work", f"Workplace · {lb.describe(f)}", work, stage="work"), f,
                              stage="work")]
-        s.links = [("maps.html", "World maps"), ("flows.html", "Origin → graduate → work"),
+        s.links = [("claims.html", "The talent claims, checked"), ("maps.html", "World maps"),
+                   ("flows.html", "Origin → graduate → work"),
                    ("macropolo.html", "Comparison with MacroPolo")]
 
     histories = c.eng.table_exists("profile_history") and bool(c.eng.scalar("SELECT count(*) FROM profile_history"))
@@ -374,6 +375,31 @@ def cohorts(c: Ctx) -> Page:
         s.tables.append(Table("Retention by origin country (all venues and years)", c.src.retention(c.eng, f),
                               footer=c.footer(f)))
     p.sections += [c.section("Carnegie-style re-check", build), c.section("Retention", ret)]
+    return p
+
+
+def claims(c: Ctx) -> Page:
+    p = Page("claims", "The talent claims, checked", "What articles and policy papers say about AI researchers, "
+             "each with talentflow's own figure, what it rests on, the rule for its verdict and the best-supported "
+             "alternative. Regenerated with the data (also in docs/claims.md). " + lb.stage_definition("origin")
+             + " " + lb.stage_definition("current"))
+    got: list = []
+
+    def summary(s: Section):
+        check = getattr(c.src.m, "check_talent_claims", None)  # a metrics library may not check claims
+        if check is None:
+            s.text.append("The metrics library in use does not check the talent claims.")
+            return
+        got.extend(check(c.eng, c.src.n_boot, c.src.seed, c.min_cell))
+        if not got:
+            raise NotBuilt("The metric tables are missing from this database (stage `metrics`).")
+        s.tables.append(Table("Claims and verdicts", [{"claim": x.claim, "verdict": x.verdict,
+                                                       "talentflow's figure": x.figure, "when": x.when}
+                                                      for x in got], people=False))
+    p.sections.append(c.section("Verdicts", summary))
+    for i, x in enumerate(got, 1):
+        p.sections.append(Section(f"T{i}. {x.claim}", text=[f"Verdict: {x.verdict}. {x.figure}.", *x.details,
+                                                           f"Rule: {x.rule}."]))
     return p
 
 

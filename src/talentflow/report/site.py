@@ -32,7 +32,7 @@ from .source import MetricSource
 VENDOR = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js", "plotly.min.js", "htmx.min.js", "LICENSES.txt")
 NAV = [("index", "Overview"), ("maps", "Maps"), ("flows", "Flows"), ("trends", "Trends"), ("countries", "Countries"),
        ("institutions", "Institutions"), ("subfields", "Subfields"), ("tiers", "Tiers"), ("cohorts", "Cohorts"),
-       ("macropolo", "MacroPolo"), ("indicators", "Scorecard"), ("methodology", "Methodology"),
+       ("claims", "Claims"), ("macropolo", "MacroPolo"), ("indicators", "Scorecard"), ("methodology", "Methodology"),
        ("data", "Data & provenance")]
 DASHBOARD = "http://127.0.0.1:8000/"  # `talentflow serve`'s default address: report charts link to their view there
 PCT_COLUMNS = ("share", "ci_low", "ci_high", "coverage")
@@ -151,7 +151,8 @@ def _build(settings, out, country_min, metrics, progress, res, pool, pending, da
         builders: list[Callable[[], pg.Page]] = [
             lambda: pg.overview(ctx), lambda: pg.maps(ctx), lambda: pg.flows(ctx), lambda: pg.trends(ctx),
             lambda: pg.countries_index(ctx, codes), lambda: pg.institutions(ctx), lambda: pg.subfields(ctx),
-            lambda: pg.tiers(ctx), lambda: pg.cohorts(ctx), lambda: pg.macropolo(ctx), lambda: pg.indicators(ctx),
+            lambda: pg.tiers(ctx), lambda: pg.cohorts(ctx), lambda: pg.claims(ctx), lambda: pg.macropolo(ctx),
+            lambda: pg.indicators(ctx),
             lambda: pg.methodology(ctx), lambda: pg.data_page(ctx, licence_lines)]
         builders += [(lambda k=k: pg.country_page(ctx, k)) for k in codes]
         env = environment()
