@@ -335,3 +335,25 @@ def test_mirror_materialised_shares_equal_library(mirror_engine, mirror_settings
         assert (r["count"], r["n"]) == (lib[r["country"]]["count"], lib[r["country"]]["n"])
         assert r["ci_low"] == pytest.approx(lib[r["country"]]["ci_low"])
         assert r["ci_high"] == pytest.approx(lib[r["country"]]["ci_high"])
+
+
+def test_explain_cohort_hides_small_counts_and_says_when_work_is_proxy_only():
+    from talentflow.metrics import explain_cohort
+
+    b = {"cohort_year": 2019, "origin": "CN", "work": "US", "people": 5000, "origin_observed": 16,
+         "origin_from_history": 0, "origin_match": 9, "origin_and_work_match": 0, "seen_after_cohort_year": 0,
+         "work_by_proxy_only": 2}
+    text = explain_cohort(b, min_cell=5)
+    assert "origin CN: 9" in text and "working in US that year: 0" in text
+    assert "The workplace of fewer than 5 of them is in US by proxy only" in text
+    assert " 2 " not in text  # the small count itself is never printed
+    assert "of them is in US by proxy only" not in explain_cohort({**b, "work_by_proxy_only": 0}, 5)
+
+
+@pytest.mark.mirror
+def test_mirror_cohort_2019_explains_the_proxy_workplace(mirror_engine):
+    from talentflow.metrics import cohort_basis, explain_cohort
+
+    b = cohort_basis(mirror_engine, MetricQuery(venue="nips", year=2019), "CN", "US")
+    assert b["origin_match"] > 0 and b["origin_and_work_match"] == 0 and b["work_by_proxy_only"] > 0
+    assert "by proxy only" in explain_cohort(b, 5)

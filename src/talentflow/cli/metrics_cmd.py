@@ -143,7 +143,7 @@ def cohort_cmd(ctx: typer.Context, venue: str = typer.Option(..., "--venue"), ye
         basis = cohort_basis(eng, q, origin, work)
     _emit(rows, fmt, f"cohort {venue} {year}", q)
     # what the answer rests on, always on stderr; an empty cohort says why instead of printing nothing
-    err_console.print(("No one in this cohort. " if not rows else "") + escape(explain_cohort(basis)))
+    err_console.print(("No one in this cohort. " if not rows else "") + escape(explain_cohort(basis, _mc(s, min_cell))))
 
 
 @app.command("trend")

@@ -326,32 +326,42 @@ def cohort_basis(eng, q: MetricQuery, origin: str | None = None, work: str | Non
                           bool_or(b.origin_basis IN {ok} AND b.origin_source IN ('openreview_profile', 'orcid'))
                               AS origin_from_history,
                           bool_or(b.origin_basis IN {ok} AND {o}) AS origin_match,
-                          bool_or(b.origin_basis IN {ok} AND {o} AND b.work_basis IN {ok} AND {w}) AS both_match
+                          bool_or(b.origin_basis IN {ok} AND {o} AND b.work_basis IN {ok} AND {w}) AS both_match,
+                          bool_or(b.origin_basis IN {ok} AND {o} AND b.work_basis = 'proxy' AND {w})
+                              AS work_proxy_match
                    FROM metric_base b WHERE {where} GROUP BY b.person_key)
         SELECT count(*), count(*) FILTER (origin_known), count(*) FILTER (origin_from_history),
                count(*) FILTER (origin_match), count(*) FILTER (both_match),
-               count(*) FILTER (both_match AND l.last_year > ?)
+               count(*) FILTER (both_match AND l.last_year > ?), count(*) FILTER (work_proxy_match)
         FROM u LEFT JOIN person_last_seen l ON l.person_key = u.person_key AND l.rule = ?""",
-                  op + op + wp + list(params) + [year, q.attribution])[0]
+                  op + op + wp + op + wp + list(params) + [year, q.attribution])[0]
     keys = ("people", "origin_observed", "origin_from_history", "origin_match", "origin_and_work_match",
-            "seen_after_cohort_year")
+            "seen_after_cohort_year", "work_by_proxy_only")
     return {"cohort_year": year, "origin": origin and origin.upper(), "work": work and work.upper(),
             **dict(zip(keys, (int(x or 0) for x in r)))}
 
 
-def explain_cohort(b: dict) -> str:
-    """One sentence saying what a cohort rests on and, when it is empty, why (from cohort_basis())."""
-    steps = [f"{b['people']:,} people at the cohort venue-year",
-             f"origin observed for {b['origin_observed']:,} ({b['origin_from_history']:,} from career histories)"]
+def explain_cohort(b: dict, min_cell: int = 0) -> str:
+    """One sentence saying what a cohort rests on and, when it is empty, why (from cohort_basis()). Counts under
+    min_cell are written as "fewer than min_cell" (the sentence is published beside the cohort)."""
+    def n(key: str) -> str:
+        return f"fewer than {min_cell}" if 0 < b[key] < min_cell else f"{b[key]:,}"
+
+    steps = [f"{n('people')} people at the cohort venue-year",
+             f"origin observed for {n('origin_observed')} ({n('origin_from_history')} from career histories)"]
     if b["origin"]:
-        steps.append(f"origin {b['origin']}: {b['origin_match']:,}")
+        steps.append(f"origin {b['origin']}: {n('origin_match')}")
     if b["work"]:
-        steps.append(f"of them working in {b['work']} that year: {b['origin_and_work_match']:,}")
-    steps.append(f"seen again after {b['cohort_year']}: {b['seen_after_cohort_year']:,}")
+        steps.append(f"of them working in {b['work']} that year: {n('origin_and_work_match')}")
+    steps.append(f"seen again after {b['cohort_year']}: {n('seen_after_cohort_year')}")
     why = ""
     if b["people"] and not b["origin_observed"]:
         why = (" No one's origin is observed: undergraduate origin comes from papers written as undergraduates and"
                " from synced career histories (talentflow sync profiles / openreview / orcid).")
+    elif b["work"] and b["origin_match"] and not b["origin_and_work_match"] and b.get("work_by_proxy_only"):
+        why = (f" The workplace of {n('work_by_proxy_only')} of them is in {b['work']} by proxy only: papers of"
+               " that year state no positions, so the affiliation may be a student's (--include-proxy admits"
+               " proxy values of both stages).")
     elif b["origin_and_work_match"] and not b["seen_after_cohort_year"]:
         why = (" None of them is seen after the cohort year: that needs a later paper under the same person or a"
                " career history (years before 2021 carry no OpenReview ids; people are followed by name links).")

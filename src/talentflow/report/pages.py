@@ -368,7 +368,7 @@ def cohorts(c: Ctx) -> Page:
 
         if c.eng.table_exists("metric_base"):  # what the panel rests on, and why it is empty when it is
             b = cohort_basis(c.eng, MetricQuery(venue="nips", years=(2019,), tier=HEADLINE.tier), "CN", "US")
-            s.text.append("Rests on: " + explain_cohort(b))
+            s.text.append("Rests on: " + explain_cohort(b, c.min_cell))
 
     def ret(s: Section):
         f = _adapt(c.src, Filters(tier=HEADLINE.tier))
