@@ -151,3 +151,17 @@ def test_serve_binds_loopback_by_default(tmp_path, monkeypatch):
     r = CliRunner().invoke(app, ["--db", str(s.db_path), "serve", "--port", "8765"])
     assert r.exit_code == 0, r.output
     assert seen == {"host": "127.0.0.1", "port": 8765}
+
+
+def test_dashboard_has_retention_and_cohort_panels(client):
+    one = client.get("/fragment/charts", params={"venue": "nips", "year": 2022, "stage": "work"}).text
+    assert 'id="fig-d-retention"' in one and "Stay rate: graduate school → workplace" in one
+    assert 'id="fig-d-cohort"' in one and "Where the 2022 researchers (all) are at their latest paper" in one
+    assert "/api/retention?" in one and "/api/cohort?" in one  # each panel's CSV is the API's answer
+    fake_metrics.CALLS.clear()
+    us = client.get("/fragment/charts", params={"venue": "nips", "year": 2021, "country": "US"}).text
+    assert "Where the 2021 researchers (working in United States)" in us
+    # the cohort is the year's researchers working in the chosen country (work=), asked of the library
+    assert [(c[1].year, c[2], c[3]) for c in fake_metrics.CALLS if c[0] == "cohort"] == [(2021, None, "US")]
+    years = client.get("/fragment/charts", params={"venue": "nips", "years": "2019-2022"}).text
+    assert 'id="fig-d-cohort"' not in years  # a cohort is one year

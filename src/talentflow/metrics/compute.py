@@ -317,6 +317,8 @@ def cohort_basis(eng, q: MetricQuery, origin: str | None = None, work: str | Non
     ok = "('observed', 'proxy')" if q.include_proxy else "('observed')"
     o = "b.origin_country = ?" if origin else "true"
     w = "b.work_country = ?" if work else "true"
+    # no origin asked: the cohort is everyone of the venue-year (as in cohort()), observed origin or not
+    oc = f"b.origin_basis IN {ok} AND b.origin_country = ?" if origin else "true"
     op = [origin.upper()] if origin else []
     wp = [work.upper()] if work else []
     # placeholder order: origin_match (o), both_match (o, w), then the WHERE clause, then the outer query
@@ -326,9 +328,8 @@ def cohort_basis(eng, q: MetricQuery, origin: str | None = None, work: str | Non
                           bool_or(b.origin_basis IN {ok} AND b.origin_source IN ('openreview_profile', 'orcid'))
                               AS origin_from_history,
                           bool_or(b.origin_basis IN {ok} AND {o}) AS origin_match,
-                          bool_or(b.origin_basis IN {ok} AND {o} AND b.work_basis IN {ok} AND {w}) AS both_match,
-                          bool_or(b.origin_basis IN {ok} AND {o} AND b.work_basis = 'proxy' AND {w})
-                              AS work_proxy_match
+                          bool_or({oc} AND b.work_basis IN {ok} AND {w}) AS both_match,
+                          bool_or({oc} AND b.work_basis = 'proxy' AND {w}) AS work_proxy_match
                    FROM metric_base b WHERE {where} GROUP BY b.person_key)
         SELECT count(*), count(*) FILTER (origin_known), count(*) FILTER (origin_from_history),
                count(*) FILTER (origin_match), count(*) FILTER (both_match),
@@ -352,13 +353,14 @@ def explain_cohort(b: dict, min_cell: int = 0) -> str:
     if b["origin"]:
         steps.append(f"origin {b['origin']}: {n('origin_match')}")
     if b["work"]:
-        steps.append(f"of them working in {b['work']} that year: {n('origin_and_work_match')}")
+        steps.append(f"{'of them ' if b['origin'] else ''}working in {b['work']} that year: "
+                     f"{n('origin_and_work_match')}")
     steps.append(f"seen again after {b['cohort_year']}: {n('seen_after_cohort_year')}")
     why = ""
-    if b["people"] and not b["origin_observed"]:
+    if b["origin"] and b["people"] and not b["origin_observed"]:
         why = (" No one's origin is observed: undergraduate origin comes from papers written as undergraduates and"
                " from synced career histories (talentflow sync profiles / openreview / orcid).")
-    elif b["work"] and b["origin_match"] and not b["origin_and_work_match"] and b.get("work_by_proxy_only"):
+    elif b["work"] and not b["origin_and_work_match"] and b.get("work_by_proxy_only"):
         why = (f" The workplace of {n('work_by_proxy_only')} of them is in {b['work']} by proxy only: papers of"
                " that year state no positions, so the affiliation may be a student's (--include-proxy admits"
                " proxy values of both stages).")

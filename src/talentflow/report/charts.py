@@ -168,24 +168,27 @@ def _colour_field(codes: list, title: str | None = "country", legend: bool = Fal
 
 
 def share_bars(cid: str, title: str, rows: list[dict], key: str = "country", top: int = 15,
-               stage: str | None = None) -> Chart:
-    """Horizontal bars of shares with their confidence interval and the value at the end of each bar."""
+               stage: str | None = None, x_title: str = "share of researchers (%)",
+               subtitle: list[str] | None = None) -> Chart:
+    """Horizontal bars of shares with their confidence interval and the value at the end of each bar (a key of
+    countries or cohort whereabouts gets country labels and colours)."""
     data = [r for r in rows if _estimable(r)]
     data = sorted([r for r in data if r.get(key) != SUPPRESSED], key=lambda r: (-r["share"], str(r.get(key))))[:top] \
         + [r for r in data if r.get(key) == SUPPRESSED]  # the pooled small cells last
     if not data:
         return _empty(cid, title, rows, NO_DATA)
-    vals = [{"label": lb.country(r.get(key)) if key == "country" else str(r.get(key)), "share_pct": _pct(r["share"]),
+    named = key in ("country", "whereabouts")
+    vals = [{"label": lb.country(r.get(key)) if named else str(r.get(key)), "share_pct": _pct(r["share"]),
              "share_text": lb.pct(r["share"]), "ci_low_pct": _pct(r.get("ci_low")),
              "ci_high_pct": _pct(r.get("ci_high")), "count": r.get("count")} for r in data]
     base = alt.Chart(alt.Data(values=vals)).encode(y=alt.Y("label:N", sort=[v["label"] for v in vals], title=None))
-    colour = _colour_field([r.get(key) for r in data]) if key == "country" else alt.value("#4c78a8")
+    colour = _colour_field([r.get(key) for r in data]) if named else alt.value("#4c78a8")
     tips = [alt.Tooltip("label:N", title=key), alt.Tooltip("share_text:N", title="share"),
             alt.Tooltip("ci_low_pct:Q", title="95% CI low %"), alt.Tooltip("ci_high_pct:Q", title="95% CI high %"),
             alt.Tooltip("count:Q", title="people", format=",")]
     top_pct = max(max(v["share_pct"], v["ci_high_pct"] or 0) for v in vals)
     bars = base.mark_bar().encode(  # room at the right for the value labels
-        x=alt.X("share_pct:Q", title="share of researchers (%)", scale=alt.Scale(domain=[0, top_pct * 1.14])),
+        x=alt.X("share_pct:Q", title=x_title, scale=alt.Scale(domain=[0, top_pct * 1.14])),
         color=colour, tooltip=tips)
     err = base.mark_rule(color="#333").encode(x="ci_low_pct:Q", x2="ci_high_pct:Q")
     text = base.mark_text(align="left", dx=4, fontSize=11, color="#222").encode(
@@ -193,7 +196,7 @@ def share_bars(cid: str, title: str, rows: list[dict], key: str = "country", top
     spec = _vl(alt.layer(bars, err, text).transform_calculate(
         max_pct="max(datum.share_pct, datum.ci_high_pct || 0)").properties(height=max(60, 22 * len(vals))))
     spec["padding"] = LABEL_ROOM
-    c = Chart(cid, title, spec, rows, subtitle=basis(rows, stage),
+    c = Chart(cid, title, spec, rows, subtitle=basis(rows, stage) if subtitle is None else subtitle,
               aria=_summary(title, [(v["label"], v["share_text"]) for v in vals]))
     c.table = {"columns": [key, "share", "95% CI", "people"],
                "rows": [[v["label"], v["share_text"], "" if v["ci_low_pct"] is None else

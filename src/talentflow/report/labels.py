@@ -74,6 +74,8 @@ def country(code) -> str:
         return "unknown"
     if code == SUPPRESSED:
         return OTHER_SMALL
+    if code in table("whereabouts"):  # a cohort member's whereabouts that is not a country
+        return table("whereabouts")[code]
     code = str(code).upper()
     if code in table("countries"):
         return table("countries")[code]
@@ -127,7 +129,7 @@ def country_colour(code) -> str:
     pal = _data("palette")
     if code == SUPPRESSED:
         return pal["suppressed"]
-    if not code:
+    if not code or code in table("whereabouts"):
         return pal["unknown"]
     code = str(code).upper()
     if code in pal["countries"]:

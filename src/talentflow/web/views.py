@@ -14,6 +14,8 @@ from ..report import labels as lb
 from ..report import provenance
 from ..report.source import Filters, MetricSource, pair_keys
 
+PROXY_NOTE = (" In years whose papers state no positions (NeurIPS before 2021, most non-OpenReview venues) a "
+              "workplace is only a proxy and is not counted here.")
 # Filters dropped one at a time, most specific first, when looking for a nearby query with data.
 RELAX = ("country", "sector", "subfield", "year", "years", "tier", "attribution", "venue")
 
@@ -45,6 +47,42 @@ def _touching(rows: list[dict], country: str | None) -> list[dict]:
     return [r for r in rows if country in (r.get(a), r.get(b))]
 
 
+def _retention_and_cohort(s: MetricSource, eng, f: Filters, query: str, what: str) -> list[ch.Chart]:
+    """Stay rates (graduate school → workplace) per country and, for one year, where that year's researchers
+    (working in the chosen country, if any) are at their latest paper."""
+    ret = [r for r in s.retention(eng, f) if not f.country or r.get("country") == f.country]
+    ret.sort(key=lambda r: (-(r.get("n") or 0), str(r.get("country"))))
+    where = f" · {lb.country(f.country)}" if f.country else ""
+    r0 = ret[0] if ret else {}
+    both, people = r0.get("n_both_known"), r0.get("n_people")
+    sub = ([f"n = {both:,} researchers with graduate school and workplace known, of {people:,} "
+            f"({lb.pct(both / people)}); each bar rests on its own country's people (in the table)"]
+           if both and people else None)
+    rc = ch.share_bars("d-retention", f"Stay rate: graduate school → workplace in the same country{where} · {what}",
+                       ret, x_title="stayed in the country of their graduate school (%)", subtitle=sub)
+    rc.note = ("Of the people whose graduate school is in a country (and whose workplace is known), the share "
+               "who work there. Inflows, outflows and net are in the CSV.")
+    if rc.empty:
+        rc.empty += PROXY_NOTE
+    rc.csv_url = _csv_url("retention", query, **({"country": f.country} if f.country else {}))
+    out = [rc]
+    if f.year is not None and not f.years:
+        rows = s.cohort(eng, f, work=f.country)
+        who = f"working in {lb.country(f.country)}" if f.country else "all"
+        n = next((r["n"] for r in rows if r.get("n")), None)
+        cc = ch.share_bars("d-cohort", f"Where the {f.year} researchers ({who}) are at their latest paper · {what}",
+                           rows, key="whereabouts", x_title="share of the cohort (%)",
+                           subtitle=[f"n = {n:,} researchers in the cohort, found again or not"] if n else None)
+        cc.note = ("Each member's country at their latest paper in any later year; 'not seen since' = no later "
+                   "paper found (people before 2021 are followed by name links only).")
+        basis, explain = getattr(s.m, "cohort_basis", None), getattr(s.m, "explain_cohort", None)
+        if cc.empty and basis and explain:  # what the cohort rests on, step by step, and why it is empty
+            cc.empty = explain(basis(eng, s.query(f), None, f.country), s.min_cell)
+        cc.csv_url = _csv_url("cohort", query, **({"work": f.country} if f.country else {}))
+        out.append(cc)
+    return out
+
+
 def dashboard_charts(s: MetricSource, eng, f: Filters, stage: str, query: str) -> list[ch.Chart]:
     label = lb.stage(stage)
     what = lb.describe(f)
@@ -68,6 +106,7 @@ def dashboard_charts(s: MetricSource, eng, f: Filters, stage: str, query: str) -
     inst = ch.ranking_bars("d-inst", f"Top workplaces{where} · {what}", inst_rows)
     inst.csv_url = _csv_url("institutions", query, stage="work")
     out.append(inst)
+    out += _retention_and_cohort(s, eng, f, query, what)
     if any(c.empty for c in out):
         near = suggestions(s, eng, f, stage)
         for c in out:
