@@ -357,3 +357,55 @@ def test_mirror_cohort_2019_explains_the_proxy_workplace(mirror_engine):
     b = cohort_basis(mirror_engine, MetricQuery(venue="nips", year=2019), "CN", "US")
     assert b["origin_match"] > 0 and b["origin_and_work_match"] == 0 and b["work_by_proxy_only"] > 0
     assert "by proxy only" in explain_cohort(b, 5)
+
+
+@pytest.mark.parametrize("count,expected", [
+    ("papers", {"GB": (1, 0.5), "DE": (1, 0.5), "US": (1, 0.5), "CN": (1, 0.5)}),  # each of 2 papers counts once
+    ("fractional", {"GB": (0.5, 0.25), "DE": (0.5, 0.25), "US": (0.5, 0.25), "CN": (0.5, 0.25)}),
+    ("first-author", {"GB": (1, 0.5), "US": (1, 0.5)}),  # p3: Ann (Google London), p6: Cat (Stanford)
+    ("last-author", {"DE": (1, 0.5), "CN": (1, 0.5)}),
+    ("authorships", {"GB": (1, 0.25), "DE": (1, 0.25), "US": (1, 0.25), "CN": (1, 0.25)}),
+])
+def test_counting_rules_on_known_papers(eng, count, expected):
+    """NeurIPS 2022 accepted papers of the fixture: p3 (Ann at Google London, Bob at TU Munich) and p6 (Cat at
+    Stanford, Dan at Peking University); p8 is not accepted. Affiliation on the paper, location rule."""
+    rows = shares(eng, MetricQuery(venue="nips", year=2022), "current", count=count, n_boot=200, seed=3)
+    got = {r["country"]: (r["count"], r["share"]) for r in rows}
+    assert got == pytest.approx(expected) and set(got) == set(expected)
+    assert all(r["count_rule"] == count and r["ci_low"] <= r["share"] <= r["ci_high"] for r in rows)
+    assert rows[0]["n_units"] == (4 if count == "authorships" else 2)
+
+
+def test_counting_rules_are_validated(eng):
+    from talentflow.errors import UnknownValue
+
+    with pytest.raises(UnknownValue, match="count"):
+        shares(eng, MetricQuery(venue="nips"), "current", count="citations")
+    with pytest.raises(UnknownValue, match="by"):
+        shares(eng, MetricQuery(venue="nips"), "current", by="institution", count="papers")
+
+
+@pytest.mark.mirror
+def test_mirror_cli_counts_papers(mirror_settings, mirror_engine):
+    """`shares --count papers --venue nips --year 2024`: papers with at least one author from each country, out
+    of the papers with a located author; every accepted paper is a unit."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from talentflow.cli.main import app
+
+    res = CliRunner().invoke(app, ["--db", str(mirror_settings.db_path), "shares", "--count", "papers", "--stage",
+                                   "current", "--venue", "nips", "--year", "2024", "--n-boot", "200", "--format",
+                                   "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    accepted = mirror_engine.scalar("SELECT count(*) FROM paper_tiers WHERE venue = 'nips' AND year = 2024 AND "
+                                    "tier_rank >= 1")
+    located = mirror_engine.scalar("""SELECT count(DISTINCT paper_id) FROM metric_base WHERE venue = 'nips' AND
+                                      year = 2024 AND rule = 'location' AND current_country IS NOT NULL""")
+    us = next(r for r in rows if r["country"] == "US")
+    assert us["n_units"] == accepted and us["n"] == located < accepted
+    assert us["count"] == mirror_engine.scalar("""SELECT count(DISTINCT paper_id) FROM metric_base WHERE
+        venue = 'nips' AND year = 2024 AND rule = 'location' AND current_country = 'US'""")
+    assert sum(r["share"] for r in rows if r["share"] is not None) > 1  # a paper counts for each of its countries

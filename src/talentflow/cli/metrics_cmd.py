@@ -77,6 +77,8 @@ def shares_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--stage", 
                venue: Optional[str] = VENUE, year: Optional[list[int]] = YEAR, tier: str = TIER,
                subfield: Optional[str] = SUBFIELD, sector: Optional[str] = SECTOR, attribution: str = ATTR,
                proxy: bool = PROXY, limit: Optional[int] = typer.Option(None, help="Top groups; the rest '(other)'."),
+               count: str = typer.Option("people", "--count", help="Unit counted: people|authorships|papers|"
+                                         "fractional|first-author|last-author (see docs/methodology.md)."),
                n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED,
                min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
     """Share of each country (institution, sector) in a career stage, with 95% bootstrap intervals."""
@@ -85,8 +87,9 @@ def shares_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--stage", 
     q = _query(venue, year, tier, subfield, sector, attribution, proxy)
     s, eng = _engine(ctx)
     with eng:
-        rows = shares(eng, q, stage, by, min_cell=_mc(s, min_cell), limit=limit, **_boot(s, n_boot, seed))
-    _emit(rows, fmt, f"{stage} shares by {by}", q)
+        rows = shares(eng, q, stage, by, min_cell=_mc(s, min_cell), limit=limit, count=count,
+                      **_boot(s, n_boot, seed))
+    _emit(rows, fmt, f"{stage} shares by {by}" + ("" if count == "people" else f", counting {count}"), q)
 
 
 @app.command("flows")

@@ -158,11 +158,19 @@ def _share_rows(cluster, codes, names, n_boot, seed, cluster_by_paper=True) -> l
 
 
 def shares(eng, q: MetricQuery, stage: str = "work", by: str = "country", n_boot: int = 1000, seed: int = 20221128,
-           min_cell: int = 0, limit: int | None = None, cluster_by_paper: bool = True) -> list[dict]:
+           min_cell: int = 0, limit: int | None = None, cluster_by_paper: bool = True,
+           count: str = "people") -> list[dict]:
     """Share of each group (country, institution or sector) in one stage, with a 95% percentile bootstrap
-    interval (n_boot resamples of people, clustered by paper), sorted by count."""
+    interval (n_boot resamples of people, clustered by paper), sorted by count. `count` picks the unit: people
+    (default) or, for countries, authorships, papers, fractional, first-author, last-author (metrics.counting)."""
     check("stage", stage)
     check("by", by)
+    check("count", count)
+    if count != "people":
+        from .counting import count_shares
+
+        check("by", by, ["country"])
+        return count_shares(eng, q, stage, count, n_boot=n_boot, seed=seed, min_cell=min_cell)[:limit]
     u = _units(eng, q, [stage], by)
     basis = u[f"b_{stage}"]
     inc = _included(basis, q)

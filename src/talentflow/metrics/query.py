@@ -15,6 +15,7 @@ BY = ("country", "institution", "sector")
 SECTORS = ("academia", "industry", "government", "nonprofit")
 FLOW_FROM = ("origin", "graduate")
 FLOW_TO = ("graduate", "work", "current")
+COUNTS = ("people", "authorships", "papers", "fractional", "first-author", "last-author")  # metrics.counting
 
 
 @lru_cache(maxsize=1)
@@ -62,7 +63,8 @@ class _Allowed(dict):
 
 
 ALLOWED: dict[str, list] = _Allowed(tier=list(TIERS), attribution=list(ATTRIBUTIONS), stage=list(STAGES),
-                                    by=list(BY), sector=list(SECTORS), frm=list(FLOW_FROM), to=list(FLOW_TO))
+                                    by=list(BY), sector=list(SECTORS), frm=list(FLOW_FROM), to=list(FLOW_TO),
+                                    count=list(COUNTS))
 
 
 def check(what: str, value, allowed=None) -> None:

@@ -88,7 +88,7 @@ def country(code) -> str:
 def label(kind: str, code) -> str:
     """The label of a filter value by filter name (venue, subfield, tier, stage, attribution, sector, country)."""
     fn = {"venue": venue, "subfield": subfield, "tier": tier, "stage": stage, "attribution": attribution,
-          "sector": sector, "country": country}.get(kind)
+          "sector": sector, "country": country, "count": lambda c: _get("count", c)}.get(kind)
     return fn(code) if fn else ("" if code is None else str(code))
 
 
@@ -152,7 +152,7 @@ def unlabelled() -> dict[str, list[str]]:
 
     out: dict[str, list[str]] = {}
     for kind, param in (("venues", "venue"), ("subfields", "subfield"), ("tiers", "tier"), ("stages", "stage"),
-                        ("attribution", "attribution"), ("sectors", "sector")):
+                        ("attribution", "attribution"), ("sectors", "sector"), ("count", "count")):
         used = {str(v) for v in ALLOWED[param]}
         have = set(table(kind))
         out[f"missing:{kind}"] = sorted(used - have)

@@ -454,9 +454,34 @@ def indicators(c: Ctx) -> Page:
     return p
 
 
+COUNT_RULES = ("people", "authorships", "papers", "fractional", "first-author", "last-author")
+COUNT_LABELS = {"people": "people", "authorships": "authorships", "papers": "papers (any author)",
+                "fractional": "papers (fractional)", "first-author": "first author", "last-author": "last author"}
+
+
 def methodology(c: Ctx) -> Page:
     p = Page("methodology", "Methodology")
     allowed = c.src.allowed() if c.src else {}
+
+    def counting(s: Section):
+        rules = [r for r in COUNT_RULES if r == "people" or r in allowed.get("count", [])]
+        f = _adapt(c.src, Filters(venue="nips", year=2024, tier=HEADLINE.tier))
+        by = {r: c.src.shares(c.eng, f, "current", count=r) for r in rules}
+        top = [x["country"] for x in by["people"] if x.get("share") is not None and x["country"] != SUPPRESSED][:8]
+        out = []
+        for code in top:
+            row = {"country": country_name(code)}
+            for r in rules:
+                x = _find(by[r], "country", code)
+                row[COUNT_LABELS[r]] = ("–" if not x or x.get("share") is None else
+                                        f"{lb.pct(x['share'])} ({lb.pct(x['ci_low'])}–{lb.pct(x['ci_high'])})")
+            out.append(row)
+        first = {r: next((x for x in by[r] if x.get("n")), {}) for r in rules}
+        out.append({"country": "rests on", **{COUNT_LABELS[r]: f"{first[r].get('n', 0):,} of "
+                                              f"{first[r].get('n_units', first[r].get('n_people', 0)):,}"
+                                              for r in rules}})
+        s.tables.append(Table(f"Country shares by counting rule · {lb.describe(f)} · affiliation on the paper", out,
+                              footer=c.footer(f), people=False))
     p.sections += [
         Section("What is counted", text=[
             "People, not papers: each researcher is counted once per query (venue, year or year range, tier, "
@@ -473,6 +498,13 @@ def methodology(c: Ctx) -> Page:
             f"Published outputs contain no person-level data. Any cell resting on fewer than {c.min_cell} people "
             "is suppressed: small cells are pooled into one '(suppressed)' row, and if that pool is itself below "
             "the threshold the next-smallest cells join it, so no small cell can be recovered by subtraction."]),
+        c.section("Counting rules", counting, [
+            "Shares count people by default: each researcher once per venue-year. The other rules count papers: "
+            "authorships (each paper–author pair), papers (a paper counts once for every country among its "
+            "authors, so shares add up to more than 100%), fractional (each paper weighs 1, split equally among "
+            "its located authors), first author and last author (the paper counts for that author's country). "
+            "Their denominator is the papers (or authorships) with a located author; intervals resample papers. "
+            "CLI: talentflow shares --count RULE; API: /api/shares?count=RULE."]),
         Section("Allowed filter values", tables=[Table("Filters", [
             {"parameter": k, "values": ", ".join(map(str, v))} for k, v in allowed.items()], people=False)] if allowed else [],
             error=None if allowed else f"Metrics unavailable: {c.metrics_error}"),

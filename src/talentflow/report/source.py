@@ -156,11 +156,13 @@ class MetricSource:
     def _boot(self, intervals: bool) -> dict:
         return {"n_boot": self.n_boot if intervals else 0, "seed": self.seed}
 
-    def shares(self, eng, f: Filters, stage: str = "origin", by: str = "country", intervals: bool = True
-               ) -> list[dict]:
+    def shares(self, eng, f: Filters, stage: str = "origin", by: str = "country", intervals: bool = True,
+               count: str = "people") -> list[dict]:
         stage = self.check("stage", stage)
-        return self._cached(("shares", f, stage, by, intervals), lambda: privacy.pool_small(
-            list(self.m.shares(eng, self.query(f), stage=stage, by=by, **self._boot(intervals))),
+        count = self.check("count", count) if count != "people" else count
+        extra = {} if count == "people" else {"count": count}  # a library without counting rules still answers
+        return self._cached(("shares", f, stage, by, intervals, count), lambda: privacy.pool_small(
+            list(self.m.shares(eng, self.query(f), stage=stage, by=by, **extra, **self._boot(intervals))),
             self.min_cell, (by,)))
 
     def flows(self, eng, f: Filters, frm: str = "origin", to: str = "work", intervals: bool = True) -> list[dict]:

@@ -164,11 +164,15 @@ def create_app(settings: Settings, metrics=None) -> FastAPI:
     @app.get("/api/shares", tags=["api"], summary="Share of researchers by country at one career stage")
     def api_shares(fp: FilterParams = Depends(),
                    stage: str = Query("origin", description="origin|graduate|work|current"),
-                   by: str = Query("country", description="country|institution|sector"), eng=Depends(cursor)):
+                   by: str = Query("country", description="country|institution|sector"),
+                   count: str = Query("people", description="Unit counted: people|authorships|papers|fractional|"
+                                      "first-author|last-author"), eng=Depends(cursor)):
         s = source()
         f = s.filters(**fp.raw)
         by = s.check("by", by) if "by" in s.allowed() else by
-        return answer("shares", fp, f, eng, lambda: s.shares(eng, f, stage, by), stage=stage, by=by)
+        extra = {} if count == "people" else {"count": count}
+        return answer("shares", fp, f, eng, lambda: s.shares(eng, f, stage, by, count=count), stage=stage, by=by,
+                      **extra)
 
     @app.get("/api/flows", tags=["api"], summary="Counts of researchers moving between two stages' countries")
     def api_flows(fp: FilterParams = Depends(), frm: str = Query("origin", alias="from"),
@@ -236,13 +240,13 @@ def create_app(settings: Settings, metrics=None) -> FastAPI:
 
     @app.get("/fragment/charts", response_class=HTMLResponse, include_in_schema=False)
     def fragment(request: Request, fp: FilterParams = Depends(), stage: str = Query("origin"),
-                 eng=Depends(cursor)):
+                 count: str = Query("people"), eng=Depends(cursor)):
         from .views import dashboard_charts
 
         try:
             s = source()
             f = s.filters(**fp.raw)
-            charts = dashboard_charts(s, eng, f, stage, str(request.url.query))
+            charts = dashboard_charts(s, eng, f, stage, str(request.url.query), count=count)
             error = None
         except TalentflowError as e:
             charts, error = [], f"{e}" + (f" {e.hint}" if e.hint else "")

@@ -21,7 +21,8 @@ RELAX = ("country", "sector", "subfield", "year", "years", "tier", "attribution"
 
 
 def _csv_url(endpoint: str, query: str, **extra) -> str:
-    params = [(k, v) for k, v in parse_qsl(query) if k not in ("format", *extra)]
+    drop = ("format", *extra) + (() if endpoint == "shares" else ("count",))  # only shares take a counting rule
+    params = [(k, v) for k, v in parse_qsl(query) if k not in drop]
     params += [(k, v) for k, v in extra.items() if v is not None] + [("format", "csv")]
     return f"/api/{endpoint}?{urlencode(params)}"
 
@@ -83,12 +84,22 @@ def _retention_and_cohort(s: MetricSource, eng, f: Filters, query: str, what: st
     return out
 
 
-def dashboard_charts(s: MetricSource, eng, f: Filters, stage: str, query: str) -> list[ch.Chart]:
+def _count_basis(rows: list[dict], count: str) -> list[str]:
+    r = next((r for r in rows if r.get("n")), None)
+    unit = "authorships" if count == "authorships" else "papers"
+    return [f"n = {r['n']:,} {unit} with a located author, of {r['n_units']:,}"] if r and r.get("n_units") else []
+
+
+def dashboard_charts(s: MetricSource, eng, f: Filters, stage: str, query: str,
+                     count: str = "people") -> list[ch.Chart]:
     label = lb.stage(stage)
     what = lb.describe(f)
-    shares = s.shares(eng, f, stage)
-    out = [ch.share_bars("d-shares", f"{label} · {what}", shares, stage=stage),
-           ch.world_map("d-map", f"{label} · {what}", shares, stage=stage)]
+    shares = s.shares(eng, f, stage, count=count)
+    unit = "" if count == "people" else f" · counting {lb.label('count', count)}"
+    out = [ch.share_bars("d-shares", f"{label} · {what}{unit}", shares, stage=stage,
+                         x_title="share of researchers (%)" if count == "people" else f"share of {count} (%)",
+                         subtitle=None if count == "people" else _count_basis(shares, count)),
+           ch.world_map("d-map", f"{label} · {what}{unit}", shares, stage=stage)]
     out[0].csv_url = out[1].csv_url = _csv_url("shares", query, stage=stage)
     legs = [("origin", "graduate", _touching(s.flows(eng, f, "origin", "graduate", intervals=False), f.country)),
             ("graduate", "work", _touching(s.flows(eng, f, "graduate", "work", intervals=False), f.country))]
