@@ -162,7 +162,7 @@ def report(ctx: typer.Context, fmt: str = typer.Option("table", "--format", help
         rows = quality_rows(eng, s.data_dir)
     if fmt == "table":
         cols = ("unit", "papers", "accepted", "accepted_authorships", "pct_aff", "pct_person_id", "pct_position",
-                "quarantined", "diff_pct")
+                "quarantined", "diff_pct", "note")
         rows = [{c: r[c] for c in cols} for r in rows]
     if out and fmt in ("csv", "json"):
         import contextlib
