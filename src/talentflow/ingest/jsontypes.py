@@ -47,7 +47,9 @@ def bad_fields(types: str, values: str, fields: tuple[str, ...], expected: str =
 
 def _all_strings(v: str) -> str:
     """Every item of JSON array `v` is a string (true for an empty array); only evaluated for arrays."""
-    return f"coalesce(list_bool_and(list_transform(CAST({v} AS JSON[]), lambda x: json_type(x) = 'VARCHAR')), true)"
+    # a JSON null item is SQL NULL after the cast: not a string either
+    return (f"coalesce(list_bool_and(list_transform(CAST({v} AS JSON[]), "
+            f"lambda x: coalesce(json_type(x) = 'VARCHAR', false))), true)")
 
 
 def string_array(v: str) -> str:
@@ -95,8 +97,9 @@ def load_records(eng, source: str, dataset_id: str, path: str, name: str, fields
                         "CASE WHEN top = 'OBJECT' THEN j -> 'records' ELSE j END")}
         FROM {name}_top WHERE top <> 'OBJECT' OR rt IS DISTINCT FROM 'ARRAY';
         CREATE OR REPLACE TEMP TABLE {name}_all AS
-        SELECT r, json_type(r) AS top FROM (SELECT unnest(CAST(j -> 'records' AS JSON[])) AS r FROM {name}_top
-                                            WHERE top = 'OBJECT' AND rt = 'ARRAY');
+        -- a JSON null in the array comes out of the cast as SQL NULL
+        SELECT coalesce(r, 'null') AS r, coalesce(json_type(r), 'NULL') AS top
+        FROM (SELECT unnest(CAST(j -> 'records' AS JSON[])) AS r FROM {name}_top WHERE top = 'OBJECT' AND rt = 'ARRAY');
         INSERT INTO u_quar_read
         SELECT {q(dataset_id)}, 'r' || substr(md5(r), 1, 12), 'record', 'wrong_type', {problem('object', 'top', 'r')}
         FROM {name}_all WHERE top <> 'OBJECT';
