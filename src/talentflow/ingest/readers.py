@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .jsontypes import (bad_fields, field, load_records, not_string_array, problem, quarantine_wrong,
                         scrape_authors_ok, string_array, strings)
-from .sqlparts import author_list, jtxt, norm_names, norm_names_loose, norm_title, q, read_records, scrub_emails, semi_list, txt
+from .sqlparts import author_list, norm_names, norm_names_loose, norm_title, q, read_records, scrub_emails, semi_list, txt
 from .units import Unit
 
 PAPER_COLS = "paper_id, title, status_raw, track, keywords, primary_area, abstract, dataset_id"
@@ -46,6 +46,7 @@ def _load_paperlists(eng, files: list[tuple[Path, str]], name: str) -> None:
     paths = "[" + ", ".join(q(str(p)) for p, _ in files) + "]"
     ds = " UNION ALL ".join(f"SELECT {q(str(p))} AS fn, {q(d)} AS dataset_id" for p, d in files)
     types, values = strings("j", FIELDS)
+
     def f(n: str) -> str:
         return field(FIELDS, n)
 
