@@ -114,6 +114,7 @@ def test_unknown_status_is_quarantined(tmp_path):
     (b'[{"id": "A", "title": "T", "author": "X"', "aaai2021.json.gz"),  # truncated JSON
     (b'[{"id": "A", "title": "T\xff\xfe", "author": "X"}]', "aaai2021.json.gz"),  # invalid UTF-8
     (b'{"not": "an array"', "aaai2021.json.gz"),
+    (b'[{"id": "A", "title": "lone \\ud800 surrogate", "author": "X"}]', "aaai2021.json.gz"),  # not Unicode
 ])
 def test_malformed_files_name_the_file(tmp_path, content, needle):
     s = fixture_settings(tmp_path, {}, raw={"aaai/aaai2021.json.gz": content})

@@ -233,7 +233,7 @@ def test_cli_without_data_dir_says_what_to_do(monkeypatch, tmp_path):
     p = tmp_path / "bad.tsv"
     p.write_text("aff\n", encoding="utf-8")
     res = CliRunner().invoke(app, ["resolve", "--input", str(p), "--format", "xml"])
-    assert res.exit_code == 2 and "jsonl or csv" in res.output
+    assert res.exit_code == 2 and "unknown format 'xml': use one of jsonl, csv" in " ".join(res.output.split())
 
 
 def test_location_basis(resolver):

@@ -55,7 +55,12 @@ def export_table(settings, table: str, venue=None, year=None, accepted_only=Fals
         # COPY takes no bind parameters: materialise the filtered rows as a temp view first
         eng.execute("CREATE TEMP TABLE _export AS " + sql, params)
         if out is not None:
-            eng.copy_to("SELECT * FROM _export", str(out), fmt)
+            import duckdb
+
+            try:
+                eng.copy_to("SELECT * FROM _export", str(out), fmt)
+            except duckdb.IOException as e:  # full disk, no permission: the file and the reason
+                raise TalentflowError(f"cannot write {out}: {str(e).splitlines()[0]}") from None
             return
         with tempfile.TemporaryDirectory() as td:
             tmp = os.path.join(td, f"export.{fmt}")

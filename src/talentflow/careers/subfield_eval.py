@@ -26,7 +26,7 @@ def load_labels(path: Path, taxonomy: dict[str, str]) -> list[dict]:
     path = Path(path)
     if not path.is_file():
         raise InputError(str(path), "label file not found")
-    with open(path, newline="", encoding="utf-8") as fh:
+    with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: a byte-order mark is not part of the header
         rows = list(csv.DictReader(fh, delimiter="\t"))
     if not rows or any(c not in rows[0] for c in LABEL_COLUMNS):
         raise InputError(str(path), f"expected columns {LABEL_COLUMNS}")

@@ -8,7 +8,9 @@ from typing import Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .common import err_console, handle_errors, settings_of
+from rich.markup import escape
+
+from .common import err_console, format_option, handle_errors, out_file, settings_of
 from .main import app
 
 
@@ -33,14 +35,14 @@ def build(ctx: typer.Context, force: bool = typer.Option(False, help="Rebuild ev
 
         res = run_build(s, force=force, wait=wait, progress=progress)
     for path in res.changed:
-        err_console.print(f"[yellow]Warning:[/] read {path} although it differs from the catalog (--allow-changed).")
+        err_console.print(f"[yellow]Warning:[/] read {escape(str(path))} although it differs from the catalog (--allow-changed).")
     if not res.ran:
-        err_console.print(f"Up to date ({s.db_path}); nothing rebuilt in {res.seconds:.1f} s.")
+        err_console.print(f"Up to date ({escape(str(s.db_path))}); nothing rebuilt in {res.seconds:.1f} s.")
         return
-    err_console.print(f"Built {', '.join(res.ran)} into {s.db_path} in {res.seconds:.1f} s.")
+    err_console.print(f"Built {', '.join(res.ran)} into {escape(str(s.db_path))} in {res.seconds:.1f} s.")
     for stage, st in res.stats.items():
         brief = {k: v for k, v in st.items() if not isinstance(v, (dict, list)) or (k == "missing" and v)}
-        err_console.print(f"  {stage}: " + ", ".join(f"{k}={v}" for k, v in brief.items()))
+        err_console.print(escape(f"  {stage}: " + ", ".join(f"{k}={v}" for k, v in brief.items())))
 
 
 EXPORT_TABLES = {
@@ -58,8 +60,9 @@ def export(ctx: typer.Context,
            venue: Optional[str] = typer.Option(None, help="Venue short name, e.g. nips, iclr, cvpr."),
            year: Optional[int] = typer.Option(None),
            accepted_only: bool = typer.Option(False, "--accepted-only", help="Only accepted papers."),
-           fmt: str = typer.Option("csv", "--format", help="csv | jsonl | parquet"),
-           out: Optional[Path] = typer.Option(None, "--out", help="Output file (default: stdout; parquet needs --out).")) -> None:
+           fmt: str = format_option("csv", ("csv", "jsonl", "parquet")),
+           out: Optional[Path] = typer.Option(None, "--out", callback=out_file,
+                                              help="Output file (default: stdout; parquet needs --out).")) -> None:
     """Export papers or authorships (with resolved columns once resolution has run)."""
     from ..exporting import export_table
 

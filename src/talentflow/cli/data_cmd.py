@@ -11,7 +11,9 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 from ..sources.catalog import load_catalog, select
 from ..sources.fetch import RAW_BASE, fetch_one
 from ..sources.verify import check
-from .common import FORMATS, emit_rows, err_console, handle_errors, settings_of
+from rich.markup import escape
+
+from .common import emit_rows, err_console, format_option, handle_errors, out_file, settings_of, writing
 from .main import app
 
 data_app = typer.Typer(no_args_is_help=True, help="The data mirror: list, verify, fetch, quality report.")
@@ -21,7 +23,7 @@ app.add_typer(data_app, name="data")
 @data_app.command("list")
 @handle_errors
 def list_(ctx: typer.Context, group: Optional[str] = typer.Option(None, help="conferences|registry|indicators|peers|live"),
-          venue: Optional[str] = None, fmt: str = typer.Option("table", "--format", help="table|csv|json")) -> None:
+          venue: Optional[str] = None, fmt: str = format_option("table")) -> None:
     """Datasets the catalog knows, and whether each is present in the data directory."""
     s = settings_of(ctx)
     data = s.data_dir
@@ -46,7 +48,7 @@ def list_(ctx: typer.Context, group: Optional[str] = typer.Option(None, help="co
 @data_app.command("verify")
 @handle_errors
 def verify(ctx: typer.Context, group: Optional[str] = None, venue: Optional[str] = None,
-           fmt: str = typer.Option("table", "--format"),
+           fmt: str = format_option("table"),
            partial: bool = typer.Option(False, "--partial",
                                         help="A partial mirror: missing files are listed but do not fail.")) -> None:
     """Check every catalogued file against its sha256 (or, if recompressed, the upstream git blob). Exit status 1
@@ -87,7 +89,7 @@ def checksum(ctx: typer.Context,
              compare: Optional[Path] = typer.Option(None, "--compare",
                                                     help="Another database: list the tables that differ (exit 1 "
                                                          "if any)."),
-             fmt: str = typer.Option("table", "--format", help="table|csv|json")) -> None:
+             fmt: str = format_option("table")) -> None:
     """Row count and order-independent checksum of every table of the database: two builds hold the same data
     when every line agrees (compare builds of the same talentflow and DuckDB versions)."""
     from ..engine import connect
@@ -135,14 +137,15 @@ def fetch(ctx: typer.Context, ids: Optional[list[str]] = typer.Argument(None, he
                           progress=lambda n: prog.advance(task, n))
             counts[r.status] += 1
             if r.status == "skipped":
-                err_console.print(f"skipped {d.id}: {r.detail}")
+                err_console.print(f"skipped {escape(d.id)}: {escape(str(r.detail))}")
     err_console.print(", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
 @data_app.command("report")
 @handle_errors
-def report(ctx: typer.Context, fmt: str = typer.Option("table", "--format", help="table|csv|json|markdown"),
-           out: Optional[Path] = typer.Option(None, "--out", help="Write to a file instead of stdout.")) -> None:
+def report(ctx: typer.Context, fmt: str = format_option("table", ("table", "csv", "json", "markdown")),
+           out: Optional[Path] = typer.Option(None, "--out", callback=out_file,
+                                              help="Write to a file instead of stdout.")) -> None:
     """Per dataset: papers, accepted, authorships, % with affiliation / person id / position, joins, quarantine."""
     from ..engine import connect
     from ..ingest.quality import quality_markdown, quality_rows
@@ -155,18 +158,19 @@ def report(ctx: typer.Context, fmt: str = typer.Option("table", "--format", help
         if fmt == "markdown":
             text = quality_markdown(eng, s.data_dir)
             if out:
-                out.write_text(text, encoding="utf-8")
+                with writing(out) as f:
+                    f.write(text)
             else:
                 typer.echo(text)
             return
         rows = quality_rows(eng, s.data_dir)
     if fmt == "table":
         cols = ("unit", "papers", "accepted", "accepted_authorships", "pct_aff", "pct_person_id", "pct_position",
-                "quarantined", "diff_pct")
+                "quarantined", "diff_pct", "note")
         rows = [{c: r[c] for c in cols} for r in rows]
     if out and fmt in ("csv", "json"):
         import contextlib
-        with out.open("w", encoding="utf-8") as f, contextlib.redirect_stdout(f):
+        with writing(out) as f, contextlib.redirect_stdout(f):
             emit_rows(rows, fmt)
         return
-    emit_rows(rows, fmt if fmt in FORMATS else "table")
+    emit_rows(rows, fmt)

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
-from .common import console, emit_rows, handle_errors, settings_of
+from .common import console, emit_rows, format_option, handle_errors, settings_of
 from .main import app
 
 
@@ -36,7 +37,7 @@ def _fmt(x) -> str:
 def subfields_cmd(
     ctx: typer.Context,
     labels: Optional[Path] = typer.Option(None, help="Label file (default eval/subfield_labels.tsv)."),
-    fmt: str = typer.Option("table", "--format", help="table|json"),
+    fmt: str = format_option("table", ("table", "json")),
     errors: bool = typer.Option(False, "--errors", help="Also list every misclassified paper."),
     embedding: bool = typer.Option(False, "--embedding",
                                    help="Also evaluate the embedding classifier (needs the [embed] extra)."),
@@ -61,7 +62,7 @@ def subfields_cmd(
         sys.stdout.write(json.dumps(out, default=str, ensure_ascii=False, indent=1) + "\n")
         return
     for name, r in results.items():
-        console.print(f"[bold]{name}[/]: accuracy {r.accuracy:.3f} on {r.n} labelled papers"
+        console.print(f"[bold]{escape(name)}[/]: accuracy {r.accuracy:.3f} on {r.n} labelled papers"
                       + (f" ({len(r.not_found)} labels not found in the mirror)" if r.not_found else ""))
         emit_rows([{**c, "precision": _fmt(c["precision"]), "recall": _fmt(c["recall"]), "f1": _fmt(c["f1"])}
                    for c in r.per_class], "table", title=f"{name}: per subfield")
@@ -76,7 +77,7 @@ def subfields_cmd(
 def tiers_cmd(
     ctx: typer.Context,
     raw: bool = typer.Option(False, "--raw", help="Check the raw mirror files instead of the built database."),
-    fmt: str = typer.Option("table", "--format", help="table|json"),
+    fmt: str = format_option("table", ("table", "json")),
 ) -> None:
     """Tier-mapping hygiene: statuses/tracks the mapping misses, entries matching nothing, accepted disagreements.
     Exit status 1 when the mapping and the data disagree."""
@@ -106,7 +107,7 @@ def tiers_cmd(
                 emit_rows(getattr(h, name), "table", title=name)
             else:
                 console.print(f"{name}: none")
-        console.print("unused mapping entries: " + (", ".join(h.unused_entries + h.unused_venue_years) or "none"))
+        console.print("unused mapping entries: " + escape(", ".join(h.unused_entries + h.unused_venue_years) or "none"))
         if h.accepted_disagreements:
             emit_rows(h.accepted_disagreements, "table",
                       title="papers.accepted vs tier (expected: accepted outside the main conference)")

@@ -7,14 +7,8 @@ from typing import Optional
 import typer
 
 from ..errors import UnknownValue
-from .common import FORMATS, emit_rows, err_console, handle_errors, settings_of
+from .common import emit_rows, err_console, format_option, handle_errors, settings_of
 from .main import app
-
-
-def _fmt(fmt: str) -> str:
-    if fmt not in FORMATS:
-        raise UnknownValue("format", fmt, list(FORMATS))
-    return fmt
 
 
 def _human(v, pct: bool = False):
@@ -46,11 +40,10 @@ def indicators(ctx: typer.Context,
                unmatched_orgs: bool = typer.Option(False, "--unmatched-orgs", help="Leaderboard organizations "
                                                    "without a country, by rows (review org_countries.csv)."),
                limit: Optional[int] = typer.Option(None, "--limit", help="At most this many rows (table: 200)."),
-               fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
+               fmt: str = format_option("table")) -> None:
     """Companion indicators (STEM graduates, patents, models, investment…) with their source dataset and year."""
     from ..indicators.query import indicator_ids, indicator_rows, open_built
 
-    fmt = _fmt(fmt)
     with open_built(settings_of(ctx)) as eng:
         if list_ids:
             emit_rows(indicator_ids(eng), fmt, title="Indicators")
@@ -85,12 +78,11 @@ def scorecard(ctx: typer.Context,
                                             "leaderboard snapshot instead of the scorecard."),
               leaderboard: Optional[str] = typer.Option(None, "--leaderboard", help="With --standing: one "
                                                         "leaderboard (e.g. aa_image_to_video)."),
-              fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
+              fmt: str = format_option("table")) -> None:
     """US–China scorecard: latest value per country, ratio, trend, source and year for each indicator family."""
     from ..indicators.query import open_built
     from ..indicators.scorecard import leaderboard_standing, scorecard as build_scorecard, wide
 
-    fmt = _fmt(fmt)
     countries = tuple(c.upper() for c in _split(country))
     if len(countries) != 2:
         raise UnknownValue("country pair", country, ["US,CN"])

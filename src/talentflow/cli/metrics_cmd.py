@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from ..engine import connect
 from ..errors import NotBuilt
-from .common import emit_rows, err_console, handle_errors, settings_of
+from .common import emit_rows, err_console, format_option, handle_errors, settings_of
 from .main import app
 
 VENUE = typer.Option(None, "--venue", help="Conference short name (nips, iclr, icml, cvpr, …); default all.")
@@ -20,7 +20,7 @@ SUBFIELD = typer.Option(None, "--subfield", help="generative_ai|robotics|vision|
 SECTOR = typer.Option(None, "--sector", help="academia|industry|government|nonprofit (affiliation at the paper).")
 ATTR = typer.Option("location", "--attribution", help="location|hq: country of the site or of the headquarters.")
 PROXY = typer.Option(False, "--proxy/--no-proxy", help="Admit proxy stage values (counted apart in n_proxy).")
-FMT = typer.Option("table", "--format", help="table|csv|json")
+FMT = format_option("table")
 NBOOT = typer.Option(None, "--n-boot", help="Bootstrap resamples (default: settings n_boot).")
 SEED = typer.Option(None, "--seed", help="Bootstrap seed (default: settings seed).")
 MINCELL = typer.Option(None, "--min-cell", help="Suppress groups resting on fewer people (default: settings "
@@ -63,7 +63,7 @@ def _emit(rows, fmt, title, q) -> None:
     if fmt == "table":
         how = ("proxy values INCLUDED: count_proxy of each count rests on a proxy" if q.include_proxy else
                "observed values only: n_proxy and n_unknown are counted, not estimated")
-        err_console.print(f"[dim]{q.describe()}; shares are of people with a known value (n); {how}.[/]")
+        err_console.print(f"[dim]{escape(q.describe())}; shares are of people with a known value (n); {how}.[/]")
         if "n_observed_profile" in first:
             r = first
             err_console.print(f"[dim]observed values: {r['n_observed_paper']:,} from papers, "

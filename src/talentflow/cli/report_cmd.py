@@ -6,15 +6,16 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
-from .common import err_console, handle_errors, settings_of
+from .common import err_console, handle_errors, out_dir, settings_of
 from .main import app
 
 
 @app.command("report")
 @handle_errors
 def report(ctx: typer.Context,
-           out: Path = typer.Option(Path("report"), "--out", help="Output directory (created)."),
+           out: Path = typer.Option(Path("report"), "--out", callback=out_dir, help="Output directory (created)."),
            min_cell: Optional[int] = typer.Option(None, "--min-cell",
                                                   help="Suppress cells resting on fewer people (default: settings, 5)."),
            country_min: int = typer.Option(200, "--country-min", help="People needed for a country page."),
@@ -30,8 +31,8 @@ def report(ctx: typer.Context,
         s = s.with_(min_cell=min_cell)
     res = build_report(s, out, country_min=country_min, images=images)
     for e in res.errors:
-        err_console.print(f"[yellow]warning:[/] {e}")
-    err_console.print(f"Wrote {res.pages} pages and {res.charts} charts to {res.out} in {res.seconds:.1f} s "
-                      f"(open {res.out / 'index.html'}).")
+        err_console.print(f"[yellow]warning:[/] {escape(str(e))}")
+    err_console.print(escape(f"Wrote {res.pages} pages and {res.charts} charts to {res.out} in {res.seconds:.1f} s "
+                             f"(open {res.out / 'index.html'})."))
     if strict and res.errors:
         raise typer.Exit(1)

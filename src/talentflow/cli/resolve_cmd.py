@@ -13,7 +13,9 @@ from typing import Optional
 import typer
 
 from ..errors import InputError, TalentflowError
-from .common import console, emit_rows, err_console, handle_errors, settings_of
+from rich.markup import escape
+
+from .common import console, emit_rows, err_console, format_option, handle_errors, settings_of
 from .eval_subfields_cmd import eval_group
 from .main import app
 
@@ -35,9 +37,9 @@ def read_batch(path: Path) -> list[tuple[str, str]]:
     """TSV with header `affiliation<TAB>domain` (domain column optional). Errors name the file and line."""
     if str(path) != "-" and not path.is_file():
         raise InputError(str(path), "input file not found")
-    fh = sys.stdin if str(path) == "-" else path.open(encoding="utf-8", errors="strict", newline="")
+    fh = sys.stdin if str(path) == "-" else path.open(encoding="utf-8-sig", errors="strict", newline="")
     try:
-        lines = fh.read().split("\n")
+        lines = fh.read().removeprefix("\ufeff").split("\n")  # a byte-order mark (also on stdin) is not text
     except UnicodeDecodeError as e:
         raise InputError(str(path), f"not UTF-8 text ({e.reason} at byte {e.start})") from None
     finally:
@@ -80,7 +82,8 @@ def resolve_cmd(
     affiliation: Optional[str] = typer.Argument(None, help="One affiliation string to explain."),
     domain: str = typer.Option("", "--domain", "-d", help="E-mail or web domain of the same person."),
     input: Optional[Path] = typer.Option(None, "--input", "-i", help="TSV batch (header affiliation<TAB>domain); '-' = stdin."),
-    fmt: str = typer.Option("", "--format", help="Batch: jsonl|csv (default jsonl). Single: text|json."),
+    fmt: str = format_option("", ("", "jsonl", "csv", "text", "json"),
+                             help="Batch: jsonl|csv (default jsonl). Single: text|json."),
     fold_greater_china: bool = typer.Option(False, "--fold-greater-china", help="Report HK, MO, TW as CN."),
 ) -> None:
     """Resolve affiliations to institution, location and HQ country, sector — with confidence and reason."""
@@ -104,6 +107,9 @@ def resolve_cmd(
             else:
                 sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         return
+    if fmt not in ("", "text", "json"):
+        raise TalentflowError(f"Unknown format {fmt!r} for one affiliation: use text or json (jsonl and csv are "
+                              "for --input).")
     res = _resolver(s)
     r = res.resolve(affiliation or "", domain)
     if fmt == "json":
@@ -111,7 +117,7 @@ def resolve_cmd(
                                      "alternatives": r.alternatives}, ensure_ascii=False, indent=1) + "\n")
         return
     row = _row(r, fold_greater_china)
-    console.print(f"[bold]{affiliation or ''}[/]" + (f"  [dim]({domain})[/]" if domain else ""))
+    console.print(f"[bold]{escape(affiliation or '')}[/]" + (f"  [dim]({escape(domain)})[/]" if domain else ""))
     console.print("steps tried:")
     for step in r.trace:
         console.print(f"  · {step}", markup=False, highlight=False)
@@ -120,12 +126,12 @@ def resolve_cmd(
         for p in r.parts:
             console.print(f"  · {p['part']!r} → {p.get('institution') or '—'} ({p.get('country_location') or '—'})",
                           markup=False, highlight=False)
-    console.print(f"[bold green]winner:[/] {row['institution'] or '—'}  location={row['country_location'] or '—'}  "
-                  f"hq={row['country_hq'] or '—'}  sector={row['sector'] or '—'}  confidence={row['confidence']}  "
-                  f"reason={row['reason']}")
+    console.print("[bold green]winner:[/] " + escape(
+        f"{row['institution'] or '—'}  location={row['country_location'] or '—'}  hq={row['country_hq'] or '—'}  "
+        f"sector={row['sector'] or '—'}  confidence={row['confidence']}  reason={row['reason']}"))
     for alt in r.alternatives:
-        console.print(f"[dim]alternative:[/] {alt['institution']} ({alt['country_location'] or '—'}/"
-                      f"{alt['country_hq'] or '—'}) via {alt['step']} [{alt['source']}]", highlight=False)
+        console.print("[dim]alternative:[/] " + escape(f"{alt['institution']} ({alt['country_location'] or '—'}/"
+                      f"{alt['country_hq'] or '—'}) via {alt['step']} [{alt['source']}]"), highlight=False)
 
 
 eval_app = eval_group()
@@ -136,7 +142,7 @@ eval_app = eval_group()
 def eval_resolve_cmd(
     ctx: typer.Context,
     labels: Path = typer.Option(Path("eval/resolve_labels.tsv"), help="Hand-labelled pairs."),
-    fmt: str = typer.Option("table", "--format", help="table|json"),
+    fmt: str = format_option("table", ("table", "json")),
     peers: bool = typer.Option(True, "--peers/--no-peers", help="Also measure agreement with peers' answers."),
     fold_greater_china: bool = typer.Option(False, "--fold-greater-china", help="Score HK, MO, TW as CN."),
     sweep_fuzzy: bool = typer.Option(False, "--sweep-fuzzy", help="Also score several fuzzy-match thresholds."),
@@ -184,7 +190,7 @@ def eval_resolve_cmd(
         emit_rows(side_by_side({"tuned-on labels": out, "blind": out["blind"]}), "table",
                   title=f"tuned-on labels ({labels}, optimistic) beside the blind set ({out['blind']['path']})")
         console.print("blind set errors (rows not listed): "
-                      + (", ".join(f"{k} {v}" for k, v in out["blind"]["error_kinds"].items()) or "none"))
+                      + escape(", ".join(f"{k} {v}" for k, v in out["blind"]["error_kinds"].items()) or "none"))
     emit_rows([{**{k: e[k] for k in ("kind", "n", "gold", "pred", "reason")},
                 "affiliation": e["affiliation"][:60], "domain": e["domain"][:30]}
                for e in out["errors"]], "table", title=f"{len(out['errors'])} rows with an error "
@@ -192,8 +198,8 @@ def eval_resolve_cmd(
     if sweep_fuzzy:
         emit_rows(out["fuzzy_sweep"], "table", title="fuzzy threshold sweep (location, distinct)")
     for name, p in out.get("peers", {}).items():
-        console.print(f"[bold]{name}[/]: {p['agree']}/{p['n']} agree ({p['rate']:.1%}); disagreements: "
-                      + ", ".join(f"{k} {v}" for k, v in sorted(p["categories"].items(), key=lambda kv: -kv[1])))
+        console.print(f"[bold]{escape(name)}[/]: {p['agree']}/{p['n']} agree ({p['rate']:.1%}); disagreements: "
+                      + escape(", ".join(f"{k} {v}" for k, v in sorted(p["categories"].items(), key=lambda kv: -kv[1]))))
 
 
 @app.command("resolve-hygiene")
@@ -201,7 +207,7 @@ def eval_resolve_cmd(
 def hygiene_cmd(
     ctx: typer.Context,
     top: int = typer.Option(50, help="How many unmatched affiliations to list."),
-    fmt: str = typer.Option("table", "--format", help="table|csv|json"),
+    fmt: str = format_option("table"),
     need: bool = typer.Option(False, "--need", help="Also list the most frequent pairs the registries alone miss "
                                                    "or get wrong, and whether the curated data settles them."),
 ) -> None:

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .common import FORMATS, emit_rows, err_console, handle_errors, settings_of
+from .common import emit_rows, err_console, format_option, handle_errors, settings_of
 from .data_cmd import data_app
 from .main import app
 
@@ -140,7 +140,7 @@ def sync_orcid(
     with _progress() as prog:
         r = orcid.sync_orcid(data, pairs, base_url=base_url, rate=rate, max_requests=max_requests, refresh=refresh,
                              progress=_tracker(prog))
-    err_console.print(f"{r['snapshot']}: {r['records']} records ({r['fetched']} fetched now), {r['status']}; "
+    err_console.print(f"{escape(r['snapshot'])}: {r['records']} records ({r['fetched']} fetched now), {r['status']}; "
                       f"{r['requests']} requests.")
 
 
@@ -148,7 +148,7 @@ def sync_orcid(
 @handle_errors
 def import_profiles(ctx: typer.Context, file: Path = typer.Argument(..., help="JSON Lines of OpenReview profile "
                                                                               "objects (.jsonl or .jsonl.gz)."),
-                    fmt: str = typer.Option("table", "--format", help="|".join(FORMATS))) -> None:
+                    fmt: str = format_option("table")) -> None:
     """Import a dump of OpenReview profiles through the same path as a sync; malformed lines are reported."""
     from ..sources.openreview import import_profile_dump
 
@@ -178,7 +178,7 @@ def import_orcid(ctx: typer.Context, file: Path = typer.Argument(..., help="ORCI
 @data_app.command("snapshots")
 @handle_errors
 def snapshots_(ctx: typer.Context, verify: bool = typer.Option(True, "--verify/--no-verify"),
-               fmt: str = typer.Option("table", "--format", help="|".join(FORMATS))) -> None:
+               fmt: str = format_option("table")) -> None:
     """Live snapshots in the data directory, with their origin records (and checksums verified)."""
     from ..sources import snapshots as snaps
 

@@ -19,8 +19,11 @@ p AS (SELECT unit_id, any_value(venue) AS venue, any_value(year) AS year, count(
              count(*) FILTER (WHERE accepted) AS accepted FROM papers GROUP BY 1),
 q AS (SELECT unit_id, string_agg(problem || '=' || n, ', ' ORDER BY problem) AS quarantine, sum(n) AS quarantined
       FROM (SELECT unit_id, problem, count(*) AS n FROM quarantine GROUP BY 1, 2) GROUP BY 1),
-pa AS (SELECT unit_id, count(DISTINCT paper_id) AS papers_with_paper_aff FROM paper_affiliations GROUP BY 1)
-SELECT iu.unit_id AS unit, p.venue, p.year, iu.shape, coalesce(p.papers, 0) AS papers,
+pa AS (SELECT unit_id, count(DISTINCT paper_id) AS papers_with_paper_aff FROM paper_affiliations GROUP BY 1),
+-- a conference-year without papers is listed with its reason (an empty file, every record quarantined)
+nz AS (SELECT unit_id, min(raw_value) AS note FROM quarantine WHERE problem = 'no_papers' GROUP BY 1),
+dv AS (SELECT unit_id, min(venue) AS venue, min(year) AS year FROM datasets WHERE unit_id IS NOT NULL GROUP BY 1)
+SELECT iu.unit_id AS unit, coalesce(p.venue, dv.venue) AS venue, coalesce(p.year, dv.year) AS year, iu.shape, coalesce(p.papers, 0) AS papers,
        coalesce(p.accepted, 0) AS accepted, coalesce(a.authorships, 0) AS authorships,
        coalesce(a.acc_auth, 0) AS accepted_authorships,
        round(100.0 * a.with_aff / nullif(a.acc_auth, 0), 1) AS pct_aff,
@@ -29,11 +32,11 @@ SELECT iu.unit_id AS unit, p.venue, p.year, iu.shape, coalesce(p.papers, 0) AS p
        round(100.0 * a.with_pos / nullif(a.acc_auth, 0), 1) AS pct_position,
        coalesce(pa.papers_with_paper_aff, 0) AS papers_with_paper_aff,
        coalesce(q.quarantined, 0) AS quarantined, coalesce(q.quarantine, '') AS quarantine_by_problem,
-       iu.stats
+       coalesce(nz.note, '') AS note, iu.stats
 FROM ingest_units iu LEFT JOIN p USING (unit_id) LEFT JOIN a USING (unit_id) LEFT JOIN q USING (unit_id)
-LEFT JOIN pa USING (unit_id)
-WHERE p.papers IS NOT NULL
-ORDER BY p.venue, p.year
+LEFT JOIN pa USING (unit_id) LEFT JOIN nz USING (unit_id) LEFT JOIN dv USING (unit_id)
+WHERE p.papers IS NOT NULL OR nz.note IS NOT NULL
+ORDER BY venue, year
 """
 
 
@@ -125,6 +128,13 @@ NOTES = """## How to read this
   all kept, the later ones as `id~2`, `id~3`. **empty_record**: records with neither title nor authors (e.g. 87 in
   SIGGRAPH Asia 2021) are not papers. **no_authors**: papers kept without any author name (e.g. NeurIPS 2022
   journal-track entries); they add no authorships.
+- **wrong_type**: a value of the wrong JSON type (a file that passes its checksum can still change shape
+  upstream): an array element that is not an object (`field = record`), or a field that is not a string
+  (`author` given as a list, an `id` given as a number, …). The value is dropped, never coerced to text; the
+  `raw_value` says what was expected and found (`expected string, found array: ["A","B"]`). The rest of the record
+  is kept if it still has a title or authors. Records without id and title are keyed by a hash of their content
+  (`r…`). **no_papers**: a conference-year whose paper file yields no papers (an empty list, or every record
+  quarantined); the year stays in this report with that reason (`note`).
 - **unknown_status**: a status not listed in `status.toml` (none at present; a test keeps it so).
 - **Enrichment joins** (`joins` column): NeurIPS 2023, ICLR 2022/2023 join by OpenReview id; NeurIPS 2024 and
   ICML 2025, whose paper lists carry site ids, join by the author-name list in three passes (exact normalised
@@ -157,6 +167,9 @@ def quality_markdown(eng, data_dir: Path | None = None) -> str:
               for r in off] or ["- none"]
     cols = ["unit", "shape", "papers", "accepted", "accepted_authorships", "pct_aff", "pct_domain", "pct_person_id",
             "pct_position", "papers_with_paper_aff", "quarantined", "coverage_authorships", "diff_pct", "joins"]
+    empty = [r for r in rows if r["note"]]
+    lines += ["", "## Conference-years without papers", ""]
+    lines += [f"- {r['unit']}: {r['note']}" for r in empty] or ["- none"]
     uncompared = [r["unit"] for r in rows if r["diff_pct"] is None]
     lines += ["", f"Not compared ({len(uncompared)}): {', '.join(uncompared) or 'none'} — COVERAGE.tsv gives no "
               "authorship count for these.", "", NOTES]

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .sqlparts import author_list, jtxt, norm_names, norm_names_loose, norm_title, q, read_records, scrub_emails, semi_list, txt
+from .jsontypes import (bad_fields, field, load_records, not_string_array, problem, quarantine_wrong,
+                        scrape_authors_ok, string_array, strings)
+from .sqlparts import author_list, norm_names, norm_names_loose, norm_title, q, read_records, scrub_emails, semi_list, txt
 from .units import Unit
 
 PAPER_COLS = "paper_id, title, status_raw, track, keywords, primary_area, abstract, dataset_id"
@@ -31,35 +33,64 @@ def reset(eng) -> None:
             problem VARCHAR, raw_value VARCHAR);""")
 
 
+# Fields of a paperlists record, all JSON strings (per-author lists are ';'-joined strings).
+FIELDS = ("id", "title", "status", "track", "keywords", "primary_area", "abstract", "author", "authors",
+          "authorids", "or_profile", "aff", "aff_domain", "position")
+
+
 def _load_paperlists(eng, files: list[tuple[Path, str]], name: str) -> None:
     """Paperlists-format arrays (one scan for all `files`: [(path, dataset_id)]) → temp table `name` with typed
     columns and a stable paper_id. Records without an id get one from their normalised title; repeated ids in
-    one file get a suffix (counted as duplicates)."""
+    one file get a suffix (counted as duplicates). Array elements that are not objects, and fields that are not
+    strings, are quarantined as wrong_type."""
     paths = "[" + ", ".join(q(str(p)) for p, _ in files) + "]"
     ds = " UNION ALL ".join(f"SELECT {q(str(p))} AS fn, {q(d)} AS dataset_id" for p, d in files)
+    types, values = strings("j", FIELDS)
+
+    def f(n: str) -> str:
+        return field(FIELDS, n)
+
     eng.execute(f"""
         CREATE OR REPLACE TEMP TABLE {name}_raw AS
-        SELECT {txt(jtxt('id'))} AS raw_id, {txt(jtxt('title'))} AS title,
-               {txt(jtxt('status'))} AS status_raw, {txt(jtxt('track'))} AS track,
-               {txt(jtxt('keywords'))} AS keywords, {txt(jtxt('primary_area'))} AS primary_area,
-               {scrub_emails(txt(jtxt('abstract')))} AS abstract,
-               {author_list(f"coalesce({jtxt('author')}, {jtxt('authors')})")} AS names,
-               {semi_list(jtxt('authorids'))} AS ids, {semi_list(jtxt('or_profile'))} AS orp,
-               {semi_list(jtxt('aff'))} AS aff, {semi_list(jtxt('aff_domain'))} AS dom,
-               {semi_list(jtxt('position'))} AS pos, f.dataset_id
-        FROM read_json_objects({paths}, format='array', filename=true, maximum_object_size=536870912) t(j, filename)
-        JOIN ({ds}) f ON f.fn = t.filename""")
+        SELECT {txt(f('id'))} AS raw_id, {txt(f('title'))} AS title,
+               {txt(f('status'))} AS status_raw, {txt(f('track'))} AS track,
+               {txt(f('keywords'))} AS keywords, {txt(f('primary_area'))} AS primary_area,
+               {scrub_emails(txt(f('abstract')))} AS abstract,
+               {author_list(f"coalesce({f('author')}, {f('authors')})")} AS names,
+               {semi_list(f('authorids'))} AS ids, {semi_list(f('or_profile'))} AS orp,
+               {semi_list(f('aff'))} AS aff, {semi_list(f('aff_domain'))} AS dom,
+               {semi_list(f('position'))} AS pos, dataset_id, top, {bad_fields('t', 's', FIELDS)} AS bad,
+               -- content key, for records with neither id nor title and for elements that are not objects
+               CASE WHEN top <> 'OBJECT' OR ({txt(f('id'))} IS NULL AND {txt(f('title'))} IS NULL)
+                    THEN 'r' || substr(md5(j), 1, 12) END AS rkey,
+               CASE WHEN top <> 'OBJECT' THEN j END AS bad_j
+        FROM (SELECT j, f.dataset_id, json_type(j) AS top, {types} AS t, {values} AS s
+              FROM read_json_objects({paths}, format='array', filename=true, maximum_object_size=536870912) t(j, filename)
+              JOIN ({ds}) f ON f.fn = t.filename)""")
+    eng.execute(f"""
+        INSERT INTO u_quar_read
+        SELECT dataset_id, rkey, 'record', 'wrong_type', {problem('object', 'top', 'bad_j')}
+        FROM {name}_raw WHERE top <> 'OBJECT'""")
     # Record identity: the id (or title key) plus the record's content. Exact repeats of a record (some site
     # scrapes list a paper several times) are kept once; different records sharing an id are all kept, the later
     # ones with a '~n' suffix. Records with neither title nor authors are not papers. All three are counted.
+    # A title without letters or digits (normalised to '') is keyed by its lower-case text, so such titles never
+    # share the key of the empty string.
     eng.execute(f"""
         CREATE OR REPLACE TEMP TABLE {name}_keyed AS
         SELECT *, dense_rank() OVER (PARTITION BY dataset_id, pid0 ORDER BY ckey) AS rn,
                row_number() OVER (PARTITION BY dataset_id, pid0, ckey) AS copy
-        FROM (SELECT *, coalesce(raw_id, 't' || substr(md5({norm_title('title')}), 1, 12)) AS pid0,
+        FROM (SELECT * EXCLUDE (top, rkey, bad_j),
+                     coalesce(raw_id, CASE WHEN title IS NULL THEN rkey
+                                           WHEN {norm_title('title')} = '' THEN 't' || substr(md5(lower(title)), 1, 12)
+                                           ELSE 't' || substr(md5({norm_title('title')}), 1, 12) END) AS pid0,
                      md5(concat_ws('|', title, status_raw, track, array_to_string(names, ';'),
                                    array_to_string(ids, ';'), array_to_string(aff, ';'))) AS ckey
-              FROM {name}_raw);
+              FROM {name}_raw WHERE top = 'OBJECT');
+        INSERT INTO u_quar_read
+        SELECT dataset_id, CASE WHEN rn = 1 THEN pid0 ELSE pid0 || '~' || rn END, b.field, 'wrong_type',
+               {problem('string', 'b.t', 'b.raw')}
+        FROM (SELECT dataset_id, pid0, rn, unnest(bad) AS b FROM {name}_keyed WHERE copy = 1 AND len(bad) > 0);
         INSERT INTO u_quar_read
         SELECT dataset_id, pid0, 'record',
                CASE WHEN title IS NULL AND names IS NULL THEN 'empty_record'
@@ -69,7 +100,7 @@ def _load_paperlists(eng, files: list[tuple[Path, str]], name: str) -> None:
                     ELSE 'record ' || rn || ' with this id (kept as ' || pid0 || '~' || rn || ')' END
         FROM {name}_keyed WHERE (title IS NULL AND names IS NULL) OR copy > 1 OR rn > 1;
         CREATE OR REPLACE TEMP TABLE {name} AS
-        SELECT * EXCLUDE (pid0, ckey, rn, copy), CASE WHEN rn = 1 THEN pid0 ELSE pid0 || '~' || rn END AS paper_id,
+        SELECT * EXCLUDE (pid0, ckey, rn, copy, bad), CASE WHEN rn = 1 THEN pid0 ELSE pid0 || '~' || rn END AS paper_id,
                rn > 1 AS dup
         FROM {name}_keyed WHERE copy = 1 AND NOT (title IS NULL AND names IS NULL)""")
 
@@ -191,19 +222,29 @@ def read_scrape(eng, unit: Unit, data: Path) -> dict:
     _load_paperlists(eng, [(base.local(data), base.id)], "b")
     _papers_from(eng, "b")
     eng.execute(f"""
-        CREATE OR REPLACE TEMP TABLE s0 AS
-        SELECT unnest(map_entries(CAST(j AS MAP(VARCHAR, JSON))), recursive := true)
-        FROM {read_records(str(scr.local(data)), 'object')} t(j);
+        CREATE OR REPLACE TEMP TABLE s_top AS SELECT j, json_type(j) AS top FROM {read_records(str(scr.local(data)), 'object')} t(j);
+        INSERT INTO u_quar_read SELECT {q(scr.id)}, {q(scr.path)}, 'file', 'wrong_type', {problem('object', 'top', 'j')}
+        FROM s_top WHERE top <> 'OBJECT';""")
+    # A cast to MAP fails on a title listed twice; json_each copies the whole file per entry (1.3 MB → 2 GB), so
+    # it is only used for a file whose titles repeat (the repeated titles then join nothing).
+    dup = eng.scalar("SELECT bool_or(len(json_keys(j)) <> len(list_distinct(json_keys(j)))) FROM s_top WHERE top = 'OBJECT'")
+    entries = ("SELECT e.key, e.value FROM (SELECT j FROM s_top WHERE top = 'OBJECT') t, json_each(t.j) e" if dup else
+               "SELECT unnest(map_entries(CAST(j AS MAP(VARCHAR, JSON))), recursive := true) FROM s_top WHERE top = 'OBJECT'")
+    eng.execute(f"""
+        CREATE OR REPLACE TEMP TABLE s0 AS SELECT key, value, {scrape_authors_ok('value')} AS ok FROM ({entries});
+        INSERT INTO u_quar_read SELECT {q(scr.id)}, left(key, 200), 'authors', 'wrong_type',
+            {problem('array of [name, [affiliation, …]] pairs', "json_type(value, '$.authors')", "value -> 'authors'")}
+        FROM s0 WHERE NOT ok;
         CREATE OR REPLACE TEMP TABLE s AS
         SELECT key AS title, {norm_title('key')} AS k,
                list_transform(CAST(json_extract(value, '$.authors') AS JSON[]), lambda a: trim(a ->> 0)) AS names,
                list_transform(CAST(json_extract(value, '$.authors') AS JSON[]),
                    lambda a: nullif(array_to_string(list_filter(list_transform(CAST(a -> 1 AS VARCHAR[]), lambda x: trim(x)),
                                                            lambda x: x <> ''), ' + '), '')) AS aff
-        FROM s0;
+        FROM s0 WHERE ok;
         CREATE OR REPLACE TEMP TABLE pairs AS
         SELECT b.paper_id AS b_id, s.k FROM b JOIN s ON {norm_title('b.title')} = s.k
-        WHERE s.k IN (SELECT k FROM s GROUP BY k HAVING count(*) = 1)
+        WHERE s.k <> '' AND s.k IN (SELECT k FROM s GROUP BY k HAVING count(*) = 1)
           AND s.k IN (SELECT {norm_title('title')} FROM b GROUP BY 1 HAVING count(*) = 1);
         INSERT INTO u_recs SELECT p.b_id, {q(scr.id)}, 'scrape_by_title', s.names, NULL, NULL, s.aff, NULL, NULL
         FROM pairs p JOIN s USING (k);
@@ -234,24 +275,48 @@ def read_emails(eng, unit: Unit, data: Path) -> dict:
     return stats
 
 
+CHANG_FIELDS = ("paper_url", "paper_id", "title")
+
+
+def _chang_key(fields: tuple[str, ...] = CHANG_FIELDS) -> str:
+    """A chang record's paper id: the OpenReview id in its URL, else its paper_id, else a hash of its content."""
+    url, pid = field(fields, "paper_url"), field(fields, "paper_id")
+    return (f"coalesce(nullif(regexp_extract({url}, 'id=([^&]+)', 1), ''), {txt(pid)}, "
+            f"'r' || substr(md5(r), 1, 12))")
+
+
 def read_chang(eng, unit: Unit, data: Path) -> dict:
     """ICLR 2024–2026: accepted papers with OpenReview ids (no names, no per-author affiliation). Status by title
     from iclr.cc where available; otherwise the list is of accepted papers with the tier unknown."""
     ch = unit.roles["chang"]
+    load_records(eng, read_records(str(ch.local(data)), "object"), ch.id, ch.path, "cr", CHANG_FIELDS)
+    quarantine_wrong(eng, "cr", _chang_key(), CHANG_FIELDS, ch.id)
     eng.execute(f"""
+        INSERT INTO u_quar_read
+        SELECT {q(ch.id)}, {_chang_key()}, 'authorids', 'wrong_type', {problem('array of strings', "json_type(r -> 'authorids')", "r -> 'authorids'")}
+        FROM cr WHERE {not_string_array("r -> 'authorids'")};
         CREATE OR REPLACE TEMP TABLE c AS
-        SELECT coalesce(regexp_extract(r ->> 'paper_url', 'id=([^&]+)', 1), r ->> 'paper_id') AS paper_id,
-               trim(r ->> 'title') AS title, CAST(r -> 'authorids' AS VARCHAR[]) AS ids
-        FROM (SELECT unnest(CAST(j -> 'records' AS JSON[])) AS r FROM {read_records(str(ch.local(data)), 'object')} t(j))""")
+        SELECT {_chang_key()} AS paper_id, {txt(field(CHANG_FIELDS, 'title'))} AS title,
+               {string_array("r -> 'authorids'")} AS ids
+        FROM cr""")
     stats: dict = {"aff_level": {ch.id: "none"}}
     st = unit.roles.get("site_status")
     if st is not None:
+        sf = ("title", "status", "track")
+        eng.execute(f"""
+            CREATE OR REPLACE TEMP TABLE ss0 AS
+            SELECT j, json_type(j) AS top, {strings('j', sf)[0]} AS t, {strings('j', sf)[1]} AS s
+            FROM {read_records(str(st.local(data)))} t(j);
+            INSERT INTO u_quar_read
+            SELECT {q(st.id)}, 'r' || substr(md5(j), 1, 12), 'record', 'wrong_type', {problem('object', 'top', 'j')}
+            FROM ss0 WHERE top <> 'OBJECT';""")
+        quarantine_wrong(eng, "(SELECT * FROM ss0 WHERE top = 'OBJECT')", "'r' || substr(md5(j), 1, 12)", sf, st.id)
         eng.execute(f"""
             CREATE OR REPLACE TEMP TABLE ss AS
-            SELECT {norm_title(txt(jtxt('title')))} AS k, {txt(jtxt('status'))} AS status_raw,
-                   {txt(jtxt('track'))} AS track
-            FROM {read_records(str(st.local(data)))} t(j);
-            CREATE OR REPLACE TEMP TABLE ssu AS SELECT * FROM ss WHERE k IN (SELECT k FROM ss GROUP BY k HAVING count(*) = 1);""")
+            SELECT {norm_title(txt(field(sf, 'title')))} AS k, {txt(field(sf, 'status'))} AS status_raw,
+                   {txt(field(sf, 'track'))} AS track
+            FROM ss0 WHERE top = 'OBJECT';
+            CREATE OR REPLACE TEMP TABLE ssu AS SELECT * FROM ss WHERE k <> '' AND k IN (SELECT k FROM ss GROUP BY k HAVING count(*) = 1);""")
         eng.execute(f"""INSERT INTO u_papers SELECT c.paper_id, c.title, ssu.status_raw, ssu.track, NULL, NULL, NULL, {q(ch.id)}
                         FROM c LEFT JOIN ssu ON {norm_title('c.title')} = ssu.k""")
         joined, n_s = eng.query(f"SELECT count(*) FILTER (WHERE k IN (SELECT k FROM ssu)), (SELECT count(*) FROM ss) "
@@ -271,14 +336,18 @@ def read_firstinst(eng, unit: Unit, data: Path) -> None:
     fi = unit.roles.get("firstinst")
     if fi is None:
         return
+    load_records(eng, read_records(str(fi.local(data)), "object"), fi.id, fi.path, "fr", CHANG_FIELDS[:2])
+    key = _chang_key(CHANG_FIELDS[:2])
+    quarantine_wrong(eng, "fr", key, CHANG_FIELDS[:2], fi.id)
     eng.execute(f"""
+        INSERT INTO u_quar_read
+        SELECT {q(fi.id)}, {key}, 'affiliations', 'wrong_type',
+               {problem('array of strings', "json_type(r -> 'affiliations')", "r -> 'affiliations'")}
+        FROM fr WHERE {not_string_array("r -> 'affiliations'")};
         INSERT INTO u_paffs
         SELECT pid, i, trim(v), {q(fi.id)} FROM (
-            SELECT coalesce(regexp_extract(r ->> 'paper_url', 'id=([^&]+)', 1), r ->> 'paper_id') AS pid,
-                   unnest(CAST(r -> 'affiliations' AS VARCHAR[])) AS v,
-                   generate_subscripts(CAST(r -> 'affiliations' AS VARCHAR[]), 1) AS i
-            FROM (SELECT unnest(CAST(j -> 'records' AS JSON[])) AS r
-                  FROM {read_records(str(fi.local(data)), 'object')} t(j)))
+            SELECT pid, unnest(affs) AS v, generate_subscripts(affs, 1) AS i
+            FROM (SELECT {key} AS pid, {string_array("r -> 'affiliations'")} AS affs FROM fr))
         WHERE nullif(trim(v), '') IS NOT NULL""")
 
 

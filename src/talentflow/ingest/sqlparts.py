@@ -59,7 +59,9 @@ def scrub_emails(col: str) -> str:
 
 
 def read_records(path: str, top: str = "array") -> str:
-    fmt = "array" if top == "array" else "auto"
+    """A file's JSON values: the elements of a top-level array, or (top='object') the top-level value itself, so a
+    file that is an array where an object belongs is one value of the wrong type (never read as its elements)."""
+    fmt = "array" if top == "array" else "unstructured"
     return (f"read_json_objects({q(path)}, format='{fmt}', maximum_object_size=536870912)")
 
 

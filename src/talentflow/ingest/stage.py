@@ -16,6 +16,7 @@ from ..errors import ChecksumMismatch, DataMissing, InputError
 from ..sources.catalog import load_catalog
 from ..sources.verify import check, file_sha256
 from .explode import explode
+from .jsontypes import field, problem, quarantine_wrong, strings
 from .readers import SHAPES, read_firstinst, read_paperlists_batch, reset
 from .sqlparts import q
 from .units import Unit, plan_units
@@ -141,15 +142,51 @@ def _publish(eng, accepted: list[str], rejected: list[str]) -> None:
             FROM papers WHERE unit_id IN (SELECT unit_id FROM unit_map) AND accepted IS NULL;""")
 
 
+def paper_source(unit: Unit):
+    """The dataset a unit's papers come from (None for a peer-only unit)."""
+    r = unit.roles
+    return r.get("chang") if unit.shape == "chang" else r.get("emails") or r.get("base")
+
+
+def _no_papers(eng, units: list[Unit]) -> None:
+    """A conference-year that yields no papers (an empty file, or every record quarantined) is not left out: one
+    `no_papers` row names its paper file and why, so `data report` still lists it."""
+    have = {u for u, in eng.query("SELECT DISTINCT unit_id FROM papers WHERE unit_id IN (SELECT unit_id FROM unit_map)")}
+    for u in units:
+        src = paper_source(u)
+        if src is None or u.id in have:
+            continue
+        eng.execute("""
+            INSERT INTO quarantine
+            SELECT ?, ?, 'file', 'no_papers',
+                   'no papers: ' || coalesce((SELECT 'records quarantined (' || string_agg(problem || '=' || n, ', '
+                                                         ORDER BY problem) || ')'
+                                              FROM (SELECT problem, count(*) AS n FROM quarantine WHERE unit_id = ?
+                                                    GROUP BY 1)), 'the file holds no records'), ?""",
+                    [src.id, src.path, u.id, u.id])
+
+
+PEER_FIELDS = ("openreview_id", "full_name", "affiliation_country")
+
+
 def _ingest_peer(eng, unit: Unit, data: Path) -> None:
     peer = unit.roles.get("peer")
     if peer is not None:
+        types, values = strings("j", PEER_FIELDS)
+        eng.execute(f"""
+            CREATE OR REPLACE TEMP TABLE pr AS
+            SELECT j, json_type(j) AS top, {types} AS t, {values} AS s
+            FROM read_json_objects({q(str(peer.local(data)))}, format='array') t(j);
+            INSERT INTO u_quar_read SELECT {q(peer.id)}, 'r' || substr(md5(j), 1, 12), 'record', 'wrong_type',
+                {problem('object', 'top', 'j')} FROM pr WHERE top <> 'OBJECT';""")
+        quarantine_wrong(eng, "(SELECT * FROM pr WHERE top = 'OBJECT')", "'r' || substr(md5(j), 1, 12)", PEER_FIELDS, peer.id)
+        f = {n: field(PEER_FIELDS, n) for n in PEER_FIELDS}
         eng.execute(f"""
             INSERT INTO peer_author_country
-            SELECT 'lossfunk', {q(unit.venue)}, {unit.year}, nullif(trim(j ->> 'openreview_id'), ''),
-                   nullif(trim(j ->> 'full_name'), ''), nullif(upper(trim(j ->> 'affiliation_country')), ''),
+            SELECT 'lossfunk', {q(unit.venue)}, {unit.year}, nullif(trim({f['openreview_id']}), ''),
+                   nullif(trim({f['full_name']}), ''), nullif(upper(trim({f['affiliation_country']})), ''),
                    {q(peer.id)}, {q(unit.id)}
-            FROM read_json_objects({q(str(peer.local(data)))}, format='array') t(j)""")
+            FROM pr WHERE top = 'OBJECT'""")
 
 
 def run(eng, settings, progress) -> dict:
@@ -191,6 +228,7 @@ def run(eng, settings, progress) -> dict:
     except duckdb.Error as e:
         raise _input_error(e, [u for u, _ in todo], data) from e
     _publish(eng, accepted, rejected)
+    _no_papers(eng, [u for u, _ in todo])
     for u, key in todo:
         eng.execute("INSERT INTO ingest_units VALUES (?, ?, ?, ?)", [u.id, key, u.shape, json.dumps(stats.get(u.id, {}), sort_keys=True)])
     counts["rebuilt"] = len(todo)

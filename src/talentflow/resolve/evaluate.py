@@ -36,7 +36,7 @@ def read_labels(path: Path) -> list[Label]:
     if not path.is_file():
         raise InputError(str(path), "label file not found")
     out = []
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:  # -sig: a byte-order mark is not part of the header
         rd = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
         missing = set(LABEL_COLUMNS) - set(rd.fieldnames or [])
         if missing:
