@@ -84,3 +84,101 @@ def test_build_refuses_a_bomb_naming_it_even_with_allow_changed(tmp_path):
     tracemalloc.stop()
     assert peak < 64 << 20
     assert not s.db_path.exists()
+
+
+# ---- metric parameters: one check in the library, a one-line error in the CLI ---------------------------------
+@pytest.fixture(scope="module")
+def metrics_db(tmp_path_factory):
+    from report_support import synthetic_metric_tables, tiny_settings
+
+    s = tiny_settings(tmp_path_factory.mktemp("limits"))
+    synthetic_metric_tables(s.db_path)
+    return s
+
+
+def _cli(s, *args):
+    return CliRunner().invoke(app, ["--db", str(s.db_path), *args])
+
+
+@pytest.mark.parametrize("args,what", [
+    (["shares", "--n-boot", "-5"], "--n-boot"),       # gave zero-width intervals, exit 0
+    (["shares", "--n-boot", "0"], "--n-boot"),
+    (["shares", "--n-boot", "10001"], "--n-boot"),    # 10,000,000 raised MemoryError (205 GiB)
+    (["trend", "--n-boot", "10001"], "--n-boot"),
+    (["flows", "--n-boot", "-1"], "--n-boot"),
+    (["shares", "--seed", "-1"], "--seed"),           # a numpy ValueError traceback
+    (["institutions", "--limit", "0"], "limit"),
+    (["shares", "--limit", "-3"], "limit"),
+    (["shares", "--year", "1"], "year"),
+    (["shares", "--venue", "x" * 5000], "venue"),
+])
+def test_cli_refuses_out_of_bounds_parameters_with_one_line(metrics_db, args, what):
+    t = time.monotonic()
+    res = _cli(metrics_db, *args, "--format", "json")
+    assert res.exit_code == 2, (res.exit_code, res.output[-500:])
+    assert f"{what}" in res.output and "Traceback" not in res.output and len(res.output) < 600
+    assert time.monotonic() - t < 5
+
+
+def test_cli_accepts_the_bounds(metrics_db):
+    for n in ("1", "10000"):
+        res = _cli(metrics_db, "shares", "--venue", "nips", "--year", "2019", "--n-boot", n, "--format", "json")
+        assert res.exit_code == 0, res.output
+        rows = json.loads(res.stdout)
+        assert rows and all(r["ci_low"] <= r["share"] <= r["ci_high"] for r in rows)
+
+
+def test_library_refuses_out_of_bounds_before_any_query(metrics_db):
+    import numpy as np
+
+    from talentflow.engine import connect
+    from talentflow.metrics import MetricQuery, flows, institutions, shares
+    from talentflow.metrics.bootstrap import boot_counts
+
+    with connect(metrics_db, read_only=True) as eng:
+        q = MetricQuery(venue="nips")
+        for call in (lambda: shares(eng, q, n_boot=-5), lambda: shares(eng, q, n_boot=10_000_000),
+                     lambda: flows(eng, q, n_boot=-1), lambda: institutions(eng, q, limit=0),
+                     lambda: shares(eng, q, seed=-1)):
+            with pytest.raises(UnknownValue):
+                call()
+        assert shares(eng, q, n_boot=0)  # 0: counts without intervals (the dashboard's Sankey diagrams)
+    with pytest.raises(UnknownValue, match="n_boot"):
+        boot_counts(np.arange(10), np.zeros(10, dtype=int), 1, 10_000_001, 1)
+    for bad in (dict(year=1), dict(years=range(1, 100_000_000)), dict(years=(2019, 3000)),
+                dict(venue="n" * 10_000), dict(country="X" * 300)):
+        t = time.monotonic()
+        with pytest.raises(UnknownValue):
+            MetricQuery(**bad)
+        assert time.monotonic() - t < 0.5
+
+
+def test_years_range_is_bounded_before_it_is_expanded():
+    from talentflow.report.source import MetricSource
+
+    src = MetricSource()
+    tracemalloc.start()
+    for text in ("1980-3000000", "1-100000000", "2100-1980", "-5", "1979", "9" * 5000):
+        with pytest.raises(UnknownValue) as e:
+            src.query(src.filters(years=text))
+        assert e.value.what == "years"
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 4 << 20  # '1-100000000' expanded to a tuple took 5.9 GB
+    assert src.filters(years="2019-2022").years == (2019, 2022)
+    assert src.filters(years="2022").years == (2022, 2022)
+
+
+# ---- resolve: input length ---------------------------------------------------------------------------------
+def test_resolve_refuses_an_overlong_affiliation_before_loading_the_registry(tmp_path):
+    t = time.monotonic()
+    res = CliRunner().invoke(app, ["--data", str(tmp_path), "resolve", "Stanford University; " * 5000])
+    assert res.exit_code == 2 and "at most 2,000 characters" in res.output and "affiliation" in res.output
+    assert "Traceback" not in res.output and len(res.output) < 600
+    res = CliRunner().invoke(app, ["--data", str(tmp_path), "resolve", "MIT", "--domain", "a" * 1000 + ".edu"])
+    assert res.exit_code == 2 and "domain" in res.output
+    batch = tmp_path / "in.tsv"
+    batch.write_text("affiliation\tdomain\nMIT\tmit.edu\n" + "x" * 3000 + "\t\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["--data", str(tmp_path), "resolve", "--input", str(batch)])
+    assert res.exit_code == 2 and "record 3" in res.output and "'affiliation'" in res.output
+    assert time.monotonic() - t < 5  # nothing was loaded (the registry of a real mirror takes seconds)
