@@ -271,7 +271,9 @@ def _cohort_year(eng, q: MetricQuery) -> int:
     _need(eng)
     ys = q.year_list()
     if not ys or len(ys) != 1:
-        check("year", str(q.year), ["a single cohort year"])
+        from ..errors import InvalidValue
+
+        raise InvalidValue("year", "none" if not ys else ",".join(map(str, ys)), "one cohort year, e.g. 2019")
     return ys[0]
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from ..engine import connect
@@ -137,6 +139,13 @@ def create_app(settings: Settings, metrics=None, request_timeout: float = REQUES
     @app.exception_handler(UnknownValue)
     def _on_unknown(request: Request, e: UnknownValue):
         return _unknown(e)
+
+    @app.exception_handler(RequestValidationError)
+    def _on_invalid(request: Request, e: RequestValidationError):
+        # FastAPI's own checks (format, limit, proxy) as 422, with the offending input cut to 100 characters
+        detail = [{**d, "input": d["input"][:100]} if isinstance(d.get("input"), str) else d
+                  for d in jsonable_encoder(e.errors())]
+        return JSONResponse(status_code=422, content={"detail": detail})
 
     @app.exception_handler(RequestTimeout)
     def _on_timeout(request: Request, e: RequestTimeout):
