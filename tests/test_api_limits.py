@@ -107,6 +107,8 @@ def test_a_request_over_the_time_limit_answers_503_and_its_query_stops(settings,
         if kind == "sql":  # interrupted at once, not left running for minutes
             assert finished.get("error") == duckdb.InterruptException.__name__
             assert finished["at"] - t < 3
+        else:  # the Python work ran on, but the request ran no query after its time was up
+            assert finished.get("error") == "RequestTimeout"
         r = c.get("/api/flows", params={"venue": "nips"})  # other queries run normally afterwards
         assert r.status_code == 200
 
@@ -127,3 +129,19 @@ def test_concurrent_requests_are_not_interrupted_by_another_ones_timeout(setting
             assert c.get("/api/flows", params={"venue": "icml", "year": 2019}).status_code == 200
         th.join(10)
         assert out["slow"] == 503
+
+
+def test_shutdown_waits_for_a_stopped_request_then_closes_the_database(settings):
+    from report_support import LoopbackServer
+    import requests
+
+    finished: dict = {}
+    srv = LoopbackServer(create_app(settings, metrics=_slow_metrics("python", finished), request_timeout=0.5))
+    srv.start()
+    try:
+        r = requests.get(f"{srv.url}/api/shares", params={"venue": "nips"}, timeout=10)
+        assert r.status_code == 503 and r.json()["timeout_seconds"] == 0.5
+        assert "at" not in finished  # still sleeping when the server is asked to stop
+    finally:
+        srv.stop()
+    assert not srv.thread.is_alive() and finished.get("error") == "RequestTimeout"

@@ -29,7 +29,7 @@ from ..report.site import NAV, VENDOR, environment, rows_csv
 from ..report.source import Filters, MetricSource, MetricsUnavailable
 from ..limits import REQUEST_TIMEOUT
 from ..settings import Settings
-from .guard import Deadline, Guard, RequestTimeout
+from .guard import Deadline, Guard, Lingering, RequestTimeout
 
 API_DESCRIPTION = """JSON API of talentflow: shares, flows, retention, cohorts, trends and institution rankings of AI
 researchers by country, with 95% intervals and coverage. Filters mirror the CLI: `venue`, `year` or `years`
@@ -85,6 +85,8 @@ class LazyCursor:
         self._engine, self._lock, self._cur, self._deadline = engine, lock, None, deadline
 
     def __getattr__(self, name):
+        if self._deadline is not None:
+            self._deadline.check()  # a request out of time runs no further query
         if self._cur is None:
             with self._lock:  # creating a cursor touches the shared connection
                 self._cur = self._engine.cursor()
@@ -114,15 +116,21 @@ def create_app(settings: Settings, metrics=None, request_timeout: float = REQUES
     years = (sorted(y for (y,) in engine.query(f"SELECT DISTINCT year FROM {year_table} WHERE year IS NOT NULL"))
              if year_table else [])
 
+    lingering = Lingering()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
-        engine.close()
+        await lingering.drain(timeout=10)  # requests answered 503 stop at their next query
+        try:
+            engine.close()
+        except Exception:  # one still in Python work holds its cursor: the process is ending, the file read-only
+            pass
 
     app = FastAPI(title="talentflow", version="1", description=API_DESCRIPTION, docs_url=None, redoc_url=None,
                   lifespan=lifespan)
     app.state.engine, app.state.source = engine, src
-    app.add_middleware(Guard, api=app, timeout=request_timeout)
+    app.add_middleware(Guard, api=app, timeout=request_timeout, lingering=lingering)
 
     def cursor(request: Request) -> Iterator:
         cur = LazyCursor(engine, lock, request.scope.get("state", {}).get("deadline"))

@@ -3,9 +3,10 @@
 - An /api request naming a query parameter its endpoint does not declare answers 422 listing the accepted ones
   (`venu=nips` used to be ignored and answered for every venue). The accepted names come from the app's own
   OpenAPI schema, so they cannot drift from the endpoints.
-- A request still running after `timeout` seconds is answered 503 with a JSON error; the DuckDB queries of that
-  request (every cursor it opened, see `Deadline`) are interrupted, so the work stops too. Python work between
-  queries runs on to its end in its thread, bounded by the parameter limits (limits.py); its answer is dropped.
+- A request still running after `timeout` seconds is answered 503 with a JSON error; the DuckDB query it is
+  running is interrupted and it may run no further query (`Deadline`), so the work stops too. Python work between
+  two queries runs on to the next one, bounded by the parameter limits (limits.py); its answer is dropped, and
+  shutdown waits for it (`Lingering`).
 """
 
 from __future__ import annotations
@@ -31,10 +32,13 @@ class Deadline:
         self._cursors: list = []
         self._lock = threading.Lock()
 
+    def check(self) -> None:
+        if self.expired:
+            raise RequestTimeout("The request ran out of time; its remaining queries were not run.")
+
     def register(self, cursor) -> None:
         with self._lock:
-            if self.expired:
-                raise RequestTimeout("The request ran out of time before it reached the database.")
+            self.check()
             self._cursors.append(cursor)
 
     def expire(self) -> None:
@@ -55,9 +59,28 @@ def _json(status: int, body: dict) -> tuple[dict, dict]:
             {"type": "http.response.body", "body": data})
 
 
+class Lingering:
+    """Requests answered 503 whose work is still winding down. Shutdown waits for them (`drain`) before the
+    database closes: closing it under a running query would abort the process."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[asyncio.Task, Deadline] = {}
+
+    def add(self, task: asyncio.Task, deadline: Deadline) -> None:
+        self.tasks[task] = deadline
+        task.add_done_callback(lambda t: self.tasks.pop(t, None))
+
+    async def drain(self, timeout: float) -> None:
+        for d in list(self.tasks.values()):
+            d.expire()
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=timeout)
+
+
 class Guard:
-    def __init__(self, app, api, timeout: float) -> None:
+    def __init__(self, app, api, timeout: float, lingering: Lingering | None = None) -> None:
         self.app, self.api, self.timeout = app, api, timeout
+        self.lingering = lingering if lingering is not None else Lingering()
         self._accepted: dict[str, set[str]] | None = None
 
     def accepted(self) -> dict[str, set[str]]:
@@ -115,6 +138,7 @@ class Guard:
         dropped = True
         deadline.expire()
         task.add_done_callback(lambda t: t.cancelled() or t.exception())  # its late error is not news
+        self.lingering.add(task, deadline)
         for m in _json(503, {"detail": f"The request took longer than {self.timeout:g} s and was stopped.",
                              "hint": RequestTimeout.hint, "timeout_seconds": self.timeout}):
             await send(m)
