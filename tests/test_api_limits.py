@@ -145,3 +145,16 @@ def test_shutdown_waits_for_a_stopped_request_then_closes_the_database(settings)
     finally:
         srv.stop()
     assert not srv.thread.is_alive() and finished.get("error") == "RequestTimeout"
+
+
+def test_the_dashboards_csv_links_name_only_parameters_their_endpoint_takes(client):
+    import html
+    import re
+
+    page = client.get("/fragment/charts", params={"venue": "nips", "years": "2019-2022", "stage": "work",
+                                                  "tier": "accepted", "proxy": "false"}).text
+    links = {html.unescape(u) for u in re.findall(r'href="(/api/[^"]+)"', page)}
+    assert {u.split("?")[0] for u in links} >= {"/api/shares", "/api/flows", "/api/trend", "/api/institutions"}
+    for u in links:
+        r = client.get(u)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv"), (u, r.text[:300])
