@@ -182,3 +182,19 @@ def test_resolve_refuses_an_overlong_affiliation_before_loading_the_registry(tmp
     res = CliRunner().invoke(app, ["--data", str(tmp_path), "resolve", "--input", str(batch)])
     assert res.exit_code == 2 and "record 3" in res.output and "'affiliation'" in res.output
     assert time.monotonic() - t < 5  # nothing was loaded (the registry of a real mirror takes seconds)
+
+
+def test_other_library_entry_points_bound_their_parameters(tmp_path):
+    from talentflow.exporting import export_table
+    from talentflow.indicators.query import indicator_rows
+    from talentflow.resolve.hygiene import hygiene
+    from talentflow.settings import Settings
+
+    with pytest.raises(UnknownValue, match="limit"):  # was a SQL error (-1) or every row (0)
+        indicator_rows(None, limit=-1)
+    with pytest.raises(UnknownValue, match="limit"):
+        indicator_rows(None, limit=0)
+    with pytest.raises(UnknownValue, match="top"):  # a BinderException traceback
+        hygiene(None, top=-1)
+    with pytest.raises(UnknownValue, match="year"):  # an empty export, exit 0
+        export_table(Settings(db_path=tmp_path / "none.duckdb"), "papers", year=99999999999999999999)
