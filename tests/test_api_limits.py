@@ -158,3 +158,14 @@ def test_the_dashboards_csv_links_name_only_parameters_their_endpoint_takes(clie
     for u in links:
         r = client.get(u)
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv"), (u, r.text[:300])
+
+
+@pytest.mark.mirror
+def test_mirror_api_refuses_huge_ranges_at_once_and_answers_real_ones(mirror_settings):
+    with TestClient(create_app(mirror_settings)) as c:
+        t = time.monotonic()
+        r = c.get("/api/shares", params={"years": "1-100000000"})  # 17.7 s and 5.9 GB before
+        assert r.status_code == 422 and time.monotonic() - t < 1
+        assert c.get("/api/shares", params={"venu": "nips"}).status_code == 422
+        r = c.get("/api/shares", params={"venue": "nips", "years": "2019-2022", "stage": "work"})
+        assert r.status_code == 200 and r.json()["rows"]

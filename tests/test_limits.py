@@ -198,3 +198,19 @@ def test_other_library_entry_points_bound_their_parameters(tmp_path):
         hygiene(None, top=-1)
     with pytest.raises(UnknownValue, match="year"):  # an empty export, exit 0
         export_table(Settings(db_path=tmp_path / "none.duckdb"), "papers", year=99999999999999999999)
+
+
+@pytest.mark.mirror
+def test_every_mirror_file_is_within_its_decompression_cap(mirror_dir):
+    """The cap (64 × the catalogued size + 1 MiB) holds for every catalogued file with room to spare: the largest
+    ratio of content to catalogued size is far below it (14.7 when the cap was chosen)."""
+    from talentflow.limits import GZIP_RATIO_MAX, gzip_cap
+    from talentflow.sources.verify import content_size
+
+    worst = 0.0
+    for d in load_catalog():
+        p = d.local(mirror_dir)
+        if p.suffix == ".gz" and p.is_file():
+            n = content_size(p, gzip_cap(d.bytes))  # raises InputError past the cap
+            worst = max(worst, n / d.bytes)
+    assert 1 < worst < GZIP_RATIO_MAX / 2, worst
