@@ -2,8 +2,9 @@
 
 Everything served goes through `MetricSource` — the same validation, caching and small-cell suppression as the
 static report — so the dashboard, the API and the report show the same numbers. Unknown filter values answer 422
-with the allowed values; unknown parameters and overlong requests are handled by `guard.Guard`. The OpenAPI schema is at /openapi.json; the interactive docs are off (they load their
-JavaScript from a CDN, and the dashboard makes no request beyond the machine).
+with the allowed values; unknown parameters and requests over the time limit are handled by `guard.Guard`. The
+OpenAPI schema is at /openapi.json; the interactive docs are off (they load their JavaScript from a CDN, and the
+dashboard makes no request beyond the machine).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from ..errors import NotBuilt, TalentflowError, UnknownValue
 from ..report import charts as ch
 from ..report import provenance
 from ..report.site import NAV, VENDOR, environment, rows_csv
-from ..report.source import Filters, MetricSource, MetricsUnavailable
 from ..limits import REQUEST_TIMEOUT
+from ..report.source import Filters, MetricSource, MetricsUnavailable
 from ..settings import Settings
 from .guard import Deadline, Guard, Lingering, RequestTimeout
 
@@ -36,8 +37,8 @@ researchers by country, with 95% intervals and coverage. Filters mirror the CLI:
 (FIRST-LAST), `tier`, `subfield`, `sector`, `attribution`, `country`; `stage` is origin | graduate | work.
 Unknown values answer 422 with the allowed ones (`/api/allowed` lists them all), and so do unknown parameters and
 values out of bounds (years within 1980-2100, at most 100 characters a value). A request running longer than the
-server's time limit (60 s by default) answers 503. Cells resting on fewer than
-`min_cell` people are suppressed; no person-level data is served. Add `format=csv` for CSV."""
+server's time limit (60 s by default) answers 503. Cells resting on fewer than `min_cell` people are suppressed;
+no person-level data is served. Add `format=csv` for CSV."""
 
 STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".txt": "text/plain; charset=utf-8"}
 
