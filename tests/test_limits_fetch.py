@@ -153,7 +153,8 @@ def test_cli_fetch_errors_are_one_line_not_tracebacks(tmp_path, server, mode, me
     _Upstream.content = b"x" * 4096 if mode != "flood" else CONTENT
     try:
         res = CliRunner().invoke(app, ["--data", str(tmp_path / "data"), "data", "fetch", "aaai2021",
-                                       "--base-url", f"{server}/{mode}", "--timeout", "1"])
+                                       "--base-url", f"{server}/{mode}",
+                                       "--timeout", "1" if mode == "trickle" else "60"])
     finally:
         _Upstream.content = CONTENT
     assert res.exit_code == 2, res.output

@@ -92,6 +92,7 @@ def _download(url: str, part: Path, cap: int, timeout: float,
                         progress(len(chunk))
                     if timed_out.is_set():
                         break
+            watchdog.cancel()  # a download complete in time is not failed by a watchdog firing now
             if timed_out.is_set():
                 raise requests.exceptions.Timeout("total time limit")
     except _TooLarge as e:
