@@ -24,8 +24,6 @@ class _Upstream(http.server.BaseHTTPRequestHandler):
     """The first path segment picks the behaviour: ok (with Range), flood (endless body, no length), biglength
     (a Content-Length far above the file), trickle (a byte every 50 ms), truncate (half the promised body)."""
 
-    content = CONTENT
-    sent = [0]  # body bytes written by the last response
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *a):
@@ -34,14 +32,14 @@ class _Upstream(http.server.BaseHTTPRequestHandler):
     def _body(self, data: bytes) -> None:
         try:
             self.wfile.write(data)
-            self.sent[0] += len(data)
+            self.server.sent[0] += len(data)  # per server: a handler left over from another test counts apart
         except OSError:
             raise ConnectionAbortedError from None
 
     def do_GET(self):
         mode = self.path.split("/")[1]
-        self.sent[0] = 0
-        data = self.content
+        self.server.sent[0] = 0
+        data = self.server.content
         try:
             if mode == "ok":
                 start = int(self.headers["Range"].split("=")[1].split("-")[0]) if self.headers["Range"] else 0
@@ -87,9 +85,12 @@ class _Upstream(http.server.BaseHTTPRequestHandler):
 def server():
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
     srv.daemon_threads = True
+    srv.sent = [0]  # body bytes written by the last response
+    srv.content = CONTENT
+    srv.url = f"http://127.0.0.1:{srv.server_address[1]}"
     t = threading.Thread(target=srv.serve_forever, daemon=True)
     t.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    yield srv
     srv.shutdown()
     srv.server_close()
 
@@ -110,39 +111,39 @@ def test_a_flood_is_refused_at_the_cap_and_nothing_is_kept(tmp_path, server, ds)
     t = time.monotonic()
     read = []
     with pytest.raises(TalentflowError, match="sent more than") as e:
-        fetch_one(ds, data, base_url=f"{server}/flood", progress=read.append)
+        fetch_one(ds, data, base_url=f"{server.url}/flood", progress=read.append)
     from talentflow.limits import content_cap
 
     cap = content_cap(ds.bytes, ds.path)
     assert cap < 2 << 20 and f"{cap:,}" in str(e.value)
     assert sum(read) <= cap  # stopped reading at the cap, not after 64 MiB
-    assert _Upstream.sent[0] < 64 << 20  # the flood was cut (what the server wrote includes socket buffers)
+    assert server.sent[0] < 64 << 20  # the flood was cut (what the server wrote includes socket buffers)
     assert time.monotonic() - t < 10
     assert _files(ds, data) == []
 
 
 def test_a_content_length_above_the_cap_is_refused_before_the_body(tmp_path, server, ds):
     with pytest.raises(TalentflowError, match="sent more than"):
-        fetch_one(ds, tmp_path / "data", base_url=f"{server}/biglength")
-    assert _Upstream.sent[0] < 64 << 20  # refused on the header: the body was never read to its end
+        fetch_one(ds, tmp_path / "data", base_url=f"{server.url}/biglength")
+    assert server.sent[0] < 64 << 20  # refused on the header: the body was never read to its end
 
 
 def test_the_timeout_is_total_not_per_read(tmp_path, server, ds):
     t = time.monotonic()
     with pytest.raises(TalentflowError, match="longer than --timeout 2 s"):
-        fetch_one(ds, tmp_path / "data", base_url=f"{server}/trickle", timeout=2)
+        fetch_one(ds, tmp_path / "data", base_url=f"{server.url}/trickle", timeout=2)
     assert time.monotonic() - t < 4.5  # the server would trickle for 15 s
 
 
 def test_a_truncated_transfer_is_a_clean_error_and_resumes(tmp_path, server, ds):
     data = tmp_path / "data"
     with pytest.raises(TalentflowError, match="cut short") as e:
-        fetch_one(ds, data, base_url=f"{server}/truncate")
+        fetch_one(ds, data, base_url=f"{server.url}/truncate")
     assert f"after {len(CONTENT) // 2:,} bytes" in str(e.value)
     part = ds.local(data).with_name(ds.local(data).name + ".part")
     assert part.read_bytes() == CONTENT[: len(CONTENT) // 2]
-    assert fetch_one(ds, data, base_url=f"{server}/ok").status == "fetched"  # a Range request for the rest
-    assert _Upstream.sent[0] == len(CONTENT) - len(CONTENT) // 2
+    assert fetch_one(ds, data, base_url=f"{server.url}/ok").status == "fetched"  # a Range request for the rest
+    assert server.sent[0] == len(CONTENT) - len(CONTENT) // 2
     assert gzip.decompress(ds.local(data).read_bytes()) == CONTENT and _files(ds, data) == [ds.local(data).name]
 
 
@@ -150,13 +151,10 @@ def test_a_truncated_transfer_is_a_clean_error_and_resumes(tmp_path, server, ds)
                                           ("trickle", "longer than --timeout 1 s")])
 def test_cli_fetch_errors_are_one_line_not_tracebacks(tmp_path, server, mode, message):
     (ds,) = [d for d in load_catalog() if d.id == "aaai2021"]  # the packaged catalog's entry
-    _Upstream.content = b"x" * 4096 if mode != "flood" else CONTENT
-    try:
-        res = CliRunner().invoke(app, ["--data", str(tmp_path / "data"), "data", "fetch", "aaai2021",
-                                       "--base-url", f"{server}/{mode}",
-                                       "--timeout", "1" if mode == "trickle" else "60"])
-    finally:
-        _Upstream.content = CONTENT
+    server.content = b"x" * 4096 if mode != "flood" else CONTENT
+    res = CliRunner().invoke(app, ["--data", str(tmp_path / "data"), "data", "fetch", "aaai2021",
+                                   "--base-url", f"{server.url}/{mode}",
+                                   "--timeout", "1" if mode == "trickle" else "60"])
     assert res.exit_code == 2, res.output
     assert message in res.output and "Traceback" not in res.output
     assert res.exception is None or isinstance(res.exception, SystemExit)
