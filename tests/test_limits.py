@@ -145,6 +145,10 @@ def test_library_refuses_out_of_bounds_before_any_query(metrics_db):
         assert shares(eng, q, n_boot=0)  # 0: counts without intervals (the dashboard's Sankey diagrams)
     with pytest.raises(UnknownValue, match="n_boot"):
         boot_counts(np.arange(10), np.zeros(10, dtype=int), 1, 10_000_001, 1)
+    from talentflow.metrics.bootstrap import cluster_weights
+
+    with pytest.raises(UnknownValue, match="n_boot"):  # the replicate matrix itself: 10,000,000 × 3,000
+        cluster_weights(3000, 10_000_000, 1)
     for bad in (dict(year=1), dict(years=range(1, 100_000_000)), dict(years=(2019, 3000)),
                 dict(venue="n" * 10_000), dict(country="X" * 300)):
         t = time.monotonic()

@@ -34,7 +34,9 @@ def _dense(cluster: np.ndarray) -> tuple[np.ndarray, int]:
 
 @lru_cache(maxsize=2)  # the stages and proxy variants of one population reuse the same draw
 def cluster_weights(n_cl: int, n_boot: int, seed: int) -> np.ndarray:
-    """(n_boot, n_cl) how many times each cluster is drawn in each replicate (read-only: cached)."""
+    """(n_boot, n_cl) how many times each cluster is drawn in each replicate (read-only: cached). The matrix is
+    n_boot × n_cl: n_boot is checked here too, for callers that come straight to it."""
+    check_n_boot(n_boot)
     rng = np.random.default_rng(seed)
     it = np.int32 if n_boot * n_cl < 2**31 else np.int64  # int32 draws are ~3x faster
     idx = rng.integers(0, n_cl, size=(n_boot, n_cl), dtype=it)
