@@ -59,3 +59,13 @@ class BuildLocked(TalentflowError):
 
 class NotBuilt(TalentflowError):
     hint = "Run `talentflow build` first."
+
+
+class InvalidValue(UnknownValue):
+    """A user-supplied value outside its bounds (a year range, n_boot, a string's length): `allowed` holds the
+    one-line description of what is accepted, so the CLI and the API report it like an unknown value."""
+
+    def __init__(self, what: str, value: str, expected: str) -> None:
+        TalentflowError.__init__(self, f"Invalid {what} {value!r}: expected {expected}.",
+                                 hint=f"{what} must be {expected}.")
+        self.what, self.value, self.allowed = what, value, [expected]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .engine import connect
 from .errors import NotBuilt, TalentflowError, UnknownValue
+from .limits import check_text, check_year
 
 TABLES = ("authorships", "papers")
 FORMATS = ("csv", "jsonl", "parquet")
@@ -44,6 +45,9 @@ def export_sql(eng, table: str, venue: str | None, year: int | None, accepted_on
 
 
 def export_table(settings, table: str, venue=None, year=None, accepted_only=False, fmt="csv", out: Path | None = None) -> None:
+    check_text("venue", venue)
+    if year is not None:
+        year = check_year(year)
     if fmt not in FORMATS:
         raise UnknownValue("format", fmt, list(FORMATS))
     if fmt == "parquet" and out is None:

@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
+from ..limits import FETCH_TIMEOUT
 from ..sources.catalog import load_catalog, select
 from ..sources.fetch import RAW_BASE, fetch_one
 from ..sources.verify import check
@@ -120,8 +121,11 @@ def checksum(ctx: typer.Context,
 def fetch(ctx: typer.Context, ids: Optional[list[str]] = typer.Argument(None, help="Dataset ids (default: all)."),
           group: Optional[str] = None, force: bool = False,
           base_url: str = typer.Option(RAW_BASE, help="Upstream raw-file host (for mirrors and tests)."),
-          timeout: float = 60.0) -> None:
-    """Download missing files from their pinned upstream commit, with resume and checksum verification."""
+          timeout: float = typer.Option(FETCH_TIMEOUT, help="Most seconds per file, connect and transfer "
+                                                             "together; a read that stalls fails after "
+                                                             "min(this, 60) s.")) -> None:
+    """Download missing files from their pinned upstream commit, with resume and checksum verification. A file's
+    download may not carry more bytes than its content can have (catalogued size + margin)."""
     s = settings_of(ctx)
     if s.data_dir is None:
         from ..errors import ConfigError

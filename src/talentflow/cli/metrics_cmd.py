@@ -48,7 +48,11 @@ def _mc(s, min_cell) -> int:
 
 
 def _boot(s, n_boot, seed) -> dict:
-    return {"n_boot": s.n_boot if n_boot is None else n_boot, "seed": s.seed if seed is None else seed}
+    from ..limits import check_n_boot, check_seed
+
+    # checked before any query runs: 1-10,000 resamples (0 or a negative count would print point intervals)
+    return {"n_boot": check_n_boot(s.n_boot if n_boot is None else n_boot, what="--n-boot"),
+            "seed": check_seed(s.seed if seed is None else seed, what="--seed")}
 
 
 TABLE_DROP = ("stage", "rule", "from_stage", "to_stage", "n_people", "n_observed_paper", "n_observed_profile")

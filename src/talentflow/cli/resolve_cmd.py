@@ -12,9 +12,10 @@ from typing import Optional
 
 import typer
 
-from ..errors import InputError, TalentflowError
 from rich.markup import escape
 
+from ..errors import InputError, InvalidValue, TalentflowError
+from ..limits import check_affiliation
 from .common import console, emit_rows, err_console, format_option, handle_errors, settings_of
 from .eval_subfields_cmd import eval_group
 from .main import app
@@ -95,6 +96,11 @@ def resolve_cmd(
         if fmt not in ("jsonl", "csv"):
             raise TalentflowError(f"Unknown batch format {fmt!r}: use jsonl or csv.")
         pairs = read_batch(input)
+        for i, (a, d) in enumerate(pairs, start=2):  # every line checked before the registry is loaded
+            try:
+                check_affiliation(a, d)
+            except InvalidValue as e:
+                raise InputError(str(input), str(e), record=str(i), field=e.what) from None
         res = _resolver(s)
         res.memo = True
         w = csv.DictWriter(sys.stdout, OUT_FIELDS, lineterminator="\n") if fmt == "csv" else None
@@ -110,6 +116,7 @@ def resolve_cmd(
     if fmt not in ("", "text", "json"):
         raise TalentflowError(f"Unknown format {fmt!r} for one affiliation: use text or json (jsonl and csv are "
                               "for --input).")
+    check_affiliation(affiliation, domain)
     res = _resolver(s)
     r = res.resolve(affiliation or "", domain)
     if fmt == "json":

@@ -6,6 +6,7 @@ import difflib
 from pathlib import Path
 
 from ..errors import NotBuilt, UnknownValue
+from ..limits import check_int
 
 ROW_COLUMNS = ("indicator", "country", "entity_raw", "year", "date", "period", "value", "unit", "source",
                "license", "notes", "record_key")
@@ -53,6 +54,8 @@ def indicator_rows(engine, countries: list[str] | None = None, indicators: list[
     """Rows of `indicators` filtered by ISO2 countries and indicator ids (an id also selects its sub-indicators:
     `first_degrees` → first_degrees.se, first_degrees.se.eng…). `latest` keeps the most recent year/date per
     indicator, country and source."""
+    if limit is not None:
+        check_int("limit", limit, 1, 10_000_000)  # 0 or a negative LIMIT was a SQL error (or every row)
     countries = [c.strip().upper() for c in countries or [] if c.strip()]
     indicators = [i.strip() for i in indicators or [] if i.strip()]
     if countries:

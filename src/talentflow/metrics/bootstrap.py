@@ -20,6 +20,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..limits import check_n_boot
+
 _HASH_SEED = 0x7A1E  # fixed: profile hashing must not depend on the user's seed
 DIRECT_MAX = 8_000
 NORMAL_ABOVE = 20_000
@@ -32,7 +34,9 @@ def _dense(cluster: np.ndarray) -> tuple[np.ndarray, int]:
 
 @lru_cache(maxsize=2)  # the stages and proxy variants of one population reuse the same draw
 def cluster_weights(n_cl: int, n_boot: int, seed: int) -> np.ndarray:
-    """(n_boot, n_cl) how many times each cluster is drawn in each replicate (read-only: cached)."""
+    """(n_boot, n_cl) how many times each cluster is drawn in each replicate (read-only: cached). The matrix is
+    n_boot × n_cl: n_boot is checked here too, for callers that come straight to it."""
+    check_n_boot(n_boot)
     rng = np.random.default_rng(seed)
     it = np.int32 if n_boot * n_cl < 2**31 else np.int64  # int32 draws are ~3x faster
     idx = rng.integers(0, n_cl, size=(n_boot, n_cl), dtype=it)
@@ -59,10 +63,12 @@ def boot_counts(cluster: np.ndarray, cat: np.ndarray, n_cat: int, n_boot: int, s
 
 def boot_counts_many(cluster: np.ndarray, cats: list[np.ndarray], n_cats: list[int], n_boot: int,
                      seed: int) -> list[np.ndarray]:
-    """boot_counts for several category codings of the same units, sharing the resampling."""
+    """boot_counts for several category codings of the same units, sharing the resampling. n_boot 0: no
+    replicates; a negative or huge n_boot is refused (limits.N_BOOT_MAX) before anything is allocated."""
+    n_boot = check_n_boot(n_boot, allow_zero=True)
     cl, n_cl = _dense(cluster)
-    if n_cl == 0 or n_boot <= 0:
-        return [np.zeros((max(n_boot, 0), k + 1)) for k in n_cats]
+    if n_cl == 0 or n_boot == 0:
+        return [np.zeros((n_boot, k + 1)) for k in n_cats]
     cats = [_cats(c, k) for c, k in zip(cats, n_cats)]
     if n_cl <= DIRECT_MAX:
         w = cluster_weights(n_cl, n_boot, seed)

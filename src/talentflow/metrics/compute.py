@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NotBuilt
+from ..limits import check_n_boot, check_rows, check_seed
 from .bootstrap import boot_counts, share_intervals
 from .query import BY, FLOW_FROM, FLOW_TO, STAGES, MetricQuery, check
 
@@ -19,6 +20,14 @@ SUPPRESSED = "(suppressed)"
 OTHER = "(other)"
 BASIS = {"observed": 0, "proxy": 1, "unknown": 2}
 HISTORY_SOURCES = ("openreview_profile", "orcid")  # stage values taken from a dated career history
+
+
+def _bounds(n_boot, seed, limit=None) -> None:
+    """Parameters checked before any query runs (limits.py); n_boot 0 means counts without intervals."""
+    check_n_boot(n_boot, allow_zero=True)
+    check_seed(seed)
+    if limit is not None:
+        check_rows(limit)
 
 
 def _need(eng) -> None:
@@ -163,6 +172,7 @@ def shares(eng, q: MetricQuery, stage: str = "work", by: str = "country", n_boot
     """Share of each group (country, institution or sector) in one stage, with a 95% percentile bootstrap
     interval (n_boot resamples of people, clustered by paper), sorted by count. `count` picks the unit: people
     (default) or, for countries, authorships, papers, fractional, first-author, last-author (metrics.counting)."""
+    _bounds(n_boot, seed, limit)
     check("stage", stage)
     check("by", by)
     check("count", count)
@@ -189,6 +199,7 @@ def flows(eng, q: MetricQuery, frm: str = "origin", to: str = "work", n_boot: in
           min_cell: int = 0) -> list[dict]:
     """Country-to-country matrix: count and row share (of people from `frm` country, the share in each `to`
     country), with intervals. Only people with both stages known enter; coverage says how many that is."""
+    _bounds(n_boot, seed)
     check("frm", frm)
     check("to", to)
     u = _units(eng, q, [frm, to])
@@ -268,7 +279,9 @@ def _cohort_year(eng, q: MetricQuery) -> int:
     _need(eng)
     ys = q.year_list()
     if not ys or len(ys) != 1:
-        check("year", str(q.year), ["a single cohort year"])
+        from ..errors import InvalidValue
+
+        raise InvalidValue("year", "none" if not ys else ",".join(map(str, ys)), "one cohort year, e.g. 2019")
     return ys[0]
 
 
@@ -277,6 +290,7 @@ def cohort(eng, q: MetricQuery, origin: str | None = None, work: str | None = No
     """Where a cohort (the people of `q`, optionally of origin country `origin` and working in `work` at the
     cohort year) is in the last year each of them appears anywhere in the mirror: a country, `not_seen_since`
     (no later appearance) or `unresolved` (seen later, never with a resolved country). Counts add up to n."""
+    _bounds(n_boot, seed)
     year = _cohort_year(eng, q)
     where, params = q.where("b")
     cond = []
@@ -382,6 +396,7 @@ def trend(eng, q: MetricQuery, stage: str = "work", country: str | None = None, 
           seed: int = 20221128, min_cell: int = 0) -> list[dict]:
     """Share of `country` (default q.country; every country when neither is given) in `stage`, per year, with
     intervals; a year where the country is absent gets share 0."""
+    _bounds(n_boot, seed)
     check("stage", stage)
     country = (country or q.country)
     if country:
@@ -426,6 +441,7 @@ def institutions(eng, q: MetricQuery, stage: str = "work", limit: int = 25, n_bo
                  seed: int = 20221128, min_cell: int = 0) -> list[dict]:
     """Ranking of institutions by the number of people of `q` whose `stage` is there (origin/graduate:
     producing; work/current: employing)."""
+    _bounds(n_boot, seed, limit)
     rows = shares(eng, q, stage, "institution", n_boot=n_boot, seed=seed, min_cell=min_cell, limit=limit)
     where, params = q.where("b")
     cc = dict(eng.query(f"""SELECT b.{stage}_institution_name, mode(b.{stage}_country) FROM metric_base b

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import UnknownValue
+from ..limits import check_text, check_year, check_years
 
 TIERS = ("accepted", "spotlight", "oral")
 TIER_RANK = {"accepted": 1, "spotlight": 2, "oral": 3}
@@ -91,13 +92,15 @@ class MetricQuery:
     include_proxy: bool = False
 
     def __post_init__(self) -> None:
+        # bounds first (limits.py): nothing long is compared, no list or range of unbounded size is held
+        for k in ("venue", "tier", "subfield", "sector", "attribution", "country"):
+            check_text(k, getattr(self, k))
+        if self.year is not None:
+            object.__setattr__(self, "year", check_year(self.year))
+        if self.years is not None:
+            object.__setattr__(self, "years", check_years(self.years))
         if self.venue is not None:
             check("venue", self.venue)
-        for y in ([self.year] if self.year is not None else []) + list(self.years or ()):
-            if not isinstance(y, int) or not 1980 <= y <= 2100:
-                raise UnknownValue("year", str(y), ["an integer year 1980-2100"])
-        if self.years is not None and not isinstance(self.years, tuple):
-            object.__setattr__(self, "years", tuple(self.years))
         check("tier", self.tier)
         check("attribution", self.attribution)
         if self.subfield is not None:

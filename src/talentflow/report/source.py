@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..errors import TalentflowError, UnknownValue
+from ..limits import check_text, check_year, check_year_range
 from . import privacy
 
 FILTERS = ("venue", "year", "years", "tier", "subfield", "sector", "attribution", "country", "include_proxy")
@@ -54,19 +55,21 @@ class Filters:
 
 
 def parse_years(text: str | None) -> tuple[int, int] | None:
-    """'2019-2022' or '2019:2022' or '2022' → (first, last)."""
+    """'2019-2022' or '2019:2022' or '2022' → (first, last), both within limits.YEAR_MIN-YEAR_MAX (checked here,
+    before anything expands the range)."""
     if not text:
         return None
+    check_text("years", text)
     parts = text.replace(":", "-").split("-")
     try:
         nums = [int(p) for p in parts if p.strip()]
     except ValueError:
         raise UnknownValue("years", text, ["FIRST-LAST, e.g. 2019-2024"]) from None
     if len(nums) == 1:
-        return (nums[0], nums[0])
-    if len(nums) != 2 or nums[0] > nums[1]:
+        nums = nums * 2
+    if len(nums) != 2:
         raise UnknownValue("years", text, ["FIRST-LAST, e.g. 2019-2024"])
-    return (nums[0], nums[1])
+    return check_year_range(*nums)
 
 
 def pair_keys(row: dict) -> tuple[str, str]:
@@ -104,6 +107,8 @@ class MetricSource:
         """Return value unchanged if allowed (or if the library declares no list for it); else UnknownValue."""
         if value is None:
             return None
+        if isinstance(value, str):
+            check_text(shown_as or what, value)
         allowed = self.allowed().get(what)
         if allowed is None:
             return value
@@ -116,6 +121,9 @@ class MetricSource:
         if unknown:
             raise UnknownValue("filter", sorted(unknown)[0], list(FILTERS))
         vals = {k: v for k, v in kw.items() if v not in (None, "", False)}
+        for k, v in vals.items():
+            if isinstance(v, str):
+                check_text(k, v)
         if isinstance(vals.get("years"), str):
             vals["years"] = parse_years(vals["years"])
         if "country" in vals:
@@ -124,11 +132,7 @@ class MetricSource:
             if k in vals:
                 vals[k] = self.check(k, vals[k])
         if "year" in vals:
-            try:
-                vals["year"] = int(vals["year"])
-            except (TypeError, ValueError):
-                raise UnknownValue("year", str(vals["year"]), [str(y) for y in self.allowed().get("year", [])]) \
-                    from None
+            vals["year"] = check_year(vals["year"])
             self.check("year", vals["year"])
         return Filters(**vals)
 

@@ -5,8 +5,11 @@ like Google is "used" through Google Zurich), so the report lists entries that a
 
 from __future__ import annotations
 
+from ..limits import check_int
+
 
 def hygiene(engine, top: int = 50) -> dict:
+    check_int("top", top, 1, 1_000_000)
     unmatched = engine.query_dicts(f"""
         SELECT affiliation_raw, domain_raw, n_authorships, reason FROM affiliation_resolutions
         WHERE country_location IS NULL AND country_hq IS NULL AND (affiliation_raw <> '' OR domain_raw <> '')
@@ -48,6 +51,7 @@ def curation_need(engine, resolver, top: int = 300) -> dict:
     """The most frequent pairs of the built database that the registries alone miss or answer differently from
     the full resolver (curated data included) — the list the curated file exists for — and how many of them the
     curated data settles."""
+    check_int("top", top, 1, 1_000_000)
     bare = registry_only(resolver)
     bare.memo = True
     rows = engine.query("""SELECT affiliation_raw, domain_raw, n_authorships, institution_id, country_location

@@ -2,8 +2,9 @@
 
 Everything served goes through `MetricSource` — the same validation, caching and small-cell suppression as the
 static report — so the dashboard, the API and the report show the same numbers. Unknown filter values answer 422
-with the allowed values. The OpenAPI schema is at /openapi.json; the interactive docs are off (they load their
-JavaScript from a CDN, and the dashboard makes no request beyond the machine).
+with the allowed values; unknown parameters and requests over the time limit are handled by `guard.Guard`. The
+OpenAPI schema is at /openapi.json; the interactive docs are off (they load their JavaScript from a CDN, and the
+dashboard makes no request beyond the machine).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from ..engine import connect
@@ -24,14 +27,18 @@ from ..errors import NotBuilt, TalentflowError, UnknownValue
 from ..report import charts as ch
 from ..report import provenance
 from ..report.site import NAV, VENDOR, environment, rows_csv
+from ..limits import REQUEST_TIMEOUT
 from ..report.source import Filters, MetricSource, MetricsUnavailable
 from ..settings import Settings
+from .guard import Deadline, Guard, Lingering, RequestTimeout
 
 API_DESCRIPTION = """JSON API of talentflow: shares, flows, retention, cohorts, trends and institution rankings of AI
 researchers by country, with 95% intervals and coverage. Filters mirror the CLI: `venue`, `year` or `years`
 (FIRST-LAST), `tier`, `subfield`, `sector`, `attribution`, `country`; `stage` is origin | graduate | work.
-Unknown values answer 422 with the allowed ones (`/api/allowed` lists them all). Cells resting on fewer than
-`min_cell` people are suppressed; no person-level data is served. Add `format=csv` for CSV."""
+Unknown values answer 422 with the allowed ones (`/api/allowed` lists them all), and so do unknown parameters and
+values out of bounds (years within 1980-2100, at most 100 characters a value). A request running longer than the
+server's time limit (60 s by default) answers 503. Cells resting on fewer than `min_cell` people are suppressed;
+no person-level data is served. Add `format=csv` for CSV."""
 
 STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".txt": "text/plain; charset=utf-8"}
 
@@ -72,15 +79,20 @@ def _finite(x):
 
 
 class LazyCursor:
-    """A per-request database cursor, opened only if the request needs the database (cache hits do not)."""
+    """A per-request database cursor, opened only if the request needs the database (cache hits do not). It
+    registers with the request's deadline, which interrupts it when the request runs out of time."""
 
-    def __init__(self, engine, lock: threading.Lock):
-        self._engine, self._lock, self._cur = engine, lock, None
+    def __init__(self, engine, lock: threading.Lock, deadline: Deadline | None = None):
+        self._engine, self._lock, self._cur, self._deadline = engine, lock, None, deadline
 
     def __getattr__(self, name):
+        if self._deadline is not None:
+            self._deadline.check()  # a request out of time runs no further query
         if self._cur is None:
             with self._lock:  # creating a cursor touches the shared connection
                 self._cur = self._engine.cursor()
+            if self._deadline is not None:
+                self._deadline.register(self._cur)
         return getattr(self._cur, name)
 
     def close(self) -> None:
@@ -88,8 +100,9 @@ class LazyCursor:
             self._cur.close()
 
 
-def create_app(settings: Settings, metrics=None) -> FastAPI:
-    """The app over settings.db_path. `metrics` is the metrics library (default: `talentflow.metrics`)."""
+def create_app(settings: Settings, metrics=None, request_timeout: float = REQUEST_TIMEOUT) -> FastAPI:
+    """The app over settings.db_path. `metrics` is the metrics library (default: `talentflow.metrics`). A request
+    running longer than `request_timeout` seconds is answered 503 and its queries are interrupted (web/guard.py)."""
     if not Path(settings.db_path).exists():
         raise NotBuilt(f"No database at {settings.db_path}.")
     engine = connect(settings, read_only=True)
@@ -104,17 +117,24 @@ def create_app(settings: Settings, metrics=None) -> FastAPI:
     years = (sorted(y for (y,) in engine.query(f"SELECT DISTINCT year FROM {year_table} WHERE year IS NOT NULL"))
              if year_table else [])
 
+    lingering = Lingering()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
-        engine.close()
+        await lingering.drain(timeout=10)  # requests answered 503 stop at their next query
+        try:
+            engine.close()
+        except Exception:  # one still in Python work holds its cursor: the process is ending, the file read-only
+            pass
 
     app = FastAPI(title="talentflow", version="1", description=API_DESCRIPTION, docs_url=None, redoc_url=None,
                   lifespan=lifespan)
     app.state.engine, app.state.source = engine, src
+    app.add_middleware(Guard, api=app, timeout=request_timeout, lingering=lingering)
 
-    def cursor() -> Iterator:
-        cur = LazyCursor(engine, lock)
+    def cursor(request: Request) -> Iterator:
+        cur = LazyCursor(engine, lock, request.scope.get("state", {}).get("deadline"))
         try:
             yield cur
         finally:
@@ -128,6 +148,18 @@ def create_app(settings: Settings, metrics=None) -> FastAPI:
     @app.exception_handler(UnknownValue)
     def _on_unknown(request: Request, e: UnknownValue):
         return _unknown(e)
+
+    @app.exception_handler(RequestValidationError)
+    def _on_invalid(request: Request, e: RequestValidationError):
+        # FastAPI's own checks (format, limit, proxy) as 422, with the offending input cut to 100 characters
+        detail = [{**d, "input": d["input"][:100]} if isinstance(d.get("input"), str) else d
+                  for d in jsonable_encoder(e.errors())]
+        return JSONResponse(status_code=422, content={"detail": detail})
+
+    @app.exception_handler(RequestTimeout)
+    def _on_timeout(request: Request, e: RequestTimeout):
+        return JSONResponse(status_code=503, content={"detail": str(e), "hint": e.hint,
+                                                      "timeout_seconds": request_timeout})
 
     @app.exception_handler(TalentflowError)
     def _on_error(request: Request, e: TalentflowError):

@@ -20,9 +20,14 @@ PROXY_NOTE = (" In years whose papers state no positions (NeurIPS before 2021, m
 RELAX = ("country", "sector", "subfield", "year", "years", "tier", "attribution", "venue")
 
 
+# The filter parameters every metric endpoint takes (web.app.FilterParams): a CSV link carries only these and its
+# own extras, since an endpoint answers 422 to a parameter it does not declare (flows has no `stage`).
+FILTER_PARAMS = ("venue", "year", "years", "tier", "subfield", "sector", "attribution", "country", "proxy")
+
+
 def _csv_url(endpoint: str, query: str, **extra) -> str:
-    drop = ("format", *extra) + (() if endpoint == "shares" else ("count",))  # only shares take a counting rule
-    params = [(k, v) for k, v in parse_qsl(query) if k not in drop]
+    keep = FILTER_PARAMS + (("count",) if endpoint == "shares" else ())  # only shares take a counting rule
+    params = [(k, v) for k, v in parse_qsl(query) if k in keep and k not in extra]
     params += [(k, v) for k, v in extra.items() if v is not None] + [("format", "csv")]
     return f"/api/{endpoint}?{urlencode(params)}"
 
