@@ -27,7 +27,7 @@ from . import linking_models
 
 LINKING_VERSION = "3"
 RECORD_THRESHOLD = 0.99
-PROFILE_THRESHOLD = 0.99
+PROFILE_THRESHOLD = 0.9
 MAX_BLOCK = 300
 MIN_RECORDS, MIN_LABELLED = 1000, 100  # below these the models cannot be trained meaningfully
 
@@ -101,9 +101,8 @@ def build_records(engine) -> None:
     WITH sizes AS (SELECT name_norm, count(*) AS n, count(*) FILTER (person_id IS NULL) AS n_noid
                    FROM _lk_all GROUP BY name_norm),
          named AS (SELECT DISTINCT name_norm FROM _lk_names)
-    SELECT a.* FROM _lk_all a JOIN sizes s USING (name_norm)
-    WHERE s.n <= ? AND s.n_noid > 0 AND (s.n > 1 OR a.name_norm IN (SELECT name_norm FROM named))""",
-                   [MAX_BLOCK])
+    SELECT a.*, s.n AS block_n FROM _lk_all a JOIN sizes s USING (name_norm)
+    WHERE s.n_noid > 0 AND (s.n > 1 OR a.name_norm IN (SELECT name_norm FROM named))""")
 
 
 def _summary(where: str) -> str:
@@ -153,7 +152,7 @@ def build_profiles(engine) -> None:
 def predict(engine, seed: int, min_probability: float = 0.5) -> None:
     """Both models' scores above min_probability: `_lk_pred_records`, `_lk_pred_profiles`."""
     build_profiles(engine)
-    linking_models.predict_records(engine, seed, min_probability)
+    linking_models.predict_records(engine, seed, min_probability, MAX_BLOCK)
     linking_models.predict_profiles(engine, seed, min_probability)
 
 

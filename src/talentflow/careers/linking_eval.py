@@ -73,6 +73,12 @@ def score_masked(engine) -> list[dict]:
                    AND starts_with(person_key, '~')), count(*) FILTER (NOT starts_with(person_key, '~')), count(*)
             FROM _lk_scored s WHERE masked AND {where} AND truth_id IN (SELECT truth_id FROM vis)""")[0]
         row["records"] = {"n": n, "own_profile": own, "other_profile": other, "no_profile": none}
+        # ... and whose person has none: any profile it is attached to is someone else's.
+        n_orphan, wrong = engine.query(f"""
+            WITH vis AS (SELECT DISTINCT truth_id FROM _lk_truth WHERE NOT masked)
+            SELECT count(*), count(*) FILTER (starts_with(person_key, '~'))
+            FROM _lk_scored s WHERE masked AND {where} AND truth_id NOT IN (SELECT truth_id FROM vis)""")[0]
+        row["orphans"] = {"n": n_orphan, "other_profile": wrong}
         out.append(row)
     engine.execute("DROP TABLE IF EXISTS _lk_scored")
     return out

@@ -64,9 +64,12 @@ def _levels(kind: str) -> list[dict]:
             {"output_column_name": "year", "comparison_levels": year}]
 
 
-def _settings(kind: str, prior: float) -> dict:
-    rule = ("l.name_norm = r.name_norm AND l.person_id IS NULL AND r.person_id IS NULL" if kind == "records"
-            else "l.name_norm = r.name_norm")
+def _settings(kind: str, prior: float, max_block: int = 0) -> dict:
+    # Two id-less authorships of a name carried by more than max_block authorships are not compared (too many
+    # pairs, too common to separate on these fields); against a profile every name is, its rarity counted in
+    # profiles.
+    rule = (f"l.name_norm = r.name_norm AND l.person_id IS NULL AND r.person_id IS NULL AND l.block_n <= {max_block}"
+            if kind == "records" else "l.name_norm = r.name_norm")
     return {"link_type": "dedupe_only" if kind == "records" else "link_only",
             "comparisons": _levels(kind),
             "blocking_rules_to_generate_predictions": [{"blocking_rule": rule}],
@@ -79,13 +82,13 @@ def _quiet() -> None:
     logging.getLogger("splink").setLevel(logging.WARNING)
 
 
-def predict_records(engine, seed: int, min_probability: float) -> str:
+def predict_records(engine, seed: int, min_probability: float, max_block: int) -> str:
     """Model 'records' → `_lk_pred_records(unique_id_l, unique_id_r, match_probability)`."""
     from splink import DuckDBAPI, Linker
 
     _quiet()
     api = DuckDBAPI(connection=engine.con)
-    linker = Linker(api.register("_lk_records"), _settings("records", 2e-6), log_level=logging.WARNING)
+    linker = Linker(api.register("_lk_records"), _settings("records", 2e-6, max_block), log_level=logging.WARNING)
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed + SEED_OFFSET["records"])
     linker.training.estimate_m_from_label_column("person_id")
     pred = linker.inference.predict(threshold_match_probability=min_probability)
@@ -112,6 +115,14 @@ def predict_profiles(engine, seed: int, min_probability: float) -> str:
     api2 = DuckDBAPI(connection=engine.con)
     linker = Linker([api2.register("_lk_queries", table_name="q"), api2.register("_lk_profiles", table_name="p")],
                     trained, log_level=logging.WARNING)
+    # How rare a name is, counted in people (profiles), not papers: 'soheil feizi' is one profile however
+    # many papers it wrote, 'wei wang' a hundred. Paper counts make every prolific author's name look common.
+    engine.execute("""CREATE OR REPLACE TEMP TABLE _lk_tf_names AS
+        SELECT name_norm, count(DISTINCT person_id) / (SELECT count(DISTINCT person_id) FROM _lk_names)
+               AS tf_name_norm
+        FROM _lk_names GROUP BY name_norm""")
+    linker.table_management.register_term_frequency_lookup(api2.register("_lk_tf_names", table_name="tfn"),
+                                                           "name_norm")
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed + SEED_OFFSET["profiles"])
     pred = linker.inference.predict(threshold_match_probability=min_probability)
     # Which side is the profile follows splink's ordering of the two inputs: take it from the source column.
