@@ -63,19 +63,29 @@ def build_records(engine) -> None:
     # authorid_raw (the id a paper gave, before ingest's mapping to the canonical profile) is optional.
     raw_id = "a.authorid_raw" if "authorid_raw" in engine.columns("SELECT * FROM authorships LIMIT 0") \
         else "NULL::VARCHAR"
+    # Synced profiles map every id they answer to onto one profile: link against that profile, not against
+    # each of its ids (which would make the two ids compete for the same authorship).
+    has_aliases = engine.table_exists("profile_aliases")
+    canon = ("LEFT JOIN (SELECT username, profile_id FROM profile_aliases) pa ON pa.username = a.person_id"
+             if has_aliases else "LEFT JOIN (SELECT NULL::VARCHAR profile_id) pa ON false")
     engine.execute(f"""
     CREATE OR REPLACE TEMP TABLE _lk_base AS
     SELECT row_number() OVER (ORDER BY a.venue, a.year, a.paper_id, a.author_order) AS unique_id,
-           a.venue, a.year, a.paper_id, a.author_order, a.person_id, {raw_id} AS authorid_raw,
-           {name_norm_sql('a.author_name', d)} AS name_norm,
+           a.venue, a.year, a.paper_id, a.author_order, coalesce(pa.profile_id, a.person_id) AS person_id,
+           {raw_id} AS authorid_raw, {name_norm_sql('a.author_name', d)} AS name_norm,
            r.institution_id AS inst_id, nullif(lower(trim(a.domain_raw)), '') AS domain,
            nullif({name_norm_sql('a.affiliation_raw', d)}, '') AS aff_norm
-    FROM authorships a {inst}
+    FROM authorships a {inst} {canon}
     WHERE a.author_name IS NOT NULL""")
     # A profile's names: those it published under, those its ids spell (the canonical id and the raw id a
-    # paper gave, e.g. ~Zico_Kolter1 for 'J. Zico Kolter'), and the ids synced profiles answer to.
-    aliases = ("UNION SELECT profile_id, username FROM profile_aliases WHERE starts_with(username, '~')"
-               if engine.table_exists("profile_aliases") else "")
+    # paper gave: ~Zico_Kolter1 for 'J. Zico Kolter'), and, for synced profiles, every id it answers to and
+    # its preferred name.
+    synced = [f"SELECT profile_id, {id_name_sql('username', d)} FROM profile_aliases "
+              f"WHERE starts_with(username, '~')"] if has_aliases else []
+    if engine.table_exists("profiles"):
+        synced.append(f"SELECT profile_id, {name_norm_sql('preferred_name', d)} FROM profiles "
+                      f"WHERE source = 'openreview' AND preferred_name IS NOT NULL")
+    known = "(SELECT DISTINCT person_id FROM _lk_base WHERE person_id IS NOT NULL)"
     engine.execute(f"""
     CREATE OR REPLACE TEMP TABLE _lk_names AS
     SELECT DISTINCT person_id, name_norm FROM (
@@ -83,8 +93,7 @@ def build_records(engine) -> None:
         UNION SELECT person_id, {id_name_sql('person_id', d)} FROM _lk_base WHERE person_id IS NOT NULL
         UNION SELECT person_id, {id_name_sql('authorid_raw', d)} FROM _lk_base
               WHERE person_id IS NOT NULL AND starts_with(authorid_raw, '~')
-        UNION SELECT a.profile_id, {id_name_sql('a.username', d)} FROM (SELECT NULL::VARCHAR profile_id,
-              NULL::VARCHAR username WHERE false {aliases}) a) n
+        {''.join(f' UNION SELECT * FROM ({q}) s WHERE s.profile_id IN {known}' for q in synced)}) n
     WHERE {_eligible('name_norm')}""")
     # Every authorship of a linkable name with its comparison fields as lists (one value at most here; a
     # profile's summary holds many): `_lk_all`; those the models link (id-less ones and their candidates):
@@ -287,6 +296,7 @@ def write_links(engine) -> dict:
 
 def drop_work_tables(engine) -> None:
     for t in ("_lk_all", "_lk_records", "_lk_pred_records", "_lk_pred_profiles", "_lk_decisions", "_lk_attach",
-              "_lk_queries", "_lk_profiles", "_lk_train_queries", "_lk_train_profiles", "_lk_names", "_lk_base"):
+              "_lk_queries", "_lk_profiles", "_lk_train_queries", "_lk_train_profiles", "_lk_names", "_lk_base",
+              "_lk_tf_names"):
         engine.execute(f"DROP TABLE IF EXISTS {t}")
     engine.execute("DROP VIEW IF EXISTS _lk_groups")

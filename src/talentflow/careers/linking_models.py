@@ -104,8 +104,9 @@ def predict_profiles(engine, seed: int, min_probability: float) -> str:
     from splink import DuckDBAPI, Linker
 
     _quiet()
-    n_profiles = max(1, engine.scalar("SELECT count(DISTINCT person_id) FROM _lk_profiles"))
-    # A query is at most one of the profiles: 1 / profiles is the prior of any one pair.
+    # A query is at most one of the N profiles: 1/N is the prior of a pair; the name's term frequency is
+    # k/N for a name k profiles carry, so before any other evidence a pair stands at 1/k (m ≈ 1).
+    n_profiles = max(1, engine.scalar("SELECT count(DISTINCT person_id) FROM _lk_names"))
     settings = _settings("profiles", 1.0 / n_profiles)
     api = DuckDBAPI(connection=engine.con)
     train = Linker([api.register("_lk_train_queries", table_name="tq"),
@@ -118,9 +119,8 @@ def predict_profiles(engine, seed: int, min_probability: float) -> str:
     # How rare a name is, counted in people (profiles), not papers: 'soheil feizi' is one profile however
     # many papers it wrote, 'wei wang' a hundred. Paper counts make every prolific author's name look common.
     engine.execute("""CREATE OR REPLACE TEMP TABLE _lk_tf_names AS
-        SELECT name_norm, count(DISTINCT person_id) / (SELECT count(DISTINCT person_id) FROM _lk_names)
-               AS tf_name_norm
-        FROM _lk_names GROUP BY name_norm""")
+        SELECT name_norm, count(DISTINCT person_id) / ? AS tf_name_norm FROM _lk_names GROUP BY name_norm""",
+                   [n_profiles])
     linker.table_management.register_term_frequency_lookup(api2.register("_lk_tf_names", table_name="tfn"),
                                                            "name_norm")
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed + SEED_OFFSET["profiles"])
