@@ -204,3 +204,18 @@ def test_mirror_linking_quality(mirror_settings, tmp_path):
     for part, recall in ((tune, 0.89), (hold, 0.85)):
         assert part["all"]["precision"] >= 0.98, part
         assert part["all"]["recall"] >= recall, part
+
+
+def test_wrong_profile_labels_are_well_formed():
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "eval" / "linking_masked_wrong_profile.tsv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    assert len(rows) == 40 and len({r["case_id"] for r in rows}) == 40
+    assert {r["same_person"] for r in rows} <= {"same", "different", "unsure"}
+    for r in rows:
+        assert r["hidden_id"].startswith("~") and r["attached_to"].startswith("~") and r["hidden_id"] != r["attached_to"]
+        assert r["authorship"].split(" ")[0] in ("nips", "iclr", "icml", "corl") and " #" in r["authorship"]
+        assert float(r["link_probability"]) >= 0.9 and r["note"]

@@ -105,6 +105,17 @@ def nips2019(e) -> list[str]:
             f"({later / people:.1%}), in 2021 or later {later21:,}, linked to an OpenReview profile {prof:,}.", ""]
 
 
+def wrong_profile(path: Path) -> list[str]:
+    """The hand check of attachments the masked evaluation calls wrong (another profile than the hidden id)."""
+    with path.open() as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    n = {k: sum(r["same_person"] == k for r in rows) for k in ("same", "different", "unsure")}
+    return [f"**Wrong-profile attachments by hand** ({path}: {len(rows)} masked authorships of the holdout half "
+            "attached to another profile than their hidden id, read by name, affiliations and co-authors): "
+            f"the same person under a second OpenReview profile {n['same']}, a different person {n['different']}, "
+            f"unsure {n['unsure']}.", ""]
+
+
 def labelled(s: Settings, lab: Path) -> list[str]:
     with lab.open() as f:
         pairs = [r for r in csv.DictReader(f, delimiter="\t") if r["same_person"] in ("yes", "no")]
@@ -150,6 +161,9 @@ def main() -> None:
         lines += independent(e) + nips2019(e)
     mlines, _ = masked(s, a.db, a.last_masked_year)
     lines += mlines
+    wp = Path(a.labels).with_name("linking_masked_wrong_profile.tsv")
+    if wp.exists():
+        lines += wrong_profile(wp)
     lab = Path(a.labels)
     if lab.exists():
         lines += labelled(s, lab)
