@@ -10,7 +10,9 @@ and compared on institution, co-authors and year gap:
 - **to each other**: two id-less authorships, linked at ≥ RECORD_THRESHOLD and closed into groups.
 Conservative by construction:
 - only pairs with the same normalised full name are ever compared (no fuzzy names);
-- names carried by more than MAX_BLOCK authorships are not linked (too common to separate: 'Wei Wang');
+- two id-less authorships of a name carried by more than MAX_BLOCK authorships are not compared (too many pairs,
+  too common to separate on these fields: 'Yang Liu'); against profiles every name is, its rarity counted in
+  profiles;
 - an authorship attached to two profiles is attached to neither; a group whose members are attached to
   different profiles keeps each member's own attachment and leaves the others unlinked ('unlinked_ambiguous');
 - a group attached to one profile takes its id ('linked_to_profile'); a group without one gets a new key

@@ -65,9 +65,7 @@ def _levels(kind: str) -> list[dict]:
 
 
 def _settings(kind: str, prior: float, max_block: int = 0) -> dict:
-    # Two id-less authorships of a name carried by more than max_block authorships are not compared (too many
-    # pairs, too common to separate on these fields); against a profile every name is, its rarity counted in
-    # profiles.
+    # Id-less pairs only within names of at most max_block authorships; queries meet profiles under every name.
     rule = (f"l.name_norm = r.name_norm AND l.person_id IS NULL AND r.person_id IS NULL AND l.block_n <= {max_block}"
             if kind == "records" else "l.name_norm = r.name_norm")
     return {"link_type": "dedupe_only" if kind == "records" else "link_only",
@@ -117,7 +115,7 @@ def predict_profiles(engine, seed: int, min_probability: float) -> str:
     linker = Linker([api2.register("_lk_queries", table_name="q"), api2.register("_lk_profiles", table_name="p")],
                     trained, log_level=logging.WARNING)
     # How rare a name is, counted in people (profiles), not papers: 'soheil feizi' is one profile however
-    # many papers it wrote, 'wei wang' a hundred. Paper counts make every prolific author's name look common.
+    # many papers it has, 'yang liu' 44. Paper counts make every prolific author's name look common.
     engine.execute("""CREATE OR REPLACE TEMP TABLE _lk_tf_names AS
         SELECT name_norm, count(DISTINCT person_id) / ? AS tf_name_norm FROM _lk_names GROUP BY name_norm""",
                    [n_profiles])
