@@ -24,7 +24,7 @@ def fingerprint(settings) -> str:
     h = hashlib.sha256()
     here = Path(__file__).parent
     # its own code too: editing how events or stages are formed rebuilds them
-    code = ("stage.py", "events.py", "stages.py", "histories.py", "linking.py")
+    code = ("stage.py", "events.py", "stages.py", "histories.py", "linking.py", "linking_models.py")
     for p in (POSITIONS_FILE, *(here / f for f in code)):
         h.update(p.name.encode())
         h.update(hashlib.sha256(p.read_bytes()).digest())
