@@ -68,10 +68,11 @@ def _header(path: Path) -> tuple[list[str], list[str]]:
 
 
 def load_venue_sources(path: Path | None = None) -> list[VenueSource]:
-    """The mapping rows, checked: known columns, `S…` ids, integer years, no (venue, id) twice."""
+    """The mapping rows, checked: known columns, `S…` ids, integer years, each source id in one row only (a
+    work's venue follows from its source)."""
     path = Path(path or VENUES_FILE)
     lines, _ = _header(path)
-    out, seen = [], set()
+    out, seen = [], {}
     reader = csv.DictReader(io.StringIO("\n".join(lines)))
     for i, row in enumerate(reader, start=2):
         where = f"row {i - 1}"
@@ -83,9 +84,10 @@ def load_venue_sources(path: Path | None = None) -> list[VenueSource]:
         if not venue or not sid.startswith("S") or not sid[1:].isdigit():
             raise InputError(str(path), f"not a venue and an OpenAlex source id (S…): {venue!r}, {sid!r}",
                              record=where, field="openalex_source_id")
-        if (venue, sid) in seen:
-            raise InputError(str(path), "venue and source id listed twice", record=where)
-        seen.add((venue, sid))
+        if sid in seen:
+            raise InputError(str(path), f"source id {sid} is mapped to {seen[sid]} and {venue}", record=where,
+                             field="openalex_source_id")
+        seen[sid] = venue
         out.append(VenueSource(venue, sid, (row.get("display_name") or "").strip(), years,
                                (row.get("note") or "").strip()))
     return out
