@@ -42,9 +42,9 @@ def _expected(works, year=2022) -> list[str]:
                   and w["publication_year"] == year)
 
 
-def _sync(data, fake, sleep=lambda _: None, **kw):
+def _sync(data, fake, sleep=lambda _: None, refresh=False, **kw):
     api = oa.Api(fake.url, mailto=MAILTO, api_key=KEY, rate=1000, sleep=sleep, **kw)
-    return oa.sync_works(api, data, "nips", 2022), api
+    return oa.sync_works(api, data, "nips", 2022, refresh=refresh), api
 
 
 def _files(data) -> dict[str, bytes]:
@@ -111,14 +111,32 @@ def test_a_capped_sync_resumes_from_its_cursor_without_duplicates(tmp_path):
     assert _ids(tmp_path) == _expected(works)
 
 
-def test_an_unchanged_resync_changes_nothing(tmp_path):
+def test_the_snapshot_is_the_cache_and_an_unchanged_refresh_changes_nothing(tmp_path):
     works = _works(50)
     with F.FakeOpenAlex(works) as fake:
         _sync(tmp_path, fake)
         before = {k: (tmp_path / "live" / k).stat().st_mtime_ns for k in _files(tmp_path)}
-        r, _ = _sync(tmp_path, fake)
-    assert r.status == "unchanged"
-    assert {k: (tmp_path / "live" / k).stat().st_mtime_ns for k in _files(tmp_path)} == before
+        n = len(fake.log)
+        r, api = _sync(tmp_path, fake)
+        assert (r.status, api.requests, len(fake.log)) == ("cached", 0, n)
+        r, api = _sync(tmp_path, fake, refresh=True)
+        assert r.status == "unchanged" and api.requests == 2
+        works[3]["title"] = "A corrected title"
+        works[3]["updated_date"] = "2024-06-01T00:00:00"
+        r, _ = _sync(tmp_path, fake, refresh=True)
+    assert r.status == "changed"
+    recs = snaps.read_records(tmp_path / "live/openalex/works/nips/2022" / snaps.RECORDS)
+    assert [w["title"] for w in recs if w["id"].endswith("W1003")] == ["A corrected title"]
+
+
+def test_a_result_that_is_not_a_work_stops_the_sync(tmp_path):
+    works = _works(5)
+    works.insert(0, {"display_name": "no id", "publication_year": 2022,
+                     "primary_location": {"source": {"id": F.OA + F.NEURIPS}}, "id": None})
+    with F.FakeOpenAlex(works) as fake:
+        fake._select = lambda flt: [w for w in works]  # served as is
+        with pytest.raises(SyncError, match="not a work object with an id"):
+            _sync(tmp_path, fake)
 
 
 def test_synced_works_build_into_the_openalex_tables(tmp_path):

@@ -30,6 +30,7 @@ def sync_openalex(
     rate: float = typer.Option(5.0, "--rate", min=0.1, max=10.0, help="Requests per second (OpenAlex allows 10)."),
     max_requests: Optional[int] = typer.Option(None, "--max-requests", min=1,
                                                help="Stop after this many requests (progress is kept)."),
+    refresh: bool = typer.Option(False, "--refresh", help="Fetch again a venue-year already synced."),
 ) -> None:
     """Works of a venue-year (with their authorships and institutions) → a snapshot under live/openalex/.
     Set OPENALEX_MAILTO (polite pool) or OPENALEX_API_KEY in the environment; neither is written to disk."""
@@ -42,7 +43,11 @@ def sync_openalex(
         err_console.print(f"[yellow]Note:[/] neither {oa.MAILTO_VAR} nor {oa.KEY_VAR} is set: OpenAlex serves "
                           "anonymous requests more slowly, or not at all.")
     with _progress() as prog:
-        r = oa.sync_works(api, data, venue, year, _tracker(prog))
+        r = oa.sync_works(api, data, venue, year, _tracker(prog), refresh=refresh)
+    if r.status == "cached":
+        err_console.print(f"{escape(r.snapshot)}: {r.records} works, synced {r.extra['fetched_at']}; nothing "
+                          "fetched (pass --refresh to fetch again).")
+        return
     err_console.print(f"{escape(r.snapshot)}: {r.records} works (OpenAlex counts {r.extra['meta_count']}), "
                       f"{r.status}{' (resumed)' if r.resumed else ''}; {api.requests} requests, "
                       f"{api.waited:.0f} s waited. Run `talentflow build` to use the snapshot.")

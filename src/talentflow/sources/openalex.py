@@ -5,7 +5,8 @@ The request is `GET /works?filter=primary_location.source.id:S1|S2,publication_y
 the answer is `{"meta": {"count", "next_cursor", "per_page", …}, "results": [work, …]}` and the last page has
 `next_cursor: null` (or no results). Work objects are kept as answered, in the same dated snapshot design as the
 other syncs (`snapshots.py`): pages staged under `.partial/` with the cursor, so a stopped run resumes, then one
-`records.jsonl.gz` sorted by work id and a `manifest.json`.
+`records.jsonl.gz` sorted by work id and a `manifest.json`. A complete snapshot is the cache: syncing the same
+venue-year again makes no request unless `refresh`.
 
 Politeness: at most `rate` requests a second (OpenAlex allows 10 a second and 100,000 a day); 429 waits its
 `Retry-After`, 5xx and broken transfers back off exponentially, both bounded; `max_requests` caps a run. The
@@ -199,11 +200,18 @@ def works_filter(sources: list[VenueSource], year: int) -> str:
 
 
 def sync_works(api: Api, data_dir: Path, venue: str, year: int, progress: Progress | None = None,
-               venues_file: Path | None = None) -> SyncResult:
-    """Every work of the venue's sources published in `year`, into `openalex/works/<venue>/<year>`."""
+               venues_file: Path | None = None, refresh: bool = False) -> SyncResult:
+    """Every work of the venue's sources published in `year`, into `openalex/works/<venue>/<year>`. A complete
+    snapshot of the same query is the cache: it is kept, without a request, unless `refresh`."""
     sources = sources_for(venue, year, venues_file)
     folder = snaps.snapshot_dir(data_dir, "openalex", "works", venue, str(int(year)))
     query = {"filter": works_filter(sources, year), "per-page": PER_PAGE}
+    rel = folder.relative_to(Path(data_dir) / snaps.LIVE_DIR).as_posix()
+    if not refresh and (folder / snaps.MANIFEST).is_file():
+        man = snaps.Manifest.load(folder / snaps.MANIFEST)
+        if man.query == query and snaps.verify_snapshot(snaps.Snapshot(rel, folder, man))[0] == "ok":
+            return SyncResult(rel, "cached", man.record_count, 0, False,
+                              {"meta_count": man.extra.get("meta_count"), "fetched_at": man.fetched_at})
     st = snaps.Staging(folder, query)
     resumed = st.resumed
     state = st.cursor or {"next": "*", "done": False, "n": 0}
@@ -217,7 +225,9 @@ def sync_works(api: Api, data_dir: Path, venue: str, year: int, progress: Progre
         nxt = meta.get("next_cursor")
         done = not results or not isinstance(nxt, str) or not nxt
         state = {"next": None if done else nxt, "done": done, "n": state["n"] + len(results)}
-        st.add_page([w for w in results if isinstance(w, dict)], state)
+        if not all(isinstance(w, dict) and isinstance(w.get("id"), str) for w in results):
+            raise SyncError("GET /works: a result is not a work object with an id.")
+        st.add_page(results, state)
         if progress:
             progress(f"works {venue} {year}", state["n"], total)
     records = snaps.dedupe(st.records(), _work_key, _work_version)
@@ -227,5 +237,4 @@ def sync_works(api: Api, data_dir: Path, venue: str, year: int, progress: Progre
                                 "meta_count": total, "polite_pool": api.polite})
     status = snaps.write_snapshot(folder, records, _work_key, man)
     st.clear()
-    return SyncResult(folder.relative_to(Path(data_dir) / snaps.LIVE_DIR).as_posix(), status, len(records),
-                      api.requests, resumed, {"meta_count": total})
+    return SyncResult(rel, status, len(records), api.requests, resumed, {"meta_count": total})
