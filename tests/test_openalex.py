@@ -168,6 +168,10 @@ def test_removing_the_snapshot_drops_its_tables(tmp_path):
     s = _settings(tmp_path)
     _snapshot(s.data_dir / "openalex")
     build(s)
+    assert build(s).ran == []  # nothing changed: a no-op
+    _snapshot(s.data_dir / "openalex", works=_works()[:2])  # a new release: only this stage reruns
+    res = build(s)
+    assert res.ran == ["openalex"] and res.stats["openalex"]["works"] == 2
     shutil.rmtree(s.data_dir / "openalex")
     res = build(s)
     assert res.ran == ["openalex"] and res.stats["openalex"]["dropped"] == len(TABLES)

@@ -1,8 +1,11 @@
 """The SQL that turns OpenAlex JSON lines into tables, written once with a handful of fragment functions.
 
 Every engine-specific spelling of this package is in the fragment functions at the top (DuckDB's JSON path
-functions, list helpers, the regular-expression flag); the statements below use only those and plain SQL, so a
-second engine needs these ten functions (Spark: `get_json_object`, `from_json`, `posexplode`, …) and nothing else.
+functions, list helpers, the regular-expression flag); the statements below use only those, the engine's
+`Dialect` (unnest with index, list length, accent stripping) and plain SQL, so a second engine needs these twelve
+functions (Spark: `get_json_object`, `from_json`, `posexplode`, …) and its Dialect. stage.py's statements add
+only `CREATE OR REPLACE TEMP TABLE` and window functions; agreement.py (a report, not a stage) uses DuckDB's
+list functions directly.
 Field names are OpenAlex's own (work, authorship, dehydrated institution, author and institution objects).
 """
 
