@@ -1,13 +1,12 @@
 """The SQL that turns OpenAlex JSON lines into tables, written once with a handful of fragment functions.
 
-Every engine-specific spelling of this package is in the fragment functions at the top (DuckDB's JSON path
-functions, list helpers, the regular-expression flag); the statements below use only those, the engine's
-`Dialect` (unnest with index, list length, accent stripping) and plain SQL, so a second engine needs these twelve
-functions (Spark: `get_json_object`, `from_json`, `posexplode`, …) and its Dialect. stage.py's statements add
-only `CREATE OR REPLACE TEMP TABLE` and window functions; agreement.py (a report, not a stage) uses DuckDB's
-list functions directly.
-Field names are OpenAlex's own (work, authorship, dehydrated institution, author and institution objects).
-"""
+The engine-specific spellings of the stage's SQL are in the fragment functions at the top (DuckDB's JSON path
+functions, list helpers, regular expressions); the statements below and in links.py use only those, the
+engine's `Dialect` (unnest with index, list length, accent stripping) and plain SQL with window functions. The
+rest is in stage.py: `CREATE OR REPLACE TEMP TABLE` and the JSON column type of an empty staging table. A second
+engine (Spark: `get_json_object`, `from_json`, `posexplode`, …) needs those and these functions; agreement.py (a
+report, not a stage) uses DuckDB's list functions directly.
+Field names are OpenAlex's own (work, authorship, dehydrated institution, author and institution objects)."""
 
 from __future__ import annotations
 
@@ -47,6 +46,16 @@ def jint(expr: str, path: str) -> str:
 
 def jbool(expr: str, path: str) -> str:
     return f"CASE WHEN {jtype(expr, path)} = 'BOOLEAN' THEN {jtext(expr, path)} = 'true' END"
+
+
+def list_of(expr: str) -> str:
+    """A one-element list."""
+    return f"[{expr}]"
+
+
+def matches(expr: str, pattern: str) -> str:
+    """Whether `expr` matches the regular expression `pattern` (a quoted SQL string)."""
+    return f"regexp_matches({expr}, {pattern})"
 
 
 def short(expr: str) -> str:
@@ -113,7 +122,7 @@ def authorships_select(unnest_with_index) -> str:
                -- raw_affiliation_strings (list); older releases had one raw_affiliation_string
                coalesce({jstrings(a, '$.raw_affiliation_strings')},
                         CASE WHEN {jtext(a, '$.raw_affiliation_string')} IS NOT NULL
-                             THEN [{jtext(a, '$.raw_affiliation_string')}] END) AS raw_affiliation_strings,
+                             THEN {list_of(jtext(a, '$.raw_affiliation_string'))} END) AS raw_affiliation_strings,
                {jstrings(a, '$.countries')} AS countries,
                {jtype(a, '$.institutions')} AS institutions_type,
                {jitems(a, '$.institutions')} AS institutions,
@@ -126,7 +135,7 @@ def dehydrated_institution(i: str) -> str:
     cc = jtext(i, '$.country_code')
     return f"""{short(jtext(i, '$.id'))} AS institution_id, {jtext(i, '$.ror')} AS ror,
                {jtext(i, '$.display_name')} AS institution_name,
-               CASE WHEN regexp_matches({cc}, {ISO2}) THEN {cc} END AS country_code, {cc} AS country_code_raw,
+               CASE WHEN {matches(cc, ISO2)} THEN {cc} END AS country_code, {cc} AS country_code_raw,
                lower({jtext(i, '$.type')}) AS type,
                {shorts(jstrings(i, '$.lineage'))} AS lineage, {jtype(i, '$.lineage')} AS lineage_type"""
 
@@ -146,7 +155,7 @@ def institutions_staging(src: str) -> str:
     return f"""
         SELECT file, dataset_id, {short(jtext(j, '$.id'))} AS institution_id, {jtext(j, '$.ror')} AS ror,
                {jtext(j, '$.display_name')} AS display_name,
-               CASE WHEN regexp_matches({geo}, {ISO2}) THEN {geo} END AS country_code, {geo} AS country_code_raw,
+               CASE WHEN {matches(geo, ISO2)} THEN {geo} END AS country_code, {geo} AS country_code_raw,
                lower({jtext(j, '$.type')}) AS type,
                {shorts(jstrings(j, '$.lineage'))} AS lineage, {jtext(j, '$.updated_date')} AS updated_date
         FROM {src}"""
