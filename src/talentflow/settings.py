@@ -21,6 +21,7 @@ SETTINGS: tuple[tuple[str, object, str], ...] = (
     ("catalog_path", None, "Dataset catalog TSV (default: the one shipped in the package)."),
     ("allow_missing", False, "Build without conference files missing from the data directory (counted) instead of failing."),
     ("allow_changed", False, "Build with input files that differ from the catalog (recorded in input_files) instead of failing."),
+    ("openalex_path", None, "OpenAlex snapshot directory (data/works/manifest, …) read by the openalex stage; default <data>/openalex when present. Env TALENTFLOW_OPENALEX."),
 )
 
 
@@ -43,13 +44,16 @@ class Settings:
     allow_missing: bool = False
     allow_changed: bool = False
     catalog_path: Path | None = None
+    openalex_path: Path | None = None
 
     @classmethod
     def from_env(cls, data_dir: str | Path | None = None, db_path: str | Path | None = None, **overrides) -> "Settings":
         """Explicit arguments win over environment variables, which win over defaults."""
         data = data_dir or os.environ.get("TALENTFLOW_DATA")
         db = db_path or os.environ.get("TALENTFLOW_DB")
-        s = cls(data_dir=Path(data).expanduser().resolve() if data else None, **overrides)
+        oa = overrides.pop("openalex_path", None) or os.environ.get("TALENTFLOW_OPENALEX")
+        s = cls(data_dir=Path(data).expanduser().resolve() if data else None,
+                openalex_path=Path(oa).expanduser().resolve() if oa else None, **overrides)
         if db:
             s = replace(s, db_path=Path(db).expanduser().resolve())
         return s

@@ -19,8 +19,10 @@ def main(
     data: Optional[Path] = typer.Option(None, "--data", help="Data mirror directory (env TALENTFLOW_DATA)."),
     db: Optional[Path] = typer.Option(None, "--db", help="DuckDB database file (env TALENTFLOW_DB)."),
     threads: int = typer.Option(2, "--threads", help="Engine worker threads."),
+    openalex: Optional[Path] = typer.Option(None, "--openalex", help="OpenAlex snapshot directory read by the "
+                                            "build (env TALENTFLOW_OPENALEX; default <data>/openalex)."),
 ) -> None:
-    ctx.obj = Settings.from_env(data_dir=data, db_path=db, threads=threads)
+    ctx.obj = Settings.from_env(data_dir=data, db_path=db, threads=threads, openalex_path=openalex)
 
 
 def _register() -> None:

@@ -38,6 +38,8 @@ STAGES: list[tuple[str, str]] = [
     ("papers", "talentflow.careers.papers_stage"),  # tiers and subfields per paper
     ("careers", "talentflow.careers.stage"),        # people, career events, stages
     ("metrics", "talentflow.metrics.stage"),        # materialised metric tables
+    ("openalex", "talentflow.openalex.stage"),      # OpenAlex snapshot / synced works, when present (last: it
+                                                    # reads papers and authorships, and nothing reads it)
 ]
 
 Progress = Callable[[str, int, int], None]  # (description, done, total)

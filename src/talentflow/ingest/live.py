@@ -42,7 +42,7 @@ NOTE_COLS = {"paper_id": "VARCHAR", "title": "VARCHAR", "status_raw": "VARCHAR",
 
 
 def fingerprint(settings) -> str:
-    h = hashlib.sha256(snaps.fingerprint(settings.data_dir).encode())
+    h = hashlib.sha256(snaps.fingerprint(settings.data_dir, snaps.LIVE_KINDS).encode())
     for p in sorted(Path(__file__).parent.glob("profiles.py")) + [Path(__file__), DEGREES_FILE]:
         h.update(p.read_bytes())
     return h.hexdigest()
@@ -117,7 +117,7 @@ def run(eng, settings, progress) -> dict:
     import pyarrow as pa
 
     data = settings.require_data()
-    all_snaps = snaps.list_snapshots(data)
+    all_snaps = [s for s in snaps.list_snapshots(data) if s.manifest.kind in snaps.LIVE_KINDS]  # not OpenAlex's
     out, notes, rows = Parsed(), [], []
     for k, s in enumerate(all_snaps):
         progress(f"live: {s.id}", k, len(all_snaps))

@@ -30,7 +30,8 @@ LIVE_DIR = "live"
 RECORDS = "records.jsonl.gz"
 MANIFEST = "manifest.json"
 PARTIAL = ".partial"
-KINDS = ("openreview_notes", "openreview_profiles", "orcid_records")
+LIVE_KINDS = ("openreview_notes", "openreview_profiles", "orcid_records")  # read by the `live` stage
+KINDS = LIVE_KINDS + ("openalex_works",)  # openalex_works: read by the `openalex` stage
 MAX_LINE_BYTES = 8 << 20  # one API object; a longer line is a corrupt file, not a record
 
 
@@ -153,11 +154,13 @@ def verify_snapshot(snap: Snapshot) -> tuple[str, str]:
     return "ok", ""
 
 
-def fingerprint(data_dir: Path | None) -> str:
-    """Digest of every snapshot's manifest checksum (and its file's size and mtime): a build reruns what reads
-    snapshots when one changes."""
+def fingerprint(data_dir: Path | None, kinds: tuple[str, ...] | None = None) -> str:
+    """Digest of every snapshot's manifest checksum (and its file's size and mtime), or of those of `kinds`: a
+    build reruns what reads snapshots when one changes."""
     h = hashlib.sha256()
     for s in list_snapshots(data_dir):
+        if kinds is not None and s.manifest.kind not in kinds:
+            continue
         # size and mtime too: a records file edited behind its manifest reruns the stage, which then refuses it
         st = s.records_path.stat() if s.records_path.exists() else None
         h.update(f"{s.id}|{s.manifest.kind}|{s.manifest.sha256}|{st and st.st_size}|{st and st.st_mtime_ns}\n"
