@@ -11,7 +11,7 @@ from typing import Optional
 import typer
 from rich.markup import escape
 
-from .common import console, emit_rows, err_console, handle_errors, settings_of
+from .common import console, emit_rows, err_console, format_option, handle_errors, settings_of
 from .eval_subfields_cmd import eval_group
 from .sync_cmd import _data_dir, _progress, _tracker, sync_app
 
@@ -60,7 +60,7 @@ def eval_openalex(
     venue: Optional[str] = typer.Option(None, "--venue"),
     year: Optional[int] = typer.Option(None, "--year"),
     examples: int = typer.Option(20, "--examples", min=0, help="Most frequent disagreements to list."),
-    fmt: str = typer.Option("table", "--format", help="table|json"),
+    fmt: str = format_option("table", ("table", "json")),
 ) -> None:
     """How often OpenAlex's institution country agrees with talentflow's resolver on the same (linked)
     authorships. Needs a database built with OpenAlex data."""
