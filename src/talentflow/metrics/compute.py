@@ -340,19 +340,22 @@ def cohort_basis(eng, q: MetricQuery, origin: str | None = None, work: str | Non
 
 
 def explain_cohort(b: dict) -> str:
-    """One sentence saying what a cohort rests on and, when it is empty, why (from cohort_basis())."""
-    steps = [f"{b['people']:,} people at the cohort venue-year",
-             f"origin observed for {b['origin_observed']:,} ({b['origin_from_history']:,} from career histories)"]
+    """One sentence saying what a cohort rests on and, when it is empty, why (from cohort_basis(); a count
+    withheld by small-cell suppression is None and printed as such)."""
+    def n(x) -> str:
+        return "(suppressed)" if x is None else f"{x:,}"
+    steps = [f"{n(b['people'])} people at the cohort venue-year",
+             f"origin observed for {n(b['origin_observed'])} ({n(b['origin_from_history'])} from career histories)"]
     if b["origin"]:
-        steps.append(f"origin {b['origin']}: {b['origin_match']:,}")
+        steps.append(f"origin {b['origin']}: {n(b['origin_match'])}")
     if b["work"]:
-        steps.append(f"of them working in {b['work']} that year: {b['origin_and_work_match']:,}")
-    steps.append(f"seen again after {b['cohort_year']}: {b['seen_after_cohort_year']:,}")
+        steps.append(f"of them working in {b['work']} that year: {n(b['origin_and_work_match'])}")
+    steps.append(f"seen again after {b['cohort_year']}: {n(b['seen_after_cohort_year'])}")
     why = ""
-    if b["people"] and not b["origin_observed"]:
+    if b["people"] and b["origin_observed"] == 0:
         why = (" No one's origin is observed: undergraduate origin comes from papers written as undergraduates and"
                " from synced career histories (talentflow sync profiles / openreview / orcid).")
-    elif b["origin_and_work_match"] and not b["seen_after_cohort_year"]:
+    elif b["origin_and_work_match"] and b["seen_after_cohort_year"] == 0:
         why = (" None of them is seen after the cohort year: that needs a later paper under the same person or a"
                " career history (years before 2021 carry no OpenReview ids; people are followed by name links).")
     return "; ".join(steps) + "." + why

@@ -16,7 +16,7 @@ from . import charts as ch
 from . import labels as lb
 from . import provenance
 from .charts import Chart, country_name
-from .privacy import SUPPRESSED
+from .privacy import SUPPRESSED, protect_basis
 from .source import Filters, MetricSource
 
 # The headline population: MacroPolo's "top-tier" (authors of accepted NeurIPS 2022 papers).
@@ -367,7 +367,7 @@ def cohorts(c: Ctx) -> Page:
 
         if c.eng.table_exists("metric_base"):  # what the panel rests on, and why it is empty when it is
             b = cohort_basis(c.eng, MetricQuery(venue="nips", years=(2019,), tier=HEADLINE.tier), "CN", "US")
-            s.text.append("Rests on: " + explain_cohort(b))
+            s.text.append("Rests on: " + explain_cohort(protect_basis(b, c.min_cell)))
 
     def ret(s: Section):
         f = _adapt(c.src, Filters(tier=HEADLINE.tier))

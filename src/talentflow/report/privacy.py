@@ -129,7 +129,7 @@ def _population(t: Cells, first: dict, n_q: int | None, obs_q: int | None = None
 
 
 def _flow_coverage(t: Cells, first: dict, row_totals: list[int]) -> dict[str, int]:
-    """Coverage of a flow table: a = both stages known (= Σ row totals), b = origin unknown only, c =
+    """Coverage of a flow table: a = both stages known (= Σ row_totals, when they add up), b = origin unknown only, c =
     destination unknown only, d = both unknown; published a, b+d, c+d, a+b+c+d, and how many of a came from
     career histories at either stage."""
     v = {c: _int(first.get(c)) for c in FLOW_COVERAGE}
@@ -317,7 +317,13 @@ def _retention(rows: list[dict], k: int) -> list[dict]:
                 if t.val[outs[a]] == t.val[ins[b]]:
                     t.equal([outs[a]], [ins[b]])
     n_qs = [q["n"] for q in per if "n" in q]
-    cov = _flow_coverage(t, rows[0], n_qs if len(n_qs) == len(rows) else []) if rows else {}
+    both = _int(rows[0].get("n_both_known")) if rows else None
+    if len(rows) == 1 and both is not None and "n" in per[0] and "inflow" in per[0]:
+        # one country's row: everyone counted is from it, came to it, or neither
+        rest = both - t.val[per[0]["n"]] - t.val[per[0]["inflow"]]
+        if rest >= 0:
+            n_qs = [per[0]["n"], per[0]["inflow"], t.atom(rest, CELL, shown=False)]
+    cov = _flow_coverage(t, rows[0], n_qs if len(n_qs) >= len(rows) else []) if rows else {}
     extra = [_extra(t, [r], [0], {"count", "n", "outflow", "inflow", *FLOW_COVERAGE}) for r in rows]
     hidden = t.solve(k)
     out = []
