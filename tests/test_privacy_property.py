@@ -11,70 +11,12 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from privacy_audit import Audit
+from privacy_audit import Audit, FlowAtoms, check_flows, check_retention, flow_coverage, retention_rows
 from talentflow.report import privacy
 
 PROP = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 small_heavy = st.one_of(st.integers(0, 4), st.integers(0, 40))
 K = st.integers(2, 8)
-
-
-def flow_coverage(f: np.ndarray, b: int, c: int, d: int, pf: int, pt: int) -> dict:
-    both = int(f.sum())
-    return {"n_people": both + b + c + d, "n_both_known": both, "n_from_unknown": b + d, "n_to_unknown": c + d,
-            "n_from_profile": pf, "n_to_profile": pt}
-
-
-class FlowAtoms:
-    """Atoms of a flow table: the m×m cells, then b, c, d (origin / destination / both unknown), then people
-    counted whose origin (destination) came from a career history and the rest: pf, rf, pt, rt."""
-
-    def __init__(self, f, b, c, d, pf, pt, k):
-        self.m = m = len(f)
-        both = int(f.sum())
-        self.audit = Audit(list(f.ravel()) + [b, c, d, pf, both - pf, pt, both - pt], k)
-        self.b, self.c, self.d, self.pf, self.rf, self.pt, self.rt = range(m * m, m * m + 7)
-        a = self.audit
-        self.all = a.unit(*range(m * m))
-        a.known(self.all - a.unit(self.pf, self.rf))
-        a.known(self.all - a.unit(self.pt, self.rt))
-        self.cov = {"n_people": self.all + a.unit(self.b, self.c, self.d), "n_both_known": self.all,
-                    "n_from_unknown": a.unit(self.b, self.d), "n_to_unknown": a.unit(self.c, self.d),
-                    "n_from_profile": a.unit(self.pf), "n_to_profile": a.unit(self.pt)}
-
-    def cell(self, i, j):
-        return self.audit.unit(i * self.m + j)
-
-    def row(self, i, diag=True):
-        return sum((self.cell(i, j) for j in range(self.m) if diag or j != i), self.audit.unit())
-
-    def col(self, j, diag=True):
-        return sum((self.cell(i, j) for i in range(self.m) if diag or i != j), self.audit.unit())
-
-    def shown_coverage(self, r: dict) -> None:
-        for c, vec in self.cov.items():
-            self.audit.shown(vec, r.get(c), c)
-
-    def targets(self) -> dict:
-        t = {f"cell {i},{j}": self.cell(i, j) for i in range(self.m) for j in range(self.m)}
-        a = self.audit
-        t.update({f"row {i}": self.row(i) for i in range(self.m)})
-        t.update({"b": a.unit(self.b), "c": a.unit(self.c), "d": a.unit(self.d), "rest of n_from_profile":
-                  a.unit(self.rf), "rest of n_to_profile": a.unit(self.rt)})
-        t.update(self.cov)
-        return t
-
-
-def retention_rows(f: np.ndarray, names: list[str], cov: dict) -> list[dict]:
-    """What metrics.retention computes from a flow matrix (rows: from, columns: to)."""
-    rows = []
-    for i, c in enumerate(names):
-        n, stay = int(f[i].sum()), int(f[i, i])
-        inflow = int(f[:, i].sum() - stay)
-        if n or inflow:
-            rows.append({"country": c, "count": stay, "n": n, "share": stay / n if n else 0.0, "ci_low": 0.0,
-                         "ci_high": 1.0, "outflow": n - stay, "inflow": inflow, "net": inflow - (n - stay), **cov})
-    return rows
 
 
 def matrices(max_m=6):
@@ -98,21 +40,7 @@ def test_retention_reveals_no_small_count(flat, b, c, d, fp, tp, k, one_country)
         rows = rows[:1]
     out = privacy.protect("retention", rows, k)
     assert [r["country"] for r in out] == [r["country"] for r in rows]
-    fa = FlowAtoms(f, b, c, d, fp, tp, k)
-    a = fa.audit
-    for r in out:
-        i = names.index(r["country"])
-        q = {"count": fa.cell(i, i), "outflow": fa.row(i, diag=False), "n": fa.row(i),
-             "inflow": fa.col(i, diag=False)}
-        for col, vec in q.items():
-            a.shown(vec, r[col], f"{r['country']} {col}")
-        if r["net"] is not None:
-            assert r["inflow"] is not None and r["outflow"] is not None  # else net gives the hidden one back
-            a.shown(q["inflow"] - q["outflow"], r["net"], "net")
-        a.ratio(q["count"], q["n"], r["count"], r["n"], r["share"])
-        fa.shown_coverage(r)
-    a.check({**fa.targets(), **{f"{names[i]} inflow": fa.col(i, diag=False) for i in range(m)},
-             **{f"{names[i]} outflow": fa.row(i, diag=False) for i in range(m)}})
+    check_retention(out, FlowAtoms(f, b, c, d, fp, tp, k), names)
 
 
 @PROP
@@ -126,23 +54,7 @@ def test_flows_reveal_no_small_count(flat, b, c, d, fp, tp, k):
     rows = [{"from_country": names[i], "to_country": names[j], "country": names[i], "count": int(f[i, j]),
              "share": f[i, j] / f[i].sum(), "ci_low": 0.0, "ci_high": 1.0, "n": int(f[i].sum()), **cov}
             for i in range(m) for j in range(m) if f[i, j]]
-    out = privacy.protect("flows", rows, k)
-    fa = FlowAtoms(f, b, c, d, fp, tp, k)
-    a = fa.audit
-    for r in out:
-        i = names.index(r["from_country"])
-        a.shown(fa.row(i), r["n"], f"{r['from_country']} n")
-        fa.shown_coverage(r)
-        if r["to_country"] == privacy.SUPPRESSED:
-            visible = {x["to_country"] for x in out if x["from_country"] == r["from_country"]}
-            pool = sum((fa.cell(i, j) for j in range(m) if f[i, j] and names[j] not in visible), a.unit())
-            a.shown(pool, r["count"], "pool")
-            a.ratio(pool, fa.row(i), r["count"], r["n"], r["share"])
-        else:
-            j = names.index(r["to_country"])
-            a.shown(fa.cell(i, j), r["count"], "cell")
-            a.ratio(fa.cell(i, j), fa.row(i), r["count"], r["n"], r["share"])
-    a.check(fa.targets())
+    check_flows(privacy.protect("flows", rows, k), FlowAtoms(f, b, c, d, fp, tp, k), names, f)
 
 
 @PROP

@@ -51,6 +51,22 @@ def test_headline_numbers_when_metrics_are_built(mirror_report, mirror_settings)
             assert "person_id" not in row and "author_name" not in row
 
 
+def test_report_downloads_publish_no_small_count(mirror_report, mirror_settings):
+    # the cohort page's retention CSV published net beside a suppressed inflow (BE)
+    from talentflow.report.privacy import NOT_PEOPLE
+
+    k, seen_net = mirror_settings.min_cell, 0
+    for f in (mirror_report[0] / "charts").glob("*.csv"):
+        for row in csv.DictReader(f.open()):
+            for c, v in row.items():
+                if c not in NOT_PEOPLE and v and v.isdigit():
+                    assert not 0 < int(v) < k, (f.name, c, row)
+            if row.get("net"):
+                seen_net += 1
+                assert row["inflow"] and row["outflow"], (f.name, row)
+    assert seen_net or not _metrics_built(mirror_settings)
+
+
 def test_api_over_the_mirror(mirror_settings):
     with TestClient(create_app(mirror_settings)) as c:
         ind = c.get("/api/indicators")
