@@ -444,9 +444,12 @@ def methodology(c: Ctx) -> Page:
             "Shares carry 95% bootstrap confidence intervals (resampling people; fixed seed), and every figure "
             "states how many people it rests on and the share of them whose country is known."]),
         Section("Privacy", text=[
-            f"Published outputs contain no person-level data. Any cell resting on fewer than {c.min_cell} people "
-            "is suppressed: small cells are pooled into one '(suppressed)' row, and if that pool is itself below "
-            "the threshold the next-smallest cells join it, so no small cell can be recovered by subtraction."]),
+            f"Published outputs contain no person-level data. No number resting on 1 to {c.min_cell - 1} people "
+            "is shown — a cell, a total, a coverage count, an inflow or outflow — and none can be worked out "
+            "from what is shown in the same table: small cells are pooled into one '(suppressed)' row; if the "
+            "hidden parts of a total add up to fewer people, more are hidden; a difference such as net "
+            "migration is shown only beside both of its terms; and every table is checked that no hidden small "
+            "count follows from its published numbers."]),
         Section("Allowed filter values", tables=[Table("Filters", [
             {"parameter": k, "values": ", ".join(map(str, v))} for k, v in allowed.items()], people=False)] if allowed else [],
             error=None if allowed else f"Metrics unavailable: {c.metrics_error}"),
