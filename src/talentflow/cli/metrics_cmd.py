@@ -131,13 +131,14 @@ def retention_cmd(ctx: typer.Context, country: Optional[str] = typer.Option(None
                   proxy: bool = PROXY, n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED,
                   min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
     """Stay rates (share of people trained in a country who work there), inflows and outflows per country."""
-    from ..metrics import retention
+    from ..metrics import flows, retention_from_flows
 
     q = _query(venue, year, tier, subfield, sector, attribution, proxy, country)
     k = _k(ctx, min_cell)
     s, eng = _engine(ctx)
     with eng:
-        rows = _protect("retention", retention(eng, q, country, frm=frm, **_boot(s, n_boot, seed)), k)
+        fl = flows(eng, q, frm, "work", **_boot(s, n_boot, seed))
+        rows = _protect("retention", retention_from_flows(fl, q, country, frm=frm), k, flows=fl)
     _emit(rows, fmt, f"retention {frm} → work", q)
 
 

@@ -1,7 +1,8 @@
 """Talent metrics over the built database: `MetricQuery` (who is counted), `ALLOWED` (valid parameter values)
 and the metric functions, each returning a list of dict rows with share, count, interval, n and coverage."""
 
-from .compute import cohort, cohort_basis, explain_cohort, flows, institutions, person, retention, shares, trend
+from .compute import (cohort, cohort_basis, explain_cohort, flows, institutions, person, retention,
+                      retention_from_flows, shares, trend)
 from .query import ALLOWED, MetricQuery
 
-__all__ = ["ALLOWED", "MetricQuery", "shares", "flows", "retention", "cohort", "cohort_basis", "explain_cohort", "trend", "institutions", "person"]
+__all__ = ["ALLOWED", "MetricQuery", "shares", "flows", "retention", "retention_from_flows", "cohort", "cohort_basis", "explain_cohort", "trend", "institutions", "person"]

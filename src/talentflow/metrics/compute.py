@@ -229,8 +229,13 @@ def retention(eng, q: MetricQuery, country: str | None = None, frm: str = "gradu
     """Per country C: of people whose `frm` stage is in C (and `to` stage known), the share whose `to` stage is
     also in C (stay rate, with interval), the count who left (outflow) and the count from elsewhere now in C
     (inflow)."""
+    return retention_from_flows(flows(eng, q, frm, to, n_boot=n_boot, seed=seed), q, country, frm, to, min_cell)
+
+
+def retention_from_flows(fl: list[dict], q: MetricQuery, country: str | None = None, frm: str = "graduate",
+                         to: str = "work", min_cell: int = 0) -> list[dict]:
+    """`retention` from the rows of `flows` (the published outputs protect both together, computed once)."""
     country = (country or q.country)
-    fl = flows(eng, q, frm, to, n_boot=n_boot, seed=seed)
     out_by: dict[str, dict] = {}
     inflow: dict[str, int] = {}
     for r in fl:
@@ -450,5 +455,5 @@ def person(eng, person_id: str) -> list[dict]:
     return [e for e in ev if e["source"] == "authorship"] + hist + st
 
 
-__all__ = ["shares", "flows", "retention", "cohort", "cohort_basis", "explain_cohort", "trend", "institutions", "person", "STAGES", "BY",
+__all__ = ["shares", "flows", "retention", "retention_from_flows", "cohort", "cohort_basis", "explain_cohort", "trend", "institutions", "person", "STAGES", "BY",
            "FLOW_FROM", "FLOW_TO"]

@@ -179,7 +179,7 @@ class Cells:
         pidx = {a: i for i, a in enumerate(order)}
         core_atoms = {a for r in core for a in rels[r]}
         comps = _components(core, rels)
-        bases: dict[frozenset, tuple] = {}
+        pending: dict[frozenset, list] = {}  # component → targets left to check with linear algebra
         out = []
         for t in targets:
             vec = {a: Fraction(c) for a, c in self.vec[t].items() if a not in known}
@@ -201,22 +201,21 @@ class Cells:
                         vec[b] = nv
                     else:
                         vec.pop(b, None)
-            if vec:
-                if not set(vec) <= core_atoms:
-                    continue  # an atom no remaining relation constrains: free
-                rs = frozenset(r for a in vec for r in comps[a])
-                if rs not in bases:
-                    bases[rs] = _basis([rels[r] for r in sorted(rs)])
-                if not _in_span(bases[rs], vec):
-                    continue
-                used.update(rs)
+            if not vec:
+                out.append((t, used))
+            elif set(vec) <= core_atoms:  # else an atom no remaining relation constrains: free
+                pending.setdefault(frozenset(r for a in vec for r in comps[a]), []).append((t, vec, used))
+        for rs, items in pending.items():
+            got = _in_span([rels[r] for r in sorted(rs)], [vec for _, vec, _ in items])
+            out += [(t, used | rs) for (t, _, used), yes in zip(items, got) if yes]
+        bad = []
+        for t, used in sorted(out):
             cands: set[int] = set()
             for vec in [self.vec[t]] + [self.known[~q] if q < 0 else self.vec[q] for r in used for q in srcs[r]]:
                 cands.update(known[a] for a in vec if a in known)
             cands.update(q for r in used for q in srcs[r] if q >= 0)
-            out.append((t, cands))
-        return out
-
+            bad.append((t, cands))
+        return bad
 
     def _reduced(self, q: int, hidden: set[int]) -> dict[int, int]:
         """A published total minus its published parts (a row operation: parts are built before their totals,
@@ -277,23 +276,28 @@ def _components(core: list[int], rels: list[dict[int, int]]) -> dict[int, set[in
     return {a: by_root[find(a)] for r in core for a in rels[r]}
 
 
-def _basis(rows: list[dict[int, int]]) -> tuple[dict[int, int], np.ndarray]:
-    """Atom index and an orthonormal basis of the row space of one component's relations."""
-    atoms = sorted({a for r in rows for a in r})
-    idx = {a: i for i, a in enumerate(atoms)}
-    m = np.zeros((len(rows), len(atoms)))
-    for i, r in enumerate(rows):
-        for a, c in r.items():
-            m[i, idx[a]] = c
-    _, s, vt = np.linalg.svd(m, full_matrices=False)
-    return idx, vt[s > 1e-9 * max(1.0, s.max(initial=0.0))]
-
-
-def _in_span(basis: tuple[dict[int, int], np.ndarray], target: dict) -> bool:
-    idx, v = basis
-    if not set(target) <= idx.keys():
-        return False
-    t = np.zeros(len(idx))
-    for a, c in target.items():
-        t[idx[a]] = float(c)
-    return bool(np.linalg.norm(t - v.T @ (v @ t)) < 1e-7 * max(1.0, np.linalg.norm(t)))
+def _in_span(rows: list[dict[int, int]], targets: list[dict]) -> list[bool]:
+    """Which targets lie in the span of `rows`: t does iff ‖t‖² = (Mt)ᵀ G⁺ (Mt) with G = MMᵀ (the projection of t
+    on the row space of M). G is small (one row per relation) and built from the sparse rows, so a component
+    of thousands of cells costs one small eigendecomposition, not a dense SVD of the whole table."""
+    by_atom: dict[int, list[tuple[int, float]]] = {}
+    for i, row in enumerate(rows):
+        for a, c in row.items():
+            by_atom.setdefault(a, []).append((i, float(c)))
+    g = np.zeros((len(rows), len(rows)))
+    for entries in by_atom.values():
+        for i, ci in entries:
+            for j, cj in entries:
+                g[i, j] += ci * cj
+    lam, u = np.linalg.eigh(g)
+    keep = lam > 1e-11 * max(1.0, float(lam.max(initial=0.0)))
+    w = u[:, keep] / np.sqrt(lam[keep])
+    mt = np.zeros((len(rows), len(targets)))
+    norm2 = np.zeros(len(targets))
+    for j, t in enumerate(targets):
+        for a, c in t.items():
+            norm2[j] += float(c) ** 2
+            for i, ci in by_atom.get(a, ()):
+                mt[i, j] += ci * float(c)
+    z = w.T @ mt
+    return list(norm2 - (z * z).sum(axis=0) < 1e-6 * np.maximum(1.0, norm2))

@@ -43,12 +43,13 @@ KINDS = {
 
 def protect(kind: str, rows: Iterable[dict], min_cell: int, **opts) -> list[dict]:
     """Rows of one metric table ready to publish at threshold `min_cell` (k). `kind`: shares, institutions,
-    trend, cohort, flows (options override the layout: groups, labels, coverage) or retention."""
+    trend, cohort, flows (options override the layout: groups, labels, coverage) or retention (option `flows`:
+    the unsuppressed flow rows of the same query, so the counts are modelled on the flow matrix)."""
     rows = strip_person_fields(rows)
     if min_cell <= 1:  # nothing is small
         return [{**r, "suppressed": False} for r in rows]
     if kind == "retention":
-        return _retention(rows, min_cell)
+        return _retention(rows, min_cell, opts.get("flows"))
     if kind not in KINDS:
         raise ValueError(f"unknown table kind {kind!r}: one of {sorted(KINDS) + ['retention']}")
     layout = {**KINDS[kind], **opts}
@@ -112,6 +113,8 @@ def _population(t: Cells, first: dict, n_q: int | None, obs_q: int | None = None
             out["n_observed"] = n_q if n_q is not None and v["n_observed"] == n else t.atom(v["n_observed"], COV)
         if v["n_proxy"] is not None:
             out["n_proxy"] = t.atom(v["n_proxy"], COV)
+        if n_q is not None and v["n_observed"] is not None and v["n_proxy"] and v["n_observed"] + v["n_proxy"] == n:
+            t.split(n_q, [out["n_observed"], out["n_proxy"]])  # proxies admitted, cells not split by basis
     if v["n_unknown"] is not None:
         out["n_unknown"] = t.atom(v["n_unknown"], COV)
     parts = [out[c] for c in ("n_observed", "n_proxy", "n_unknown") if c in out]
@@ -186,15 +189,16 @@ def _distribution(rows: list[dict], k: int, groups: tuple[str, ...], labels: tup
         cps = {i: _int(rows[i].get("count_proxy")) or 0 for i in idx}
         n = _int(first.get(n_key))
         n_obs, n_prox = _int(first.get("n_observed")), _int(first.get("n_proxy"))
-        # proxies admitted: each cell = observed + proxy, and n = n_observed + n_proxy (a two-way table)
-        split = (any(cps.values()) and n is not None and n_obs is not None and n_prox is not None
+        # proxies admitted (n = n_observed + n_proxy, n_proxy > 0): each cell = observed + proxy, a two-way table
+        split = (n is not None and n_obs is not None and n_prox is not None and n_prox > 0
                  and n == n_obs + n_prox and all(0 <= cps[i] <= counts[i] for i in idx)
                  and n_prox >= sum(cps.values()) and n_obs >= sum(counts.values()) - sum(cps.values()))
+        has_cp = "count_proxy" in first
         obs_parts, prox_parts = [], []
         for i in idx:
             if split:
                 o = t.atom(counts[i] - cps[i], CELL, shown=False)
-                proxy[i] = t.atom(cps[i], CELL)
+                proxy[i] = t.atom(cps[i], CELL, shown=has_cp)
                 cell[i] = t.total([o, proxy[i]], CELL, shown=i not in unshown)
                 obs_parts.append(o)
                 prox_parts.append(proxy[i])
@@ -238,7 +242,7 @@ def _distribution(rows: list[dict], k: int, groups: tuple[str, ...], labels: tup
                 continue
             r = dict(rows[i])
             _write(r, qs, extra[g], hidden, i)
-            if i in proxy and proxy[i] in hidden:
+            if i in proxy and proxy[i] in hidden and "count_proxy" in r:
                 r["count_proxy"] = None
             if n_hidden:
                 _blank(r, RATIO_FIELDS)
@@ -283,11 +287,65 @@ def _blank(r: dict, keys: Iterable[str]) -> None:
             r[c] = None
 
 
-def _retention(rows: list[dict], k: int) -> list[dict]:
+def _retention(rows: list[dict], k: int, flows: list[dict] | None = None) -> list[dict]:
     """Retention rows, one per country C: stayed (`count`) + left (`outflow`) = `n`; `inflow` from elsewhere;
-    `net` = inflow − outflow; share = stayed / n. Over a whole flow matrix Σ outflows = Σ inflows (and with two
-    countries, each one's outflow is the other's inflow); the flow coverage adds n_both_known = Σ n."""
+    `net` = inflow − outflow; share = stayed / n. Given the unsuppressed flow rows they come from (`flows`), every
+    count is modelled as a sum of flow cells — so a zero inflow saying that no one went to C also says where the
+    others went; without them (or when they do not add up) as counts of their own, with Σ outflows = Σ inflows
+    (two countries: one's outflow is the other's inflow)."""
     t = Cells()
+    got = _retention_on_cells(t, rows, flows) if flows else None
+    if got is None:
+        t = Cells()
+        got = _retention_on_rows(t, rows)
+    per, cov = got
+    for r, qs in zip(rows, per):
+        if "net" in r and "inflow" in qs and "outflow" in qs:
+            qs["net"] = t.diff(qs["inflow"], qs["outflow"])
+    extra = [_extra(t, [r], [0], {"count", "n", "outflow", "inflow", *FLOW_COVERAGE}) for r in rows]
+    hidden = t.solve(k)
+    out = []
+    for r, qs, ex in zip(rows, per, extra):
+        r = dict(r)
+        _write(r, {**qs, **cov}, ex, hidden, 0)
+        if qs["count"] in hidden or ("n" in qs and qs["n"] in hidden):
+            _blank(r, RATIO_FIELDS)
+        r["suppressed"] = any(c in qs and qs[c] in hidden for c in ("count", "n", "outflow", "inflow"))
+        out.append(r)
+    return out
+
+
+def _retention_on_cells(t: Cells, rows: list[dict], flows: list[dict]) -> tuple[list, dict] | None:
+    cells: dict[tuple, int] = {}
+    for x in flows:
+        if _int(x.get("count")):
+            key = (x.get("from_country"), x.get("to_country"))
+            cells[key] = cells.get(key, 0) + _int(x["count"])
+    listed = {r.get("country") for r in rows}
+    atom = {key: t.atom(v, CELL, shown=key[0] == key[1] and key[0] in listed)
+            for key, v in sorted(cells.items(), key=lambda kv: tuple(map(str, kv[0])))}
+    per = []
+    for r in rows:
+        c = r.get("country")
+        stay = atom.get((c, c))
+        left = [q for (a, b), q in atom.items() if a == c and b != c]
+        came = [q for (a, b), q in atom.items() if b == c and a != c]
+        qs = {"count": stay if stay is not None else t.total([], CELL)}
+        o = t.total(left, CELL, shown=r.get("outflow") is not None)
+        qs["n"] = t.total([qs["count"], o], TOTAL)
+        if "outflow" in r:
+            qs["outflow"] = o
+        if "inflow" in r:
+            qs["inflow"] = t.total(came, CELL)
+        want = {"count": _int(r.get("count")) or 0, "n": _int(r.get("n")), "outflow": _int(r.get("outflow")),
+                "inflow": _int(r.get("inflow"))}
+        if any(col in qs and want[col] != t.val[q] for col, q in qs.items()):
+            return None  # not the flows these rows came from
+        per.append(qs)
+    return per, (_flow_coverage(t, rows[0], list(atom.values())) if rows else {})
+
+
+def _retention_on_rows(t: Cells, rows: list[dict]) -> tuple[list, dict]:
     per = []
     for r in rows:
         stay, n, left = _int(r.get("count")) or 0, _int(r.get("n")), _int(r.get("outflow"))
@@ -304,8 +362,6 @@ def _retention(rows: list[dict], k: int) -> list[dict]:
                 qs["outflow"] = t.atom(left, CELL)
         if _int(r.get("inflow")) is not None:
             qs["inflow"] = t.atom(_int(r["inflow"]), CELL)
-        if "net" in r and "inflow" in qs and "outflow" in qs:
-            qs["net"] = t.diff(qs["inflow"], qs["outflow"])
         per.append(qs)
     outs = [q.get("outflow") for q in per]
     ins = [q.get("inflow") for q in per]
@@ -323,18 +379,7 @@ def _retention(rows: list[dict], k: int) -> list[dict]:
         rest = both - t.val[per[0]["n"]] - t.val[per[0]["inflow"]]
         if rest >= 0:
             n_qs = [per[0]["n"], per[0]["inflow"], t.atom(rest, CELL, shown=False)]
-    cov = _flow_coverage(t, rows[0], n_qs if len(n_qs) >= len(rows) else []) if rows else {}
-    extra = [_extra(t, [r], [0], {"count", "n", "outflow", "inflow", *FLOW_COVERAGE}) for r in rows]
-    hidden = t.solve(k)
-    out = []
-    for r, qs, ex in zip(rows, per, extra):
-        r = dict(r)
-        _write(r, {**qs, **cov}, ex, hidden, 0)
-        if qs["count"] in hidden or ("n" in qs and qs["n"] in hidden):
-            _blank(r, RATIO_FIELDS)
-        r["suppressed"] = any(c in qs and qs[c] in hidden for c in ("count", "n", "outflow", "inflow"))
-        out.append(r)
-    return out
+    return per, (_flow_coverage(t, rows[0], n_qs if len(n_qs) >= len(rows) else []) if rows else {})
 
 
 # ---- earlier entry points, kept as thin wrappers over the one rule ------------------------------------------

@@ -183,9 +183,16 @@ class MetricSource:
         country = self.check("country", country.upper()) if country else None
         frm = self.check("frm" if "frm" in allowed else "stage", frm, "from")
         to = self.check("to" if "to" in allowed else "stage", to, "to")
-        return self._cached(("retention", f, country, frm, to), lambda: privacy.protect(
-            "retention", self.m.retention(eng, self.query(f), country=country, frm=frm, to=to, **self._boot(True)),
-            self.min_cell))
+        def compute():
+            q = self.query(f)
+            if hasattr(self.m, "retention_from_flows"):  # one flow computation for both, protected together
+                fl = list(self.m.flows(eng, q, frm=frm, to=to, **self._boot(True)))
+                rows = self.m.retention_from_flows(fl, q, country=country, frm=frm, to=to)
+            else:
+                rows = self.m.retention(eng, q, country=country, frm=frm, to=to, **self._boot(True))
+                fl = list(self.m.flows(eng, q, frm=frm, to=to, n_boot=0, seed=self.seed))
+            return privacy.protect("retention", rows, self.min_cell, flows=fl)
+        return self._cached(("retention", f, country, frm, to), compute)
 
     def cohort(self, eng, f: Filters, origin: str | None = None, work: str | None = None) -> list[dict]:
         origin = self.check("country", origin.upper()) if origin else None
