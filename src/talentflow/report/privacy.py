@@ -324,6 +324,11 @@ def _retention_on_cells(t: Cells, rows: list[dict], flows: list[dict]) -> tuple[
     listed = {r.get("country") for r in rows}
     atom = {key: t.atom(v, CELL, shown=key[0] == key[1] and key[0] in listed)
             for key, v in sorted(cells.items(), key=lambda kv: tuple(map(str, kv[0])))}
+    for c in sorted({a for key in cells for a in key if a not in listed}, key=str):
+        # a country the table does not list (`--country`): its counts are not shown, and must not follow either
+        left = t.total([q for (a, b), q in atom.items() if a == c and b != c], CELL, shown=False)
+        t.total([atom[(c, c)], left] if (c, c) in atom else [left], TOTAL, shown=False)
+        t.total([q for (a, b), q in atom.items() if b == c and a != c], CELL, shown=False)
     per = []
     for r in rows:
         c = r.get("country")
@@ -377,8 +382,8 @@ def _retention_on_rows(t: Cells, rows: list[dict]) -> tuple[list, dict]:
     if len(rows) == 1 and both is not None and "n" in per[0] and "inflow" in per[0]:
         # one country's row: everyone counted is from it, came to it, or neither
         rest = both - t.val[per[0]["n"]] - t.val[per[0]["inflow"]]
-        if rest >= 0:
-            n_qs = [per[0]["n"], per[0]["inflow"], t.atom(rest, CELL, shown=False)]
+        if rest >= 0:  # the people from elsewhere (came to it, or neither) are a count of their own
+            n_qs = [per[0]["n"], t.total([per[0]["inflow"], t.atom(rest, CELL, shown=False)], CELL, shown=False)]
     return per, (_flow_coverage(t, rows[0], n_qs if len(n_qs) >= len(rows) else []) if rows else {})
 
 
