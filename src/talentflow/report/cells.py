@@ -102,7 +102,8 @@ class Cells:
         """Quantity ids that must not be published at threshold k."""
         n = len(self.val)
         hidden = set(self.unshown) | {q for q in range(n) if self.small(q, k)}
-        closed = {q for q in hidden if self.small(q, k)}  # small totals, whose parts are hidden whatever they are
+        # small published counts, whose parts are hidden whatever they are (a remainder no one sees is not)
+        closed = {q for q in hidden if self.small(q, k) and q not in self.unshown}
         changed = True
         while changed:
             changed = False
