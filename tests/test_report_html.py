@@ -105,6 +105,18 @@ def test_privacy_no_small_cells_and_no_person_data_anywhere(site):
     assert SUPPRESSED in {r["country"] for r in origin} and "LU" not in {r["country"] for r in origin}
 
 
+def test_retention_downloads_never_publish_net_beside_a_hidden_term(site):
+    # the cohort page's retention CSV gave a suppressed inflow back through net (BE on the mirror; IL here)
+    tables = [f for f in (site / "charts").glob("table-*.csv") if "net" in f.read_text().split("\n")[0]]
+    assert tables
+    for f in tables:
+        for row in csv.DictReader(f.open()):
+            assert not row["net"] or (row["inflow"] and row["outflow"]), (f.name, row)
+            for k, v in row.items():
+                if k in ("count", "n", "outflow", "inflow") and v:
+                    assert not 0 < float(v) < 5, (f.name, row)
+
+
 def test_autoescape(site, tmp_path):
     from talentflow.report.site import environment
 
@@ -127,11 +139,15 @@ def test_cli_report_min_cell_and_missing_db(tmp_path, monkeypatch):
     monkeypatch.setattr("talentflow.report.source.load_metrics", lambda: fake_metrics)
     s = tiny_settings(tmp_path)
     runner = CliRunner()
-    r = runner.invoke(app, ["--db", str(s.db_path), "report", "--out", str(tmp_path / "r1"), "--min-cell", "1",
+    for k in ("0", "1", "4"):  # published outputs never go below the published k (5)
+        r = runner.invoke(app, ["--db", str(s.db_path), "report", "--out", str(tmp_path / "r0"), "--min-cell", k])
+        assert r.exit_code == 2 and "--min-cell" in r.output and not (tmp_path / "r0").exists(), r.output
+    r = runner.invoke(app, ["--db", str(s.db_path), "report", "--out", str(tmp_path / "r1"), "--min-cell", "30",
                             "--no-images", "--country-min", "50"])
     assert r.exit_code == 0, r.output
     origin = list(csv.DictReader((tmp_path / "r1" / "charts" / "overview-origin.csv").open()))
-    assert "LU" in {row["country"] for row in origin}  # k=1: nothing suppressed
+    assert "SG" not in {row["country"] for row in origin}  # k=30: 8 researchers are pooled too
+    assert all(not row["count"] or int(row["count"]) >= 30 for row in origin)
     assert not (tmp_path / "r1" / "charts" / "overview-origin.svg").exists()
     r = runner.invoke(app, ["--db", str(tmp_path / "none.duckdb"), "report", "--out", str(tmp_path / "r2")])
     assert r.exit_code == 2 and "talentflow build" in r.output

@@ -46,9 +46,23 @@ def test_headline_numbers_when_metrics_are_built(mirror_report, mirror_settings)
     assert len(re.findall(r"95% CI \d+\.\d% – \d+\.\d%", index)) >= 2
     for f in (out / "charts").glob("*.csv"):
         for row in csv.DictReader(f.open()):
-            for k in ("count", "n"):
-                assert not row.get(k) or float(row[k]) >= mirror_settings.min_cell, (f.name, row)
+            for k in ("count", "n"):  # (a zero is no small cell: no one stayed, of n ≥ k)
+                assert not row.get(k) or not 0 < float(row[k]) < mirror_settings.min_cell, (f.name, row)
             assert "person_id" not in row and "author_name" not in row
+
+
+def test_report_downloads_publish_no_small_count(mirror_report, mirror_settings):
+    # the cohort page's retention CSV published net beside a suppressed inflow (BE)
+    k, seen_net = mirror_settings.min_cell, 0
+    for f in (mirror_report[0] / "charts").glob("*.csv"):
+        for row in csv.DictReader(f.open()):
+            for c, v in row.items():  # every people count: cells, totals, inflows, outflows, coverage
+                if (c in ("count", "n", "outflow", "inflow", "count_proxy") or c.startswith("n_")) and v:
+                    assert not 0 < float(v) < k, (f.name, c, row)
+            if row.get("net"):
+                seen_net += 1
+                assert row["inflow"] and row["outflow"], (f.name, row)
+    assert seen_net or not _metrics_built(mirror_settings)
 
 
 def test_api_over_the_mirror(mirror_settings):

@@ -57,6 +57,15 @@ def test_small_cells_are_suppressed_and_threshold_configurable(tmp_path):
         assert "LU" in {r["country"] for r in rows}
 
 
+def test_retention_net_does_not_give_back_a_suppressed_inflow(client):
+    # nips 2022, IL: 6 of 13 stayed, 7 left (shown), 3 came in (suppressed); net = -4 gave the 3 back
+    rows = client.get("/api/retention", params={"venue": "nips", "year": 2022}).json()["rows"]
+    il = next(r for r in rows if r["country"] == "IL")
+    assert il["inflow"] is None and il["net"] is None
+    for r in rows:  # net only beside both of its terms
+        assert r["net"] is None or (r["inflow"] is not None and r["outflow"] is not None), r
+
+
 @pytest.mark.parametrize("param,value,allowed", [("venue", "nipz", "nips"), ("tier", "gold", "oral"),
                                                   ("stage", "phd", "graduate"), ("attribution", "x", "location"),
                                                   ("subfield", "quantum", "robotics")])

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from .errors import ConfigError
 
+# Published outputs (report, dashboard, API) never use a smaller k; the CLI's tables default to it too.
+PUBLISHED_MIN_CELL = 5
+
 # (name, default, help): declared as data so docs and tests can check every setting is documented.
 SETTINGS: tuple[tuple[str, object, str], ...] = (
     ("data_dir", None, "Directory holding the data mirror (conferences/, registry/, indicators/, peers/). Env TALENTFLOW_DATA."),
@@ -15,7 +18,7 @@ SETTINGS: tuple[tuple[str, object, str], ...] = (
     ("engine", "duckdb", "SQL engine running the stages (duckdb; spark with the [spark] extra)."),
     ("threads", 2, "Worker threads for the engine."),
     ("memory_limit", "4GB", "Engine memory limit."),
-    ("min_cell", 5, "Published outputs suppress cells resting on fewer than this many people."),
+    ("min_cell", PUBLISHED_MIN_CELL, "Published outputs suppress cells resting on fewer than this many people."),
     ("n_boot", 1000, "Bootstrap resamples for confidence intervals."),
     ("seed", 20221128, "Random seed for bootstrap resampling."),
     ("catalog_path", None, "Dataset catalog TSV (default: the one shipped in the package)."),
@@ -38,7 +41,7 @@ class Settings:
     engine: str = "duckdb"
     threads: int = 2
     memory_limit: str = "4GB"
-    min_cell: int = 5
+    min_cell: int = PUBLISHED_MIN_CELL
     n_boot: int = 1000
     seed: int = 20221128
     allow_missing: bool = False

@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from ..errors import TalentflowError
-from ..settings import Settings
+from ..settings import PUBLISHED_MIN_CELL, Settings
 
 err_console = Console(stderr=True, emoji=False)
 console = Console(emoji=False)
@@ -30,6 +30,24 @@ def settings_of(ctx: typer.Context) -> Settings:
     if not isinstance(obj, Settings):  # invoked without the root callback (tests calling sub-apps directly)
         obj = Settings.from_env()
     return obj
+
+
+def min_cell_of(s: Settings, value: int | None, *, published: bool) -> int:
+    """The one rule for `--min-cell K`: K ≥ 1; below the published default only for a terminal table (with a
+    warning), never for what is published (`report`, `serve`). No value: the settings' k (the default)."""
+    if value is None:
+        return s.min_cell
+    if value < 1:
+        raise typer.BadParameter(f"--min-cell must be at least 1 (got {value}); the published default is "
+                                 f"{PUBLISHED_MIN_CELL}.")
+    if value < PUBLISHED_MIN_CELL:
+        if published:
+            raise typer.BadParameter(f"--min-cell {value} is below the published default {PUBLISHED_MIN_CELL}: "
+                                     "published outputs never show cells of fewer people.")
+        err_console.print(f"[yellow]warning:[/] --min-cell {value} is below the published default "
+                          f"({PUBLISHED_MIN_CELL}): cells of {value} to {PUBLISHED_MIN_CELL - 1} people may be shown; "
+                          "do not publish this output.")
+    return value
 
 
 def handle_errors(fn: Callable) -> Callable:

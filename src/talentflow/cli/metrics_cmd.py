@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from ..engine import connect
 from ..errors import NotBuilt
-from .common import emit_rows, err_console, format_option, handle_errors, settings_of
+from .common import emit_rows, err_console, format_option, handle_errors, min_cell_of, settings_of
 from .main import app
 
 VENUE = typer.Option(None, "--venue", help="Conference short name (nips, iclr, icml, cvpr, …); default all.")
@@ -23,8 +23,8 @@ PROXY = typer.Option(False, "--proxy/--no-proxy", help="Admit proxy stage values
 FMT = format_option("table")
 NBOOT = typer.Option(None, "--n-boot", help="Bootstrap resamples (default: settings n_boot).")
 SEED = typer.Option(None, "--seed", help="Bootstrap seed (default: settings seed).")
-MINCELL = typer.Option(None, "--min-cell", help="Suppress groups resting on fewer people (default: settings "
-                                                "min_cell, 5).")
+MINCELL = typer.Option(None, "--min-cell", help="Suppress counts resting on fewer people, as published outputs "
+                                                "do (default 5; lower: ≥ 1, with a warning).")
 
 
 def _query(venue, year, tier, subfield, sector, attribution, proxy, country=None):
@@ -43,8 +43,20 @@ def _engine(ctx):
     return s, connect(s, read_only=True)
 
 
-def _mc(s, min_cell) -> int:
-    return s.min_cell if min_cell is None else min_cell
+def _k(ctx, min_cell) -> int:
+    """k for a terminal table: the published one unless --min-cell says otherwise (checked before any work)."""
+    return min_cell_of(settings_of(ctx), min_cell, published=False)
+
+
+def _protect(kind: str, rows: list[dict], k: int, **layout) -> list[dict]:
+    """The published rule (report/privacy.py) on the library's unsuppressed rows."""
+    from ..report.privacy import protect
+
+    return protect(kind, rows, k, **layout)
+
+
+def _n(v) -> str:
+    return "(suppressed)" if v is None else f"{v:,}"
 
 
 def _boot(s, n_boot, seed) -> dict:
@@ -70,8 +82,8 @@ def _emit(rows, fmt, title, q) -> None:
         err_console.print(f"[dim]{escape(q.describe())}; shares are of people with a known value (n); {how}.[/]")
         if "n_observed_profile" in first:
             r = first
-            err_console.print(f"[dim]observed values: {r['n_observed_paper']:,} from papers, "
-                              f"{r['n_observed_profile']:,} from career histories (profiles, ORCID).[/]")
+            err_console.print(f"[dim]observed values: {_n(r['n_observed_paper'])} from papers, "
+                              f"{_n(r['n_observed_profile'])} from career histories (profiles, ORCID).[/]")
 
 
 @app.command("shares")
@@ -89,10 +101,11 @@ def shares_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--stage", 
     from ..metrics import shares
 
     q = _query(venue, year, tier, subfield, sector, attribution, proxy)
+    k = _k(ctx, min_cell)
     s, eng = _engine(ctx)
     with eng:
-        rows = shares(eng, q, stage, by, min_cell=_mc(s, min_cell), limit=limit, count=count,
-                      **_boot(s, n_boot, seed))
+        rows = _protect("shares", shares(eng, q, stage, by, limit=limit, count=count, **_boot(s, n_boot, seed)), k,
+                        labels=(by,))
     _emit(rows, fmt, f"{stage} shares by {by}" + ("" if count == "people" else f", counting {count}"), q)
 
 
@@ -108,9 +121,10 @@ def flows_cmd(ctx: typer.Context, frm: str = typer.Option("origin", "--from", he
     from ..metrics import flows
 
     q = _query(venue, year, tier, subfield, sector, attribution, proxy)
+    k = _k(ctx, min_cell)
     s, eng = _engine(ctx)
     with eng:
-        rows = flows(eng, q, frm, to, min_cell=_mc(s, min_cell), **_boot(s, n_boot, seed))
+        rows = _protect("flows", flows(eng, q, frm, to, **_boot(s, n_boot, seed)), k)
     _emit(rows, fmt, f"flows {frm} → {to}", q)
 
 
@@ -123,12 +137,14 @@ def retention_cmd(ctx: typer.Context, country: Optional[str] = typer.Option(None
                   proxy: bool = PROXY, n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED,
                   min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
     """Stay rates (share of people trained in a country who work there), inflows and outflows per country."""
-    from ..metrics import retention
+    from ..metrics import flows, retention_from_flows
 
     q = _query(venue, year, tier, subfield, sector, attribution, proxy, country)
+    k = _k(ctx, min_cell)
     s, eng = _engine(ctx)
     with eng:
-        rows = retention(eng, q, country, frm=frm, min_cell=_mc(s, min_cell), **_boot(s, n_boot, seed))
+        fl = flows(eng, q, frm, "work", **_boot(s, n_boot, seed))
+        rows = _protect("retention", retention_from_flows(fl, q, country, frm=frm), k, flows=fl)
     _emit(rows, fmt, f"retention {frm} → work", q)
 
 
@@ -142,15 +158,17 @@ def cohort_cmd(ctx: typer.Context, venue: str = typer.Option(..., "--venue"), ye
                seed: Optional[int] = SEED, min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
     """Where a cohort is in the last year each member appears in the mirror ('not_seen_since' counted)."""
     from ..metrics import cohort, cohort_basis, explain_cohort
+    from ..report.privacy import protect_basis
 
     q = _query(venue, [year], tier, subfield, sector, attribution, proxy)
+    k = _k(ctx, min_cell)
     s, eng = _engine(ctx)
     with eng:
-        rows = cohort(eng, q, origin, work, min_cell=_mc(s, min_cell), **_boot(s, n_boot, seed))
-        basis = cohort_basis(eng, q, origin, work)
+        rows = _protect("cohort", cohort(eng, q, origin, work, **_boot(s, n_boot, seed)), k)
+        basis = protect_basis(cohort_basis(eng, q, origin, work), k)
     _emit(rows, fmt, f"cohort {venue} {year}", q)
     # what the answer rests on, always on stderr; an empty cohort says why instead of printing nothing
-    err_console.print(("No one in this cohort. " if not rows else "") + escape(explain_cohort(basis, _mc(s, min_cell))))
+    err_console.print(("No one in this cohort. " if not rows else "") + escape(explain_cohort(basis, k)))
 
 
 @app.command("trend")
@@ -165,9 +183,10 @@ def trend_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--stage"),
     from ..metrics import trend
 
     q = _query(venue, year, tier, subfield, sector, attribution, proxy, country)
+    k = _k(ctx, min_cell)
     s, eng = _engine(ctx)
     with eng:
-        rows = trend(eng, q, stage, country, min_cell=_mc(s, min_cell), **_boot(s, n_boot, seed))
+        rows = _protect("trend", trend(eng, q, stage, country, **_boot(s, n_boot, seed)), k)
     _emit(rows, fmt, f"{stage} trend", q)
 
 
@@ -183,9 +202,11 @@ def institutions_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--st
     from ..metrics import institutions
 
     q = _query(venue, year, tier, subfield, sector, attribution, proxy)
+    k = _k(ctx, min_cell)
     s, eng = _engine(ctx)
     with eng:
-        rows = institutions(eng, q, stage, limit=limit, min_cell=_mc(s, min_cell), **_boot(s, n_boot, seed))
+        rows = _protect("institutions", institutions(eng, q, stage, limit=limit, **_boot(s, n_boot, seed)), k,
+                        unshown_other=False)
     _emit(rows, fmt, f"institutions ({stage})", q)
 
 

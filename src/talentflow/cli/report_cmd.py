@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 from rich.markup import escape
 
-from .common import err_console, handle_errors, out_dir, settings_of
+from .common import err_console, handle_errors, min_cell_of, out_dir, settings_of
 from .main import app
 
 
@@ -17,7 +17,8 @@ from .main import app
 def report(ctx: typer.Context,
            out: Path = typer.Option(Path("report"), "--out", callback=out_dir, help="Output directory (created)."),
            min_cell: Optional[int] = typer.Option(None, "--min-cell",
-                                                  help="Suppress cells resting on fewer people (default: settings, 5)."),
+                                                  help="Suppress counts resting on fewer people (default 5, the "
+                                                       "published k; never lower)."),
            country_min: int = typer.Option(200, "--country-min", help="People needed for a country page."),
            images: bool = typer.Option(True, "--images/--no-images", help="Write SVG/PNG beside every chart."),
            strict: bool = typer.Option(False, "--strict", help="Exit 1 if any section could not be computed.")) -> None:
@@ -25,10 +26,7 @@ def report(ctx: typer.Context,
     from ..report.site import build_report
 
     s = settings_of(ctx)
-    if min_cell is not None:
-        if min_cell < 1:
-            raise typer.BadParameter("--min-cell must be at least 1")
-        s = s.with_(min_cell=min_cell)
+    s = s.with_(min_cell=min_cell_of(s, min_cell, published=True))
     res = build_report(s, out, country_min=country_min, images=images)
     for e in res.errors:
         err_console.print(f"[yellow]warning:[/] {escape(str(e))}")

@@ -2,7 +2,9 @@
 and the metric functions, each returning a list of dict rows with share, count, interval, n and coverage."""
 
 from .claims import check_talent_claims
-from .compute import cohort, cohort_basis, explain_cohort, flows, institutions, person, retention, shares, trend
+from .compute import (cohort, cohort_basis, explain_cohort, flows, institutions, person, retention,
+                      retention_from_flows, shares, trend)
 from .query import ALLOWED, MetricQuery
 
-__all__ = ["ALLOWED", "check_talent_claims", "MetricQuery", "shares", "flows", "retention", "cohort", "cohort_basis", "explain_cohort", "trend", "institutions", "person"]
+__all__ = ["ALLOWED", "MetricQuery", "check_talent_claims", "shares", "flows", "retention", "retention_from_flows",
+           "cohort", "cohort_basis", "explain_cohort", "trend", "institutions", "person"]

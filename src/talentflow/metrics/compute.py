@@ -248,8 +248,13 @@ def retention(eng, q: MetricQuery, country: str | None = None, frm: str = "gradu
     """Per country C: of people whose `frm` stage is in C (and `to` stage known), the share whose `to` stage is
     also in C (stay rate, with interval), the count who left (outflow) and the count from elsewhere now in C
     (inflow)."""
+    return retention_from_flows(flows(eng, q, frm, to, n_boot=n_boot, seed=seed), q, country, frm, to, min_cell)
+
+
+def retention_from_flows(fl: list[dict], q: MetricQuery, country: str | None = None, frm: str = "graduate",
+                         to: str = "work", min_cell: int = 0) -> list[dict]:
+    """`retention` from the rows of `flows` (the published outputs protect both together, computed once)."""
     country = (country or q.country)
-    fl = flows(eng, q, frm, to, n_boot=n_boot, seed=seed)
     out_by: dict[str, dict] = {}
     inflow: dict[str, int] = {}
     for r in fl:
@@ -365,10 +370,14 @@ def cohort_basis(eng, q: MetricQuery, origin: str | None = None, work: str | Non
 
 
 def explain_cohort(b: dict, min_cell: int = 0) -> str:
-    """One sentence saying what a cohort rests on and, when it is empty, why (from cohort_basis()). Counts under
-    min_cell are written as "fewer than min_cell" (the sentence is published beside the cohort)."""
+    """One sentence saying what a cohort rests on and, when it is empty, why (from cohort_basis()). A count
+    withheld by small-cell suppression (report.privacy.protect_basis) is None and printed as such; any other
+    count under min_cell is written as "fewer than min_cell" (the sentence is published beside the cohort)."""
     def n(key: str) -> str:
-        return f"fewer than {min_cell}" if 0 < b[key] < min_cell else f"{b[key]:,}"
+        x = b.get(key)
+        if x is None:
+            return "(suppressed)"
+        return f"fewer than {min_cell}" if 0 < x < min_cell else f"{x:,}"
 
     steps = [f"{n('people')} people at the cohort venue-year",
              f"origin observed for {n('origin_observed')} ({n('origin_from_history')} from career histories)"]
@@ -379,14 +388,14 @@ def explain_cohort(b: dict, min_cell: int = 0) -> str:
                      f"{n('origin_and_work_match')}")
     steps.append(f"seen again after {b['cohort_year']}: {n('seen_after_cohort_year')}")
     why = ""
-    if b["origin"] and b["people"] and not b["origin_observed"]:
+    if b["origin"] and b["people"] and b["origin_observed"] == 0:
         why = (" No one's origin is observed: undergraduate origin comes from papers written as undergraduates and"
                " from synced career histories (talentflow sync profiles / openreview / orcid).")
-    elif b["work"] and not b["origin_and_work_match"] and b.get("work_by_proxy_only"):
+    elif b["work"] and b["origin_and_work_match"] == 0 and b.get("work_by_proxy_only"):
         why = (f" The workplace of {n('work_by_proxy_only')} of them is in {b['work']} by proxy only: papers of"
                " that year state no positions, so the affiliation may be a student's (--include-proxy admits"
                " proxy values of both stages).")
-    elif b["origin_and_work_match"] and not b["seen_after_cohort_year"]:
+    elif b["origin_and_work_match"] and b["seen_after_cohort_year"] == 0:
         why = (" None of them is seen after the cohort year: that needs a later paper under the same person or a"
                " career history (years before 2021 carry no OpenReview ids; people are followed by name links).")
     return "; ".join(steps) + "." + why
@@ -483,5 +492,5 @@ def person(eng, person_id: str) -> list[dict]:
     return [e for e in ev if e["source"] == "authorship"] + hist + st
 
 
-__all__ = ["shares", "flows", "retention", "cohort", "cohort_basis", "explain_cohort", "trend", "institutions", "person", "STAGES", "BY",
+__all__ = ["shares", "flows", "retention", "retention_from_flows", "cohort", "cohort_basis", "explain_cohort", "trend", "institutions", "person", "STAGES", "BY",
            "FLOW_FROM", "FLOW_TO"]

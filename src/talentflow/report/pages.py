@@ -16,7 +16,7 @@ from . import charts as ch
 from . import labels as lb
 from . import provenance
 from .charts import Chart, country_name
-from .privacy import SUPPRESSED
+from .privacy import SUPPRESSED, protect_basis
 from .source import Filters, MetricSource
 
 # The headline population: MacroPolo's "top-tier" (authors of accepted NeurIPS 2022 papers).
@@ -368,7 +368,7 @@ def cohorts(c: Ctx) -> Page:
 
         if c.eng.table_exists("metric_base"):  # what the panel rests on, and why it is empty when it is
             b = cohort_basis(c.eng, MetricQuery(venue="nips", years=(2019,), tier=HEADLINE.tier), "CN", "US")
-            s.text.append("Rests on: " + explain_cohort(b, c.min_cell))
+            s.text.append("Rests on: " + explain_cohort(protect_basis(b, c.min_cell), c.min_cell))
 
     def ret(s: Section):
         f = _adapt(c.src, Filters(tier=HEADLINE.tier))
@@ -495,9 +495,12 @@ def methodology(c: Ctx) -> Page:
             "Shares carry 95% bootstrap confidence intervals (resampling people; fixed seed), and every figure "
             "states how many people it rests on and the share of them whose country is known."]),
         Section("Privacy", text=[
-            f"Published outputs contain no person-level data. Any cell resting on fewer than {c.min_cell} people "
-            "is suppressed: small cells are pooled into one '(suppressed)' row, and if that pool is itself below "
-            "the threshold the next-smallest cells join it, so no small cell can be recovered by subtraction."]),
+            f"Published outputs contain no person-level data. No number resting on 1 to {c.min_cell - 1} people "
+            "is shown — a cell, a total, a coverage count, an inflow or outflow — and none can be worked out "
+            "from what is shown in the same table: small cells are pooled into one '(suppressed)' row; if the "
+            "hidden parts of a total add up to fewer people, more are hidden; a difference such as net "
+            "migration is shown only beside both of its terms; and every table is checked that no hidden small "
+            "count follows from its published numbers."]),
         c.section("Counting rules", counting, [
             "Shares count people by default: each researcher once per venue-year. The other rules count papers: "
             "authorships (each paper–author pair), papers (a paper counts once for every country among its "

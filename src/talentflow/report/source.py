@@ -165,9 +165,9 @@ class MetricSource:
         stage = self.check("stage", stage)
         count = self.check("count", count) if count != "people" else count
         extra = {} if count == "people" else {"count": count}  # a library without counting rules still answers
-        return self._cached(("shares", f, stage, by, intervals, count), lambda: privacy.pool_small(
-            list(self.m.shares(eng, self.query(f), stage=stage, by=by, **extra, **self._boot(intervals))),
-            self.min_cell, (by,)))
+        return self._cached(("shares", f, stage, by, intervals, count), lambda: privacy.protect(
+            "shares", self.m.shares(eng, self.query(f), stage=stage, by=by, **extra, **self._boot(intervals)),
+            self.min_cell, labels=(by,)))
 
     def flows(self, eng, f: Filters, frm: str = "origin", to: str = "work", intervals: bool = True) -> list[dict]:
         """intervals=False skips the bootstrap (counts only: Sankey diagrams, flow tables)."""
@@ -178,9 +178,8 @@ class MetricSource:
         def compute():
             rows = list(self.m.flows(eng, self.query(f), frm=frm, to=to, **self._boot(intervals)))
             a, b = pair_keys(rows[0]) if rows else ("from", "to")
-            # shares and n are per origin row: pool small links within each row (n - visible = the pool)
-            return privacy.pool_by(rows, (a,) + (("country",) if "country" in (rows[0] if rows else {}) else ()),
-                                   self.min_cell, (b,))
+            # shares and n are per origin row: small links are pooled within each row (n - visible = the pool)
+            return privacy.protect("flows", rows, self.min_cell, groups=(a, "country"), labels=(b,))
         return self._cached(("flows", f, frm, to, intervals), compute)
 
     def retention(self, eng, f: Filters, country: str | None = None, frm: str = "graduate", to: str = "work"
@@ -190,31 +189,39 @@ class MetricSource:
         country = self.check("country", country.upper()) if country else None
         frm = self.check("frm" if "frm" in allowed else "stage", frm, "from")
         to = self.check("to" if "to" in allowed else "stage", to, "to")
-        return self._cached(("retention", f, country, frm, to), lambda: privacy.drop_small(
-            list(self.m.retention(eng, self.query(f), country=country, frm=frm, to=to, **self._boot(True))),
-            self.min_cell, ("count", "n", "outflow")))  # outflow = n - count: small either way → suppressed
+        def compute():
+            q = self.query(f)
+            if hasattr(self.m, "retention_from_flows"):  # one flow computation for both, protected together
+                fl = list(self.m.flows(eng, q, frm=frm, to=to, **self._boot(True)))
+                rows = self.m.retention_from_flows(fl, q, country=country, frm=frm, to=to)
+            else:
+                rows = self.m.retention(eng, q, country=country, frm=frm, to=to, **self._boot(True))
+                fl = list(self.m.flows(eng, q, frm=frm, to=to, n_boot=0, seed=self.seed))
+            return privacy.protect("retention", rows, self.min_cell, flows=fl)
+        return self._cached(("retention", f, country, frm, to), compute)
 
     def cohort(self, eng, f: Filters, origin: str | None = None, work: str | None = None) -> list[dict]:
         origin = self.check("country", origin.upper()) if origin else None
         work = self.check("country", work.upper()) if work else None
-        return self._cached(("cohort", f, origin, work), lambda: privacy.pool_small(
-            list(self.m.cohort(eng, self.query(f), origin=origin, work=work, **self._boot(True))), self.min_cell,
-            ("whereabouts", "country")))
+        return self._cached(("cohort", f, origin, work), lambda: privacy.protect(
+            "cohort", self.m.cohort(eng, self.query(f), origin=origin, work=work, **self._boot(True)),
+            self.min_cell))
 
     def trend(self, eng, f: Filters, stage: str = "origin", country: str | None = None) -> list[dict]:
         stage = self.check("stage", stage)
         country = self.check("country", country.upper()) if country else None
-        return self._cached(("trend", f, stage, country), lambda: privacy.pool_by(
-            list(self.m.trend(eng, self.query(f), stage=stage, country=country, **self._boot(True))),
-            ("year", "stage"), self.min_cell, ("country",)))
+        return self._cached(("trend", f, stage, country), lambda: privacy.protect(
+            "trend", self.m.trend(eng, self.query(f), stage=stage, country=country, **self._boot(True)),
+            self.min_cell))
 
     def institutions(self, eng, f: Filters, stage: str = "work", limit: int = 50, intervals: bool = True
                      ) -> list[dict]:
         stage = self.check("stage", stage)
 
         def compute():
-            rows = privacy.drop_small(list(self.m.institutions(eng, self.query(f), stage=stage, limit=limit,
-                                                               **self._boot(intervals))), self.min_cell)
+            # a ranking of one population: small institutions and the '(other)' tail stay unpublished
+            rows = privacy.protect("institutions", self.m.institutions(eng, self.query(f), stage=stage, limit=limit,
+                                                                       **self._boot(intervals)), self.min_cell)
             return [r for r in rows if not r["suppressed"] and not str(r.get("institution", "")).startswith("(")
                     ][:limit]
         return self._cached(("institutions", f, stage, limit, intervals), compute)

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode
 from ..report import charts as ch
 from ..report import labels as lb
 from ..report import provenance
+from ..report.privacy import protect_basis
 from ..report.source import Filters, MetricSource, pair_keys
 
 PROXY_NOTE = (" In years whose papers state no positions (NeurIPS before 2021, most non-OpenReview venues) a "
@@ -83,7 +84,7 @@ def _retention_and_cohort(s: MetricSource, eng, f: Filters, query: str, what: st
                    "paper found (people before 2021 are followed by name links only).")
         basis, explain = getattr(s.m, "cohort_basis", None), getattr(s.m, "explain_cohort", None)
         if cc.empty and basis and explain:  # what the cohort rests on, step by step, and why it is empty
-            cc.empty = explain(basis(eng, s.query(f), None, f.country), s.min_cell)
+            cc.empty = explain(protect_basis(basis(eng, s.query(f), None, f.country), s.min_cell), s.min_cell)
         cc.csv_url = _csv_url("cohort", query, **({"work": f.country} if f.country else {}))
         out.append(cc)
     return out
