@@ -350,7 +350,7 @@ def test_cli_fixture_has_small_cells_to_hide(fixture_db):
     from talentflow.cli.main import app
 
     for args in CLI_TABLES[:2]:
-        res = CliRunner().invoke(app, ["--db", str(fixture_db)] + args + ["--n-boot", "0", "--format", "json",
+        res = CliRunner().invoke(app, ["--db", str(fixture_db)] + args + ["--n-boot", "1", "--format", "json",
                                                                           "--min-cell", "1"])
         assert _small(json.loads(res.stdout), 5)
 

@@ -15,7 +15,7 @@ from talentflow.report.privacy import NOT_PEOPLE
 from talentflow.web.app import create_app
 
 pytestmark = pytest.mark.mirror
-QUERY = ["--venue", "nips", "--year", "2022", "--n-boot", "0", "--format", "json"]
+QUERY = ["--venue", "nips", "--year", "2022", "--n-boot", "1", "--format", "json"]
 
 
 def _small(rows, k):
