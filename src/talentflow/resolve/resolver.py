@@ -13,7 +13,11 @@ Steps, in order, each recorded in the trace and the winner's reason:
   8. location     place names in the string set the location of multi-site organisations and break ties
                   between same-name institutions in different countries
   9. combine      explicit rules when string and domain disagree (see `_combine`)
- 10. cctld        country-code TLD as a last resort (never .edu/.com/.org/.ai/.io …)
+ 10. place-only   no institution, but the string names one country
+ 11. evidence     other observations of the mirror agree on a country (evidence.py): the same key or org domain
+                  in strings that name a place, the same people's career histories; disagreement → no answer
+ 12. cctld        country-code TLD as a last resort (never .edu/.com/.org/.ai/.io …)
+ 13. peer         Lossfunk's affiliation → country table, low confidence (peers.py)
 A wrong country is worse than none: ambiguous evidence abstains.
 """
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 
+from . import evidence
 from .curated import no_country_tlds, tld_country
 from .normalize import (clean_domain, clean_text, comma_parts, dedupe_repeats, norm_name,
                         paren_split, parent_domains, split_multi)
@@ -77,10 +82,15 @@ class Resolution:
     parts: list[dict] = field(default_factory=list)
     trace: list[str] = field(default_factory=list)
     alternatives: list[dict] = field(default_factory=list)
+    # build-internal: the evidence query of a pair the cascade left without an institution, and whether the
+    # string itself named a registry institution (an observation's domain counts only when it did not)
+    evidence_query: evidence.Query | None = None
+    string_hit: bool = False
 
     def row(self) -> dict:
         d = asdict(self)
-        d.pop("trace"), d.pop("alternatives"), d.pop("parts")
+        for k in ("trace", "alternatives", "parts", "evidence_query", "string_hit"):
+            d.pop(k)
         return d
 
 
@@ -111,6 +121,11 @@ class Resolver:
         self.memo = False
         self._part_cache: dict = {}
         self._dom_cache: dict = {}
+        # evidence from a built database (evidence.load): key / org domain → (country or None, n strings),
+        # (affiliation_raw, domain_raw) → (country or None, n persons, n persons with evidence, kind)
+        self.ev_key: dict = {}
+        self.ev_domain: dict = {}
+        self.ev_person: dict = {}
 
     # ---------------------------------------------------------------- helpers
     def _ancestors(self, iid: str) -> list[str]:
@@ -451,6 +466,20 @@ class Resolver:
         if win is None and parts and (dstatus in ("", "unknown", "free-mail", "no-signal") or dh is not None) \
                 and not sh:
             win, reason, conf = self._place_only(parts[0], t)
+        r.string_hit = bool(sh or any(hits))
+        if win is None and dh is None and not r.string_hit:
+            cc = self._cctld_country(dom) if dom and dstatus == "unknown" else None
+            r.evidence_query = evidence.query(self, aff_raw, dom_raw, parts[0] if parts else "", dom, dstatus,
+                                              self.hints(norm_name(parts[0])) if parts else set(), cc)
+            ev = evidence.answer(self, r.evidence_query) if r.evidence_query else None
+            if ev:
+                t.append(f"evidence: {ev.note}")
+                if ev.country is None:
+                    r.reason = ev.reason
+                    return r
+                inst = Inst(f"evidence:{ev.country}", "", ev.country, ev.country, "unknown", "unknown", "evidence")
+                win = Hit(inst, "evidence", "evidence", 100, parts[0] if parts else dom, location=ev.country)
+                reason, conf = ev.reason, ev.confidence
         if win is None and dom and dstatus == "unknown" and not (sh or any(hits)):
             win, reason, conf = self._cctld(dom, t)
         if win is None:
@@ -469,7 +498,7 @@ class Resolver:
             r.location_basis = ("national-domain" if "national domain" in " ".join(t[-1:]) else
                                 "hq-default" if "location=hq" in win.note else
                                 "place-hint" if "location-hint" in win.note else
-                                win.step if win.step in ("place-only", "cctld") else "site")
+                                win.step if win.step in ("place-only", "cctld", "evidence", "peer") else "site")
         r.sector, r.org_type = win.inst.sector, win.inst.org_type
         r.confidence, r.reason = conf, reason
         r.alternatives = [self._hit_dict(h) for h in (sh, dh) if h and h is not win]
