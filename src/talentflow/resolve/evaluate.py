@@ -94,8 +94,9 @@ def score(resolver, labels: list[Label], fold_greater_china: bool = False) -> di
                 "fields": ",".join(bad + (["sector"] if sector_bad else [])),
                 "gold": f"{lb.country_location}/{lb.country_hq}/{lb.sector}",
                 "pred": f"{r.country_location or ''}/{r.country_hq or ''}/{r.sector or ''}",
+                # a blank label and no answer agree: such a row with only a sector error is not 'wrong'
                 "kind": "abstained" if not r.country_location and lb.country_location else
-                        ("wrong" if r.country_location != lb.country_location else "hq/sector"),
+                        ("wrong" if (r.country_location or "") != lb.country_location else "hq/sector"),
                 "institution": r.institution or "", "gold_institution": lb.institution, "reason": r.reason})
     out["errors"].sort(key=lambda e: (e["kind"] != "wrong", -e["n"]))
     return out
