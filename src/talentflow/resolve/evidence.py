@@ -273,3 +273,14 @@ def load(resolver, engine) -> bool:
             person[(a, d)] = (cc, n, nw, kind)
     resolver.ev_key, resolver.ev_domain, resolver.ev_person = key, dom, person
     return True
+
+
+def load_built(resolver, settings) -> str | None:
+    """Evidence from the built database of `settings`, when there is one with the tables; its path or None."""
+    from ..engine import connect
+
+    path = getattr(settings, "db_path", None)
+    if not path or not path.exists():
+        return None
+    with connect(settings, path, read_only=True) as eng:
+        return str(path) if load(resolver, eng) else None

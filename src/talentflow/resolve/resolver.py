@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 
-from . import evidence
+from . import evidence, sector
 from .curated import no_country_tlds, tld_country
 from .normalize import (clean_domain, clean_text, comma_parts, dedupe_repeats, norm_name,
                         paren_split, parent_domains, split_multi)
@@ -79,6 +79,8 @@ class Resolution:
     # (a place in the string), hq-default (a multi-site company named without a place), national-domain
     # (amazon.de), place-only, cctld — so metrics can treat hq-default locations with care
     location_basis: str | None = None
+    # how the sector was decided: registry, curated, words (the string's own words), words:first-part
+    sector_basis: str | None = None
     parts: list[dict] = field(default_factory=list)
     trace: list[str] = field(default_factory=list)
     alternatives: list[dict] = field(default_factory=list)
@@ -126,6 +128,7 @@ class Resolver:
         self.ev_key: dict = {}
         self.ev_domain: dict = {}
         self.ev_person: dict = {}
+        self.evidence_db: str | None = None
 
     # ---------------------------------------------------------------- helpers
     def _ancestors(self, iid: str) -> list[str]:
@@ -476,6 +479,7 @@ class Resolver:
                 t.append(f"evidence: {ev.note}")
                 if ev.country is None:
                     r.reason = ev.reason
+                    sector.assign(r, parts, hits, None)
                     return r
                 inst = Inst(f"evidence:{ev.country}", "", ev.country, ev.country, "unknown", "unknown", "evidence")
                 win = Hit(inst, "evidence", "evidence", 100, parts[0] if parts else dom, location=ev.country)
@@ -485,6 +489,7 @@ class Resolver:
         if win is None:
             r.reason = reason or ("unresolved:free-mail" if dstatus == "free-mail" else "unresolved:no-match")
             r.alternatives = [self._hit_dict(h) for h in (sh, dh) if h]
+            sector.assign(r, parts, hits, None)
             return r
         if "location=hq" in win.note and dom and dh and self._related(win.inst.id, dh.inst.id):
             cc = self._cctld_country(dom)
@@ -500,6 +505,7 @@ class Resolver:
                                 "place-hint" if "location-hint" in win.note else
                                 win.step if win.step in ("place-only", "cctld", "evidence", "peer") else "site")
         r.sector, r.org_type = win.inst.sector, win.inst.org_type
+        sector.assign(r, parts, hits, win)
         r.confidence, r.reason = conf, reason
         r.alternatives = [self._hit_dict(h) for h in (sh, dh) if h and h is not win]
         return r

@@ -25,7 +25,8 @@ from .resolver import load_resolver
 VERSION = "1"
 
 RES_COLUMNS = ["affiliation_raw", "domain_raw", "n_authorships", "institution_id", "institution", "country_location",
-               "country_hq", "sector", "org_type", "confidence", "reason", "n_parts", "location_basis"]
+               "country_hq", "sector", "org_type", "confidence", "reason", "n_parts", "location_basis",
+               "sector_basis"]
 PART_COLUMNS = ["affiliation_raw", "domain_raw", "part_order", "part", "institution_id", "institution",
                 "country_location", "country_hq", "sector", "step"]
 
@@ -50,7 +51,7 @@ _WORKER_RESOLVER = None
 def _row(r, aff: str, dom: str, n: int) -> tuple:
     return (aff, dom, n, r.institution_id, r.institution, r.country_location, r.country_hq,
             None if r.sector == "unknown" else r.sector, None if r.org_type == "unknown" else r.org_type,
-            r.confidence, r.reason, len(r.parts), r.location_basis)
+            r.confidence, r.reason, len(r.parts), r.location_basis, r.sector_basis)
 
 
 def _part_rows(r, aff: str, dom: str) -> list[tuple]:
