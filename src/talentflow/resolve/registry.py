@@ -105,7 +105,7 @@ def _path(data_dir: Path, key: str) -> str | None:
 # Column layouts of the staging tables, for sources absent from the mirror.
 _EMPTY = {
     "_ror": "institution_id VARCHAR, name VARCHAR, aliases VARCHAR[], labels VARCHAR[], acronyms VARCHAR[], "
-            "country VARCHAR, org_type VARCHAR, domains VARCHAR[], link_hosts VARCHAR[]",
+            "country VARCHAR, org_type VARCHAR, domains VARCHAR[], link_hosts VARCHAR[], relationships VARCHAR[][]",
     "_grid": "gid VARCHAR, institution_id VARCHAR, name VARCHAR, country VARCHAR, org_type VARCHAR",
     "_hipo": "institution_id VARCHAR, name VARCHAR, country VARCHAR, domains VARCHAR[]",
     "_ror21": "institution_id VARCHAR, name VARCHAR, country VARCHAR, org_type VARCHAR",
@@ -174,7 +174,7 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
         SELECT 'ror:' || regexp_extract(id, '[^/]+$') AS institution_id, name, aliases, labels, acronyms,
                upper(country_code) AS country,
                coalesce(list_filter({TYPE_ORDER!r}, lambda t: list_contains(types, t))[1], 'other') AS org_type,
-               domains, link_hosts
+               domains, link_hosts, relationships
         FROM read_json('{p['ror']}', format='newline_delimited') WHERE status = 'active'""")
     ex(f"""CREATE OR REPLACE TEMP TABLE _grid AS
         SELECT g."ID" AS gid, 'grid:' || g."ID" AS institution_id, g.Name AS name, cm.code AS country,
@@ -223,6 +223,7 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
     # curated country_location may differ from HQ (labs, campuses)
     ex("""UPDATE reg_institutions r SET country_location = c.country_location
           FROM cur_institutions c WHERE r.source = 'curated' AND r.institution_id = c.id""")
+    _ror_sectors(engine)
 
     names = f"""
         SELECT n AS name, institution_id, country, org_type AS type, source FROM (
@@ -281,6 +282,35 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
            ("reg_institutions", "registry_names", "registry_domains", "free_mail")}
     out["missing"] = missing  # registry files absent from the mirror (the build prints them)
     return out
+
+
+def _ror_sectors(engine) -> None:
+    """Sectors of data/ror_sectors.csv: an organisation itself ('self'), and/or the research units ROR lists
+    under it at any depth ('children': the nearest listed ancestor decides; universities and companies keep
+    their own type)."""
+    import pyarrow as pa
+
+    from .curated import read_ror_sectors
+
+    rs = read_ror_sectors()
+    engine.register_arrow("_ror_sec", pa.table({k: [r[i] for r in rs] for i, k in
+                                                enumerate(("institution_id", "name", "sector", "applies"))}))
+    engine.execute("""UPDATE reg_institutions r SET sector = s.sector FROM (
+        WITH RECURSIVE par AS (
+            SELECT DISTINCT institution_id, 'ror:' || regexp_extract(rel[2], '[^/]+$') AS pid
+            FROM (SELECT institution_id, unnest(relationships) AS rel FROM _ror) WHERE rel[1] = 'parent'),
+        anc(institution_id, aid, depth) AS (
+            SELECT institution_id, institution_id, 0 FROM _ror
+            UNION ALL SELECT a.institution_id, p.pid, a.depth + 1 FROM anc a
+            JOIN par p ON p.institution_id = a.aid WHERE a.depth < 6),
+        hit AS (SELECT a.institution_id, a.depth, s.sector FROM anc a JOIN _ror_sec s ON s.institution_id = a.aid
+                JOIN _ror o ON o.institution_id = a.institution_id
+                WHERE (a.depth = 0 AND s.applies IN ('self', 'both'))
+                   OR (a.depth > 0 AND s.applies IN ('children', 'both')
+                       AND o.org_type NOT IN ('education', 'company'))),
+        near AS (SELECT * FROM hit QUALIFY depth = min(depth) OVER (PARTITION BY institution_id))
+        SELECT institution_id, min(sector) AS sector FROM near GROUP BY 1 HAVING count(DISTINCT sector) = 1) s
+        WHERE r.source = 'ror' AND r.institution_id = s.institution_id""")
 
 
 def registry_db(settings) -> Path:

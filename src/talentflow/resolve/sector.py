@@ -73,7 +73,8 @@ def assign(r, parts: list[str], hits: list, win) -> None:
     """Set `r.sector` / `r.sector_basis` (the Resolution of `Resolver.resolve`, institution already chosen).
 
     - the winning institution's registry or curated sector, when it has one (`registry`, `curated`); a ROR or
-      GRID 'facility' (read as academia) gives way to strong government, industry or non-profit words;
+      GRID 'facility' read as academia gives way to strong government, industry or non-profit words in its own
+      name, else in the string;
     - a multi-institution string whose first part resolved to nothing but names its own kind of organisation
       ('Acme Corp, Salt Lake City + University of Utah' with a utah.edu address): the first part's words
       (`words:first-part`) — the row describes the first institution, even when another one gave the country;
@@ -84,8 +85,12 @@ def assign(r, parts: list[str], hits: list, win) -> None:
     basis = None
     if sec:
         basis = "curated" if win is not None and win.inst.source == "curated" else "registry"
-        if (first and first[1] == "strong" and first[0] != "academia" and win is not None
-                and win.inst.org_type == "facility" and win.inst.source != "curated"):
+        own = (from_words(words_of(win.inst.name)) if win is not None and win.inst.org_type == "facility"
+               and win.inst.source != "curated" and sec == "academia" else None)
+        if own and own[1] == "strong" and own[0] != "academia":
+            sec, basis = own[0], "words"  # 'Sandia National Laboratories', 'Naval Research Laboratory'
+        elif (first and first[1] == "strong" and first[0] != "academia" and win is not None
+                and win.inst.org_type == "facility" and win.inst.source != "curated" and sec == "academia"):
             sec, basis = first[0], "words"
         elif (first and first[1] == "strong" and first[0] != sec and len(parts) > 1 and hits and hits[0] is None):
             sec, basis = first[0], "words:first-part"
