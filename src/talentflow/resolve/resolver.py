@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 
-from . import evidence, sector
+from . import evidence, peers, sector
 from .curated import no_country_tlds, tld_country
 from .normalize import (clean_domain, clean_text, comma_parts, dedupe_repeats, norm_name,
                         paren_split, parent_domains, split_multi)
@@ -129,6 +129,7 @@ class Resolver:
         self.ev_domain: dict = {}
         self.ev_person: dict = {}
         self.evidence_db: str | None = None
+        self.peer: dict = {}  # peers.load: (name_norm, org_domain) → country
 
     # ---------------------------------------------------------------- helpers
     def _ancestors(self, iid: str) -> list[str]:
@@ -486,6 +487,14 @@ class Resolver:
                 reason, conf = ev.reason, ev.confidence
         if win is None and dom and dstatus == "unknown" and not (sh or any(hits)):
             win, reason, conf = self._cctld(dom, t)
+        if win is None and dh is None and not r.string_hit and dstatus != "ambiguous":
+            got = peers.answer(self, parts[0] if parts else "", dom if dstatus == "unknown" else "",
+                               self.hints(norm_name(parts[0])) if parts else set())
+            if got:
+                t.append(f"peer: Lossfunk's table answers {got[0]} by {got[1]} (low confidence)")
+                inst = Inst(f"peer:{peers.SOURCE}", "", got[0], got[0], "unknown", "unknown", "peer")
+                win = Hit(inst, "peer", "peer", 100, got[1], location=got[0])
+                reason, conf = f"peer:{peers.SOURCE}", peers.CONF
         if win is None:
             r.reason = reason or ("unresolved:free-mail" if dstatus == "free-mail" else "unresolved:no-match")
             r.alternatives = [self._hit_dict(h) for h in (sh, dh) if h]
@@ -614,4 +623,5 @@ def load_resolver(engine, fuzzy_threshold: float = FUZZY_THRESHOLD) -> Resolver:
     contains = [(norm_name(c), "cur:" + e.id) for e in read_institutions() for c in e.contains if norm_name(c)]
     r = Resolver(insts, domains, names, free, read_places(), contains, fuzzy_threshold)
     r._fuzzy_index = (idx, df)
+    r.peer = peers.load(engine)
     return r
