@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from talentflow.engine import connect
+from talentflow.engine.checksum import tables as tables_of
 from talentflow.resolve import evidence, stage
 from talentflow.resolve.resolver import load_resolver
 from talentflow.settings import Settings
@@ -91,8 +92,7 @@ def built(tmp_path_factory):
         rows = {(a, dm): r for a, dm, *r in eng.query(
             "SELECT affiliation_raw, domain_raw, country_location, country_hq, reason, confidence, sector, "
             "sector_basis, location_basis FROM affiliation_resolutions")}
-        tables = [t for (t,) in eng.query("SELECT table_name FROM information_schema.tables "
-                                          "WHERE table_schema = 'main' ORDER BY 1")]
+        tables = tables_of(eng)
         ev = eng.query("SELECT kind, value, country, n_countries, n_strings FROM resolve_evidence ORDER BY 1, 2")
     return {"settings": s, "stats": stats, "rows": rows, "tables": tables, "evidence": ev}
 
@@ -167,7 +167,7 @@ def test_stats_and_no_scratch_tables(built):
     assert st["evidence_pairs_answered"] == 6 and st["evidence_pairs_disagreeing"] == 3
     assert st["person_evidence_pairs"] >= 3
     assert {"resolve_evidence", "resolve_person_evidence"} <= set(built["tables"])
-    assert not [t for t in built["tables"] if t.startswith("_")]
+    assert not [t for t in built["tables"] if t.startswith("_")]  # staging tables start with '_' 
 
 
 def test_a_single_resolve_reads_the_same_evidence(built):
