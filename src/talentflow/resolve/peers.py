@@ -51,7 +51,7 @@ def build(engine, path: str | None, strip_accents: str) -> None:
         ok AS (SELECT * FROM raw
                WHERE country IN ({codes}) AND NOT (country = upper(tld) AND country IN ({vanity}))
                  AND org_domain NOT IN (SELECT domain FROM free_mail)),
-        keyed AS (SELECT 'pair' AS k, name_norm, org_domain, country FROM ok WHERE name_norm <> ''
+        keyed AS (SELECT 'pair' AS k, name_norm, org_domain, country FROM ok WHERE name_norm <> '' AND org_domain <> ''
                   UNION ALL SELECT 'name', name_norm, '', country FROM ok WHERE name_norm <> ''
                   UNION ALL SELECT 'domain', '', org_domain, country FROM ok WHERE org_domain <> '')
         SELECT '{SOURCE}' AS source, name_norm, org_domain, min(country) AS country, count(*) AS n_rows

@@ -32,9 +32,10 @@ _GOVERNMENT = re.compile(
 _INDUSTRY = re.compile(
     r"\b(inc|incorporated|corp|corporation|ltd|limited|llc|l l c|gmbh|plc|pte|pvt|co ltd|company|companies|"
     r"technologies|holdings|k k|kabushiki kaisha|s p a|s r l|s a s|ltda)\b")
-# short legal forms only at the end of a comma part, and none that is also a place code ('Adelaide, SA',
-# 'Boulder, CO', 'Las Vegas, NV', 'Stockholm, SE')
-_INDUSTRY_END = re.compile(r"\b(ag|s a|sas|srl|spa|bv|b v|n v|ab|oy|oyj|a s|aps|kk|kg|co)$")
+# short legal forms only at the end of a comma part after a name, and none that is also a place code
+# ('Adelaide, SA', 'Las Vegas, NV', 'Stockholm, SE'; 'Boulder, CO' is a part of its own)
+_INDUSTRY_END = re.compile(r"\w (ag|s a|sas|srl|spa|bv|b v|n v|ab|oy|oyj|a s|aps|kk|kg|co)$")  # 'Dji Co', not 'CO'
+
 _UNIT = re.compile(r"\b(department|dept|depts|faculty|faculte|fakultat|school of|graduate school|college of)\b")
 _NONPROFIT = re.compile(r"\b(foundation|fondation|fondazione|fundacion|fundacao|stiftung|non profit|nonprofit|"
                         r"not for profit)\b")
