@@ -23,80 +23,20 @@ A wrong country is worse than none: ambiguous evidence abstains.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 
-from . import evidence, peers, sector
-from .curated import no_country_tlds, tld_country
+from . import peers, sector
+from .fallbacks import CountryOnly
+from .model import Hit, Inst, Resolution
 from .normalize import (clean_domain, clean_text, comma_parts, dedupe_repeats, norm_name,
                         paren_split, parent_domains, split_multi)
-from .rules import (BAD_HINTS, CONF, FUZZY_THRESHOLD, NATIONAL_WEBMAIL, NO_SIGNAL_DOMAINS, PUBLIC_SECOND,
+from .rules import (BAD_HINTS, FUZZY_THRESHOLD, NATIONAL_WEBMAIL, NO_SIGNAL_DOMAINS, PUBLIC_SECOND,
                     RESIDUE_THRESHOLD, SOURCE_RANK, _AND_SPLIT, _CONNECTORS, _CORP_WORDS,
                     _REGION_FIRST, _REGION_TABLE, _STRONG, _TYPE_RANK, _UNIT_NORM, _and_segments, _first_index,
                     _ngrams, _residue)
 
 
-@dataclass
-class Inst:
-    id: str
-    name: str
-    country_hq: str | None
-    country_location: str | None
-    sector: str
-    org_type: str
-    source: str
-    parent: str | None = None
-
-
-@dataclass
-class Hit:
-    inst: Inst
-    step: str          # domain-exact, domain-walk, name, contains, fuzzy …
-    source: str
-    score: float
-    matched: str       # the text or domain that matched
-    location: str | None = None  # location after hints/children
-    note: str = ""
-
-    @property
-    def conf(self) -> float:
-        base = CONF.get(f"{self.step.split('-')[0]}:{self.source}", CONF.get(self.step, 0.8))
-        return round(base * (self.score / 100 if self.step == "fuzzy" else 1.0), 3)
-
-
-@dataclass
-class Resolution:
-    affiliation: str
-    domain: str
-    institution_id: str | None = None
-    institution: str | None = None
-    country_location: str | None = None
-    country_hq: str | None = None
-    sector: str | None = None
-    org_type: str | None = None
-    confidence: float = 0.0
-    reason: str = "unresolved:empty"
-    # how the location was decided: site (the named institution, lab or campus has one location), place-hint
-    # (a place in the string), hq-default (a multi-site company named without a place), national-domain
-    # (amazon.de), place-only, cctld — so metrics can treat hq-default locations with care
-    location_basis: str | None = None
-    # how the sector was decided: registry, curated, words (the string's own words), words:first-part
-    sector_basis: str | None = None
-    parts: list[dict] = field(default_factory=list)
-    trace: list[str] = field(default_factory=list)
-    alternatives: list[dict] = field(default_factory=list)
-    # build-internal: the evidence query of a pair the cascade left without an institution, and whether the
-    # string itself named a registry institution (an observation's domain counts only when it did not)
-    evidence_query: evidence.Query | None = None
-    string_hit: bool = False
-
-    def row(self) -> dict:
-        d = asdict(self)
-        for k in ("trace", "alternatives", "parts", "evidence_query", "string_hit"):
-            d.pop(k)
-        return d
-
-
-class Resolver:
+class Resolver(CountryOnly):
     """Holds the registry lookups in memory (built once from the registry tables) and resolves pairs."""
 
     def __init__(self, insts: dict[str, Inst], domains: dict[str, list[tuple[str, str]]],
@@ -472,29 +412,11 @@ class Resolver:
             win, reason, conf = self._place_only(parts[0], t)
         r.string_hit = bool(sh or any(hits))
         if win is None and dh is None and not r.string_hit:
-            cc = self._cctld_country(dom) if dom and dstatus == "unknown" else None
-            r.evidence_query = evidence.query(self, aff_raw, dom_raw, parts[0] if parts else "", dom, dstatus,
-                                              self.hints(norm_name(parts[0])) if parts else set(), cc)
-            ev = evidence.answer(self, r.evidence_query) if r.evidence_query else None
-            if ev:
-                t.append(f"evidence: {ev.note}")
-                if ev.country is None:
-                    r.reason = ev.reason
-                    sector.assign(r, parts, hits, None)
-                    return r
-                inst = Inst(f"evidence:{ev.country}", "", ev.country, ev.country, "unknown", "unknown", "evidence")
-                win = Hit(inst, "evidence", "evidence", 100, parts[0] if parts else dom, location=ev.country)
-                reason, conf = ev.reason, ev.confidence
-        if win is None and dom and dstatus == "unknown" and not (sh or any(hits)):
-            win, reason, conf = self._cctld(dom, t)
-        if win is None and dh is None and not r.string_hit and dstatus != "ambiguous":
-            got = peers.answer(self, parts[0] if parts else "", dom if dstatus == "unknown" else "",
-                               self.hints(norm_name(parts[0])) if parts else set())
-            if got:
-                t.append(f"peer: Lossfunk's table answers {got[0]} by {got[1]} (low confidence)")
-                inst = Inst(f"peer:{peers.SOURCE}", "", got[0], got[0], "unknown", "unknown", "peer")
-                win = Hit(inst, "peer", "peer", 100, got[1], location=got[0])
-                reason, conf = f"peer:{peers.SOURCE}", peers.CONF
+            win, reason, conf = self._without_institution(r, parts, dom, dstatus, reason)
+            if reason == "unresolved:evidence-disagrees":
+                r.reason = reason
+                sector.assign(r, parts, hits, None)
+                return r
         if win is None:
             r.reason = reason or ("unresolved:free-mail" if dstatus == "free-mail" else "unresolved:no-match")
             r.alternatives = [self._hit_dict(h) for h in (sh, dh) if h]
@@ -518,17 +440,6 @@ class Resolver:
         r.confidence, r.reason = conf, reason
         r.alternatives = [self._hit_dict(h) for h in (sh, dh) if h and h is not win]
         return r
-
-    def _place_only(self, part: str, t: list[str]) -> tuple[Hit | None, str, float]:
-        """No institution found, but the string names exactly one country through its places
-        ('Nabtecso corporation, Chiyoda-ku, Tokyo, Japan'): answer the country, not an institution."""
-        hint = self.hints(norm_name(part))
-        if len(hint) != 1:
-            return None, "", 0.0
-        cc = next(iter(hint))
-        t.append(f"place-only: the string names {cc} and no known institution")
-        inst = Inst(f"place:{cc}", "", cc, cc, "unknown", "unknown", "place")
-        return Hit(inst, "place-only", "place", 100, part, location=cc), "place-only", 0.8
 
     def _combine(self, sh: Hit | None, dh: Hit | None, dstatus: str, norm: str, hint: set[str],
                  t: list[str]) -> tuple[Hit | None, str, float]:
@@ -576,22 +487,6 @@ class Resolver:
                 return None, "", 0.0
             return dh, dh.step, dh.conf
         return None, "", 0.0
-
-    @staticmethod
-    def _cctld_country(dom: str) -> str | None:
-        return tld_country(dom)
-
-    def _cctld(self, dom: str, t: list[str]) -> tuple[Hit | None, str, float]:
-        tld = dom.rsplit(".", 1)[-1]
-        cc = tld_country(dom)
-        if cc is None:
-            # vanity (.ai .io .co …) and generic TLDs: data/no_country_tlds.csv
-            t.append(f"cctld: .{tld} names no country")
-            return None, ("unresolved:no-match" if len(tld) != 2 or tld in no_country_tlds()
-                          else "unresolved:unknown-tld"), 0.0
-        inst = Inst(f"cctld:{dom}", dom, cc, cc, "unknown", "unknown", "cctld")
-        t.append(f"cctld: .{tld} → {cc}")
-        return Hit(inst, "cctld", "cctld", 100, dom, location=cc), "cctld", CONF["cctld"]
 
     def _hit_dict(self, h: Hit) -> dict:
         return {"institution_id": h.inst.id, "institution": h.inst.name, "country_location": h.location,
