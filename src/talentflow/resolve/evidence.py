@@ -2,8 +2,8 @@
 without a country.
 
 An *observation* is a string that names a place in a comma part of its own ('Acme Robotics, Zurich'), or a
-career-history entry with a stated country. Its *key* is the string without those place parts, normalised
-('acme robotics'); its *org domain* is the e-mail domain cut to the organisation level (cs.acme.ai → acme.ai).
+career-history entry with a stated country. Its *key* is the string without those place parts and without unit
+parts ('Department of …'), normalised ('acme robotics'); its *org domain* is the e-mail domain cut to the organisation level (cs.acme.ai → acme.ai).
 From the observations, SQL builds two lookup tables:
 
 - `resolve_evidence(kind, value, country, n_countries, n_strings, countries)` — for every key and org domain the
@@ -107,8 +107,8 @@ def key_and_places(resolver, aff: str) -> tuple[str, set[str]]:
         pc = _place_part(n, resolver.places, resolver._place_first) if not _PLACEISH.match(n) else set()
         if pc is not None:
             ccs |= pc  # a place part ('Zurich', 'CA 94301', '(Shenzhen)'); postcodes alone add nothing
-        elif not is_inner:
-            keep.append(n)
+        elif not is_inner and not n.startswith(_UNIT_NORM):
+            keep.append(n)  # a unit ('Department of Cybernetics') is not the institution: left out of the key
     return " ".join(keep), ccs
 
 
