@@ -46,10 +46,13 @@ def resolver(tmp_path_factory):
         build_registry(eng, d / "no-mirror")
         eng.execute("""INSERT INTO reg_institutions VALUES
             ('ror:f1', 'Widget National Laboratories', 'US', 'US', 'facility', 'academia', 'ror', NULL),
-            ('ror:f2', 'Institute for Widget Studies', 'DE', 'DE', 'facility', 'academia', 'ror', NULL)""")
+            ('ror:f2', 'Institute for Widget Studies', 'DE', 'DE', 'facility', 'academia', 'ror', NULL),
+            ('ror:f3', 'National Academy of Sciences of Widgetland', 'BY', 'BY', 'government', 'government', 'ror',
+             NULL)""")
         eng.execute("""INSERT INTO registry_names VALUES
             ('widget national laboratories', 'ror', 'ror:f1', 'US', 'facility'),
-            ('institute for widget studies', 'ror', 'ror:f2', 'DE', 'facility')""")
+            ('institute for widget studies', 'ror', 'ror:f2', 'DE', 'facility'),
+            ('national academy of sciences of widgetland', 'ror', 'ror:f3', 'BY', 'government')""")
         yield load_resolver(eng)
 
 
@@ -79,6 +82,11 @@ def test_a_facility_named_as_a_government_lab(resolver):
     assert (r.sector, r.sector_basis) == ("government", "words")
     r = resolver.resolve("Institute for Widget Studies", "")  # a facility saying nothing else stays academia
     assert (r.sector, r.sector_basis) == ("academia", "registry")
+
+
+def test_an_academy_typed_government_is_academia(resolver):
+    r = resolver.resolve("National Academy of Sciences of Widgetland", "")
+    assert (r.country_location, r.sector, r.sector_basis) == ("BY", "academia", "words")
 
 
 def test_multi_institution_first_part_keeps_its_kind(resolver):

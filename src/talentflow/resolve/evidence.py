@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 
 from .normalize import clean_domain, clean_text, comma_parts, dedupe_repeats, norm_name, paren_split, split_multi
-from .rules import _FIELD_WORDS, NO_SIGNAL_DOMAINS, PUBLIC_SECOND, _UNIT_NORM, _residue
+from .rules import _FIELD_WORDS, NO_SIGNAL_DOMAINS, PUBLIC_SECOND, _UNIT_NORM, _residue, code_country
 
 # Confidence of each kind of evidence (an exact registry name is 0.93, a place in the string 0.8, a ccTLD 0.7).
 EVIDENCE_CONF = {"person-profile": 0.85, "person-papers": 0.8, "consensus": 0.75, "consensus-single": 0.65}
@@ -105,6 +105,8 @@ def key_and_places(resolver, aff: str) -> tuple[str, set[str]]:
         if not n:
             continue
         pc = _place_part(n, resolver.places, resolver._place_first) if not _PLACEISH.match(n) else set()
+        if pc is None and code_country(p):
+            pc = {code_country(p)}  # 'JP', 'OK' as a comma part of its own
         if pc is not None:
             ccs |= pc  # a place part ('Zurich', 'CA 94301', '(Shenzhen)'); postcodes alone add nothing
         elif not is_inner and not n.startswith(_UNIT_NORM):
@@ -135,6 +137,14 @@ def observe(resolver, aff: str, dom: str, string_named_institution: bool) -> tup
     return (key if usable_key(resolver, key) else ""), od, cc
 
 
+def registry_knows(resolver, part: str) -> bool:
+    """Some comma window of the string is a registry name (not merely a registry acronym, which the cascade
+    skips unless the domain confirms it): the cascade had candidates and abstained on purpose."""
+    names = resolver.names
+    return any(v in names and any(not s.endswith("acronym") for _, s in names[v])
+               for v, _, _ in resolver.name_variants(part))
+
+
 def query(resolver, aff_raw: str, dom_raw: str, part: str, dom: str, dstatus: str, hints: set[str],
           cctld: str | None) -> Query | None:
     """The evidence query of a pair the cascade left without an institution; None when evidence may not speak
@@ -143,7 +153,7 @@ def query(resolver, aff_raw: str, dom_raw: str, part: str, dom: str, dstatus: st
         return None
     key = ""
     if part:
-        if any(v in resolver.names for v, _, _ in resolver._variants(part)):
+        if registry_knows(resolver, part):
             return None
         key, own = key_and_places(resolver, part)
         if own:

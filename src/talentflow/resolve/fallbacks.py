@@ -7,8 +7,8 @@ from __future__ import annotations
 from . import evidence, peers
 from .curated import no_country_tlds, tld_country
 from .model import Hit, Inst
-from .normalize import norm_name
-from .rules import CONF
+from .normalize import comma_parts, norm_name
+from .rules import CONF, code_country
 
 
 class CountryOnly:
@@ -44,8 +44,12 @@ class CountryOnly:
 
     def _place_only(self, part: str, t: list[str]) -> tuple[Hit | None, str, float]:
         """No institution found, but the string names exactly one country through its places
-        ('Nabtecso corporation, Chiyoda-ku, Tokyo, Japan'): answer the country, not an institution."""
+        ('Nabtecso corporation, Chiyoda-ku, Tokyo, Japan') or a trailing code ('…, Chiba, JP', '…, Stillwater, OK';
+        rules.code_country): answer the country, not an institution."""
         hint = self.hints(norm_name(part))
+        last = comma_parts(part)[-1] if "," in part else ""
+        if not hint and last and code_country(last):
+            hint = {code_country(last)}  # '…, Tempe, AZ' is Arizona or Azerbaijan; '…, Stillwater, OK' the US
         if len(hint) != 1:
             return None, "", 0.0
         cc = next(iter(hint))

@@ -69,13 +69,13 @@ def load(engine) -> dict:
 
 def answer(resolver, part: str, dom: str, hints: set[str]) -> tuple[str, str] | None:
     """(country, what matched) from the peer table for a pair nothing else answered, or None."""
-    from .evidence import org_domain, usable_key
+    from .evidence import org_domain, registry_knows, usable_key
 
     table = resolver.peer
     if not table:
         return None
     n = norm_name(part) if part else ""
-    if part and any(v in resolver.names for v, _, _ in resolver._variants(part)):
+    if part and registry_knows(resolver, part):
         return None  # the registries know this name and the cascade abstained on purpose
     od = org_domain(dom) if dom and dom not in resolver.free else ""
     if n and not usable_key(resolver, n):

@@ -221,18 +221,41 @@ class Resolver(CountryOnly):
                 return cand
         return None
 
-    def by_name(self, part: str, hint: set[str], trace: list[str], prefer: set[str] = frozenset()) -> Hit | None:
-        """Every exact match of every variant, then the best: not vetoed by an explicit place in the string,
-        not a department-like phrase, an institution word (or curated), earliest, longest, best source."""
-        found: list[tuple[tuple, Hit]] = []
+    def _suffixes(self, part: str) -> list[tuple[str, int, int]]:
+        """Per comma part, the longest trailing run of ≥ 2 words that is a registry name with an institution word,
+        after a unit or a connector: 'department of internal medicine of the ghent university' → 'ghent
+        university', 'institute for robotics … at the georgia institute of technology', 'department of electronic
+        engineering tohoku university' — never the tail of an unknown name ('xyz institute of technology')."""
+        out = []
+        for pos, cp in enumerate(comma_parts(paren_split(dedupe_repeats(part))[0])[:8]):
+            words = norm_name(cp).split()
+            for k in range(1, len(words) - 1):
+                if not (words[k - 1] in ("at", "the", "of", "in") or " ".join(words[:k]).startswith(_UNIT_NORM)):
+                    continue
+                cand = " ".join(words[k:])
+                if cand in self.names and _STRONG.search(cand):
+                    out.append((cand, pos, -2))
+                    break
+        return out
+
+    def name_variants(self, part: str) -> list[tuple[str, int, int]]:
+        """(candidate name, comma position, size) of every lookup `by_name` makes: comma windows and parentheses
+        (`_variants`), the leading run (size -1) and the trailing runs (size -2)."""
         variants = self._variants(part)
         pre = self._prefix(norm_name(dedupe_repeats(part)))
         if pre:
             variants.append((pre, 0, -1))
-        for v, pos, size in variants:
+        return variants + self._suffixes(part)
+
+    def by_name(self, part: str, hint: set[str], trace: list[str], prefer: set[str] = frozenset()) -> Hit | None:
+        """Every exact match of every variant, then the best: not vetoed by an explicit place in the string,
+        not a department-like phrase, an institution word (or curated), earliest, longest, best source."""
+        found: list[tuple[tuple, Hit]] = []
+        for v, pos, size in self.name_variants(part):
             if v not in self.names:
                 continue
-            h = self._pick(self.names[v], "name" if size != -1 else "name-prefix", v, hint or set(prefer), trace)
+            step = "name-prefix" if size == -1 else "name-suffix" if size == -2 else "name"
+            h = self._pick(self.names[v], step, v, hint or set(prefer), trace)
             if not h:
                 continue
             if h.source.endswith("acronym") and (len({i for i, _ in self.names[v]}) > 1

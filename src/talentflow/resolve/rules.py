@@ -123,3 +123,31 @@ def _ngrams(norm: str, table: dict, first: dict[str, list[int]]) -> list[str]:
 
 _REGION_TABLE = dict.fromkeys(_REGIONS, "")
 _REGION_FIRST = _first_index(_REGIONS)
+
+
+# Two-letter codes written as the last comma part ('…, Tempe, AZ', '…, Chiba, JP'): a US state code that is no
+# country code means the US; a country code that is no US state, Canadian province or Australian state code
+# means that country; a code that is both ('CA', 'DE', 'IL', 'IN', 'GA', 'MA', 'AZ', 'SC') means nothing.
+US_STATES = frozenset("""AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM
+NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR""".split())
+_PROVINCES = frozenset("AB BC MB NB NL NS NT NU ON PE QC SK YT NSW VIC QLD SA WA TAS ACT".split())
+
+
+@lru_cache(maxsize=1)
+def _iso2() -> frozenset[str]:
+    import pycountry
+
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+def code_country(code: str) -> str | None:
+    """The country a trailing two-letter code names unambiguously ('AZ' → None: Arizona or Azerbaijan)."""
+    code = code.strip().rstrip(".")
+    if code == "UK":
+        return "GB"
+    if len(code) != 2 or not code.isupper() or not code.isalpha():
+        return None
+    iso = code in _iso2()
+    if code in US_STATES:
+        return None if iso else "US"
+    return code if iso and code not in _PROVINCES else None

@@ -75,7 +75,8 @@ def assign(r, parts: list[str], hits: list, win) -> None:
 
     - the winning institution's registry or curated sector, when it has one (`registry`, `curated`); a ROR or
       GRID 'facility' read as academia gives way to strong government, industry or non-profit words in its own
-      name, else in the string;
+      name, else in the string; a registry record typed government whose name is an academy of sciences or a
+      university is academia (the labelling rules);
     - a multi-institution string whose first part resolved to nothing but names its own kind of organisation
       ('Acme Corp, Salt Lake City + University of Utah' with a utah.edu address): the first part's words
       (`words:first-part`) — the row describes the first institution, even when another one gave the country;
@@ -86,10 +87,13 @@ def assign(r, parts: list[str], hits: list, win) -> None:
     basis = None
     if sec:
         basis = "curated" if win is not None and win.inst.source == "curated" else "registry"
-        own = (from_words(words_of(win.inst.name)) if win is not None and win.inst.org_type == "facility"
-               and win.inst.source != "curated" and sec == "academia" else None)
-        if own and own[1] == "strong" and own[0] != "academia":
+        registry = win is not None and win.inst.source != "curated"
+        own = from_words(words_of(win.inst.name)) if registry and sec in ("academia", "government") else None
+        if own and own[1] == "strong" and sec == "academia" and own[0] != "academia" \
+                and win.inst.org_type == "facility":
             sec, basis = own[0], "words"  # 'Sandia National Laboratories', 'Naval Research Laboratory'
+        elif own and own[1] == "strong" and sec == "government" and own[0] == "academia":
+            sec, basis = "academia", "words"  # ROR types some academies and university systems government
         elif (first and first[1] == "strong" and first[0] != "academia" and win is not None
                 and win.inst.org_type == "facility" and win.inst.source != "curated" and sec == "academia"):
             sec, basis = first[0], "words"

@@ -1,0 +1,61 @@
+"""Name and place rules of the cascade added for strings that carry a department before the institution or a
+trailing code instead of a country: trailing institution names after a unit or a connector, and two-letter codes
+that name one country (or none)."""
+
+from __future__ import annotations
+
+import pytest
+
+from talentflow.engine import connect
+from talentflow.resolve.registry import build_registry
+from talentflow.resolve.resolver import load_resolver
+from talentflow.resolve.rules import code_country
+from talentflow.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def resolver(tmp_path_factory):
+    d = tmp_path_factory.mktemp("reg")
+    with connect(Settings(), d / "r.duckdb") as eng:
+        build_registry(eng, d / "no-mirror")
+        eng.execute("""INSERT INTO reg_institutions VALUES
+            ('ror:n1', 'Ghent University', 'BE', 'BE', 'education', 'academia', 'ror', NULL),
+            ('ror:n2', 'Tohoku University', 'JP', 'JP', 'education', 'academia', 'ror', NULL),
+            ('ror:n3', 'Institute of Technology', 'IE', 'IE', 'education', 'academia', 'ror', NULL)""")
+        eng.execute("""INSERT INTO registry_names VALUES
+            ('ghent university', 'ror', 'ror:n1', 'BE', 'education'),
+            ('tohoku university', 'ror', 'ror:n2', 'JP', 'education'),
+            ('institute of technology', 'ror', 'ror:n3', 'IE', 'education')""")
+        yield load_resolver(eng)
+
+
+@pytest.mark.parametrize("aff, want", [
+    ("Department of Internal Medicine of the Ghent University, Zwijnaarde", "ror:n1"),
+    ("Institute for Robotics and Intelligent Machines at the Ghent University (GU).", "ror:n1"),
+    ("Department of Electronic Engineering Tohoku University", "ror:n2"),
+    # the tail of a name nobody lists is not that name
+    ("Widgetford Institute of Technology", None),
+    ("Widgetford Robotics Tohoku University", None),  # no unit, no connector before the name
+])
+def test_trailing_institution_names(resolver, aff, want):
+    r = resolver.resolve(aff, "")
+    assert r.institution_id == want
+    if want:
+        assert r.reason == "name-suffix"
+
+
+@pytest.mark.parametrize("code, want", [
+    ("JP", "JP"), ("FR", "FR"), ("ZA", "ZA"), ("UK", "GB"), ("OK", "US"), ("NY", "US"), ("NY.", "US"),
+    ("CA", None), ("DE", None), ("IL", None), ("IN", None), ("AZ", None),  # a US state and a country
+    ("NL", None), ("SA", None), ("ON", None),  # Canadian and Australian codes
+    ("ny", None), ("J1", None), ("JPN", None),
+])
+def test_code_country(code, want):
+    assert code_country(code) == want
+
+
+def test_trailing_codes_answer_place_only(resolver):
+    r = resolver.resolve("Chiba Widget Daigaku, Chiba, JP", "")
+    assert (r.country_location, r.reason) == ("JP", "place-only")
+    assert resolver.resolve("Widget Aeronautics Lab, Stillwater, OK", "").country_location == "US"
+    assert resolver.resolve("Widget Robotics, Springfield, IL", "").country_location is None  # Illinois or Israel
