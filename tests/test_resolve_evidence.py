@@ -30,6 +30,8 @@ AUTHORSHIPS = [  # (person_id, affiliation, domain)
     ("~F1", "Department of Computer Science, Wuhan, China", ""), ("~F2", "Department of Computer Science", ""),
     # the string's own place parts: an observation, never evidence for itself
     ("~G1", "Omega Widgets Paris, Germany", ""),
+    # an office of a known multi-site company is no evidence for the bare name (Google without a place is at HQ)
+    ("~H1", "AI at Googol, Zurich, Switzerland", "google.com"), ("~H2", "AI at Googol", ""),
     # the same person's profile
     ("~Ann_Lee2", "Gamma Photonics", ""),
     # a pair of one person whose profile disagrees with other people's strings: the person decides
@@ -136,6 +138,11 @@ def test_evidence_against_the_cctld_gives_no_answer(built):
 def test_a_name_the_registries_hold_twice_stays_unanswered(built):
     loc, _, reason, *_ = res(built, "Southern University")
     assert loc is None and not reason.startswith("evidence")
+
+
+def test_an_office_of_a_multi_site_company_is_no_evidence(built):
+    assert res(built, "AI at Googol, Zurich, Switzerland", "google.com")[:2] == ["CH", "US"]  # place-hint
+    assert res(built, "AI at Googol")[:3] == [None, None, "unresolved:no-match"]
 
 
 def test_a_unit_is_no_key(built):

@@ -71,7 +71,9 @@ def _resolve_chunk(pairs: list[tuple]) -> tuple[list[tuple], list[tuple], list[t
         rows.append(_row(r, aff, dom, n))
         parts += _part_rows(r, aff, dom)
         key, od, cc = evidence.observe(res, aff, dom, r.string_hit)
-        if cc and (key or od):
+        # a known multi-site organisation's office ('AI at Meta, London' + meta.com) says nothing about where the
+        # organisation is when named without a place
+        if cc and (key or od) and r.location_basis not in ("place-hint", "hq-default", "national-domain"):
             obs.append(("pair", aff, dom, None, key, od, cc))
         if r.evidence_query:
             queries.append(r.evidence_query)
