@@ -233,7 +233,9 @@ class Resolver(CountryOnly):
                 if not (words[k - 1] in ("at", "the", "of", "in") or " ".join(words[:k]).startswith(_UNIT_NORM)):
                     continue
                 cand = " ".join(words[k:])
-                if cand in self.names and _STRONG.search(cand):
+                # an institution word, or a name of three words or more after 'the' ('at the istituto italiano di
+                # tecnologia')
+                if cand in self.names and (_STRONG.search(cand) or (words[k - 1] == "the" and len(words) - k >= 3)):
                     out.append((cand, pos, -2))
                     break
         return out
@@ -242,9 +244,14 @@ class Resolver(CountryOnly):
         """(candidate name, comma position, size) of every lookup `by_name` makes: comma windows and parentheses
         (`_variants`), the leading run (size -1) and the trailing runs (size -2)."""
         variants = self._variants(part)
-        pre = self._prefix(norm_name(dedupe_repeats(part)))
+        base = dedupe_repeats(part)
+        pre = self._prefix(norm_name(base))
         if pre:
             variants.append((pre, 0, -1))
+        for pos, cp in enumerate(comma_parts(paren_split(base)[0])[1:8], start=1):
+            pre = self._prefix(norm_name(cp))  # '…, University of Washington Allen Institute for AI'
+            if pre:
+                variants.append((pre, pos, -1))
         return variants + self._suffixes(part)
 
     def by_name(self, part: str, hint: set[str], trace: list[str], prefer: set[str] = frozenset()) -> Hit | None:
