@@ -21,11 +21,16 @@ def resolver(tmp_path_factory):
         eng.execute("""INSERT INTO reg_institutions VALUES
             ('ror:n1', 'Ghent University', 'BE', 'BE', 'education', 'academia', 'ror', NULL),
             ('ror:n2', 'Tohoku University', 'JP', 'JP', 'education', 'academia', 'ror', NULL),
-            ('ror:n3', 'Institute of Technology', 'IE', 'IE', 'education', 'academia', 'ror', NULL)""")
+            ('ror:n3', 'Institute of Technology', 'IE', 'IE', 'education', 'academia', 'ror', NULL),
+            ('ror:n4', 'University of Widgetopolis', 'IT', 'IT', 'education', 'academia', 'ror', NULL)""")
         eng.execute("""INSERT INTO registry_names VALUES
             ('ghent university', 'ror', 'ror:n1', 'BE', 'education'),
             ('tohoku university', 'ror', 'ror:n2', 'JP', 'education'),
-            ('institute of technology', 'ror', 'ror:n3', 'IE', 'education')""")
+            ('institute of technology', 'ror', 'ror:n3', 'IE', 'education'),
+            ('university of widgetopolis', 'ror', 'ror:n4', 'IT', 'education')""")
+        # the fuzzy step's blocking index, as build_registry writes it for every long name
+        eng.execute("INSERT INTO registry_tokens VALUES ('widgetopolis', 1, 'university of widgetopolis')")
+        eng.execute("INSERT INTO registry_token_df VALUES ('widgetopolis', 1)")
         yield load_resolver(eng)
 
 
@@ -59,3 +64,14 @@ def test_trailing_codes_answer_place_only(resolver):
     assert (r.country_location, r.reason) == ("JP", "place-only")
     assert resolver.resolve("Widget Aeronautics Lab, Stillwater, OK", "").country_location == "US"
     assert resolver.resolve("Widget Robotics, Springfield, IL", "").country_location is None  # Illinois or Israel
+
+
+def test_one_comma_part_close_to_a_registry_name_in_the_country_named(resolver):
+    r = resolver.resolve("Robotics Lab, DIST, University of Widgetopolos, Italy", "")
+    assert (r.institution_id, r.country_location, r.reason) == ("ror:n4", "IT", "fuzzy-part")
+    assert r.confidence < 0.8  # the fuzzy confidence scaled by the score
+    # the same near-name in a string that names another country is not that university
+    r = resolver.resolve("Robotics Lab, DIST, University of Widgetopolos, France", "")
+    assert (r.institution_id, r.country_location) == (None, "FR")
+    # and without any country in the string the comma parts are not tried
+    assert resolver.resolve("Robotics Lab, DIST, University of Widgetopolos", "").institution_id is None

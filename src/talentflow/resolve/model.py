@@ -34,7 +34,7 @@ class Hit:
     @property
     def conf(self) -> float:
         base = CONF.get(f"{self.step.split('-')[0]}:{self.source}", CONF.get(self.step, 0.8))
-        return round(base * (self.score / 100 if self.step == "fuzzy" else 1.0), 3)
+        return round(base * (self.score / 100 if self.step.startswith("fuzzy") else 1.0), 3)
 
 
 @dataclass

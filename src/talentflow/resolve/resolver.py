@@ -385,6 +385,16 @@ class Resolver(CountryOnly):
             h = c  # a curated lab/campus inside the string beats a generic registry parent
         if h is None:
             h = self.by_fuzzy(part, hint, trace)
+        if h is None and hint and "," in part:
+            # 'LIRA-Lab, DIST, University of Genova, Genoa, Italy': one comma part with an institution word is
+            # close to a registry name ('University of Genoa') in the country the string names — only then
+            for cp in comma_parts(paren_split(part)[0])[:8]:
+                if _STRONG.search(norm_name(cp)) and norm_name(cp) != norm:
+                    f = self.by_fuzzy(cp, hint, trace)
+                    if f and (f.inst.country_location or f.inst.country_hq) in hint:
+                        f.step = "fuzzy-part"
+                        h = f
+                        break
         if h is None and _AND_SPLIT.search(part):
             # 'FZI and KIT', 'Monash University & TCS Research': two institutions joined by a conjunction —
             # tried only when the whole string matched nothing; a segment counts only when it is, as a whole,
