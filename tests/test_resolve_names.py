@@ -67,11 +67,11 @@ def test_trailing_codes_answer_place_only(resolver):
 
 
 def test_one_comma_part_close_to_a_registry_name_in_the_country_named(resolver):
-    r = resolver.resolve("Robotics Lab, DIST, University of Widgetopolos, Italy", "")
+    r = resolver.resolve("Robotics Lab, DIST, Universita of Widgetopolis, Italy", "")
     assert (r.institution_id, r.country_location, r.reason) == ("ror:n4", "IT", "fuzzy-part")
     assert r.confidence < 0.8  # the fuzzy confidence scaled by the score
     # the same near-name in a string that names another country is not that university
-    r = resolver.resolve("Robotics Lab, DIST, University of Widgetopolos, France", "")
-    assert (r.institution_id, r.country_location) == (None, "FR")
+    r = resolver.resolve("Robotics Lab, DIST, Universita of Widgetopolis, France", "")
+    assert (r.institution_id, r.country_location) == ("place:FR", "FR")  # the country only
     # and without any country in the string the comma parts are not tried
-    assert resolver.resolve("Robotics Lab, DIST, University of Widgetopolos", "").institution_id is None
+    assert resolver.resolve("Robotics Lab, DIST, Universita of Widgetopolis", "").institution_id is None
