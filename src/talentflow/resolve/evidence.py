@@ -95,9 +95,11 @@ def _place_part(norm: str, places: dict, first: dict) -> set[str] | None:
 def key_and_places(resolver, aff: str) -> tuple[str, set[str]]:
     """(key, countries named by its place-only comma parts) of the first institution of a string."""
     a = clean_text(aff)
-    if not a:
-        return "", set()
-    base, inner = paren_split(dedupe_repeats(split_multi(a)[0]))
+    return _key_and_places(resolver, split_multi(a)[0]) if a else ("", set())
+
+
+def _key_and_places(resolver, first: str) -> tuple[str, set[str]]:
+    base, inner = paren_split(dedupe_repeats(first))
     keep: list[str] = []
     ccs: set[str] = set()
     for p, is_inner in [(p, False) for p in comma_parts(base)] + [(p, True) for p in inner]:
@@ -128,10 +130,17 @@ def usable_key(resolver, key: str) -> bool:
     return any(w not in _FIELD_WORDS and w not in _UNIT_WORDS and not w.isdigit() for w in _residue(key).split())
 
 
-def observe(resolver, aff: str, dom: str, string_named_institution: bool) -> tuple[str, str, str | None]:
+def observe(resolver, aff: str, dom: str, string_named_institution: bool,
+            stated: bool = False) -> tuple[str, str, str | None]:
     """(key, org domain, country) of one pair as an observation; country None when its string names no single
-    country through its place parts. The org domain is kept only when the string named no registry institution."""
-    key, ccs = key_and_places(resolver, aff)
+    country through its place parts. The org domain is kept only when the string named no registry institution.
+    `stated`: the country comes from elsewhere (a profile's field), so the key is wanted even without a place."""
+    a = clean_text(aff)
+    first = split_multi(a)[0] if a else ""
+    if not stated and not (first and (resolver.hints(norm_name(first))
+                                      or code_country(comma_parts(first)[-1] if "," in first else ""))):
+        return "", "", None  # no place anywhere in the string: no observation (the common case, kept cheap)
+    key, ccs = _key_and_places(resolver, first) if first else ("", set())
     cc = next(iter(ccs)) if len(ccs) == 1 else None
     od = "" if string_named_institution else org_domain(dom)
     return (key if usable_key(resolver, key) else ""), od, cc

@@ -228,9 +228,13 @@ class Resolver(CountryOnly):
         engineering tohoku university' — never the tail of an unknown name ('xyz institute of technology')."""
         out = []
         for pos, cp in enumerate(comma_parts(paren_split(dedupe_repeats(part))[0])[:8]):
-            words = norm_name(cp).split()
+            n = norm_name(cp)
+            words = n.split()
+            if len(words) < 3 or n in self.names:
+                continue
+            unit = n.startswith(_UNIT_NORM)
             for k in range(1, len(words) - 1):
-                if not (words[k - 1] in ("at", "the", "of", "in") or " ".join(words[:k]).startswith(_UNIT_NORM)):
+                if not (unit or words[k - 1] in ("at", "the", "of", "in")):
                     continue
                 cand = " ".join(words[k:])
                 # an institution word, or a name of three words or more after 'the' ('at the istituto italiano di
@@ -249,7 +253,8 @@ class Resolver(CountryOnly):
         if pre:
             variants.append((pre, 0, -1))
         for pos, cp in enumerate(comma_parts(paren_split(base)[0])[1:8], start=1):
-            pre = self._prefix(norm_name(cp))  # '…, University of Washington Allen Institute for AI'
+            n = norm_name(cp)
+            pre = self._prefix(n) if n.count(" ") >= 2 else None  # '…, University of Washington Allen Institute'
             if pre:
                 variants.append((pre, pos, -1))
         return variants + self._suffixes(part)

@@ -62,6 +62,7 @@ def from_words(norm: str) -> tuple[str, str] | None:
     return None
 
 
+@lru_cache(maxsize=200_000)
 def words_of(part: str) -> str:
     """The text `from_words` reads: comma parts normalised one by one and kept apart (two spaces), so a legal form
     at the end of a comma part ('Acme AB, Lund') is still at an end."""
@@ -82,13 +83,18 @@ def assign(r, parts: list[str], hits: list, win) -> None:
       (`words:first-part`) — the row describes the first institution, even when another one gave the country;
     - no sector from any institution (place-only, evidence, ccTLD, peer, or no answer at all): the words of the
       first part (`words`); without an answer only the strong rules speak."""
-    first = from_words(words_of(parts[0])) if parts else None
     sec = r.sector if r.sector not in (None, "unknown", "other") else None
     basis = None
+    registry = win is not None and win.inst.source != "curated"
+    multi = len(parts) > 1 and bool(hits) and hits[0] is None
+    # the string's own words are read only where a rule may use them (most rows keep their registry sector)
+    first = (from_words(words_of(parts[0])) if parts and (not sec or multi or (registry and sec == "academia"
+                                                                            and win.inst.org_type == "facility"))
+             else None)
     if sec:
-        basis = "curated" if win is not None and win.inst.source == "curated" else "registry"
-        registry = win is not None and win.inst.source != "curated"
-        own = from_words(words_of(win.inst.name)) if registry and sec in ("academia", "government") else None
+        basis = "curated" if not registry else "registry"
+        own = from_words(words_of(win.inst.name)) if registry and (
+            sec == "government" or (sec == "academia" and win.inst.org_type == "facility")) else None
         if own and own[1] == "strong" and sec == "academia" and own[0] != "academia" \
                 and win.inst.org_type == "facility":
             sec, basis = own[0], "words"  # 'Sandia National Laboratories', 'Naval Research Laboratory'
@@ -97,7 +103,7 @@ def assign(r, parts: list[str], hits: list, win) -> None:
         elif (first and first[1] == "strong" and first[0] != "academia" and win is not None
                 and win.inst.org_type == "facility" and win.inst.source != "curated" and sec == "academia"):
             sec, basis = first[0], "words"
-        elif (first and first[1] == "strong" and first[0] != sec and len(parts) > 1 and hits and hits[0] is None):
+        elif first and first[1] == "strong" and first[0] != sec and multi:
             sec, basis = first[0], "words:first-part"
     elif first and (win is not None or first[1] == "strong"):
         sec, basis = first[0], "words"

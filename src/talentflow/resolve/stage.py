@@ -160,7 +160,7 @@ def _apply_evidence(engine, resolver, rows: list, parts: list, obs: list, querie
         if cc and key:
             obs.append(("paper", aff, "", None, key, "", cc))
     for pid, aff, dom, country in engine.query(more["profile"]) if more.get("profile") else []:
-        key, od, cc = evidence.observe(resolver, aff, dom, False)
+        key, od, cc = evidence.observe(resolver, aff, dom, False, stated=bool(country))
         if (country or cc) and (key or od):
             obs.append(("profile", aff, dom, pid, key, od, country or cc))
     obs.sort(key=lambda o: tuple(x or "" for x in o))
