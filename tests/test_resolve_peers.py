@@ -22,7 +22,8 @@ ROWS = [("Neuro Widgets", "neurowidgets.com", "US"), ("Neuro Widgets", "neurowid
         ("Twoway Inc", "twoway.com", "US"), ("Twoway Inc", "twoway.com", "CA"),  # two answers: neither
         ("Bar Research", "", "UK"),                # UK → GB
         ("Gmailer", "gmail.com", "US"),            # free mail says nothing
-        ("Quux Analytics", "quux.co", "DE")]       # a .co domain answered DE: kept (not the TLD artefact)
+        ("Quux Analytics", "quux.co", "DE"),       # a .co domain answered DE: kept (not the TLD artefact)
+        ("BUPT", "", "US")]                        # a one-word name: an acronym the peer read its own way
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +43,10 @@ def resolver(tmp_path_factory):
 
 def test_only_answers_that_can_be_right_are_kept(resolver):
     assert resolver.table == [("", "neurowidgets.com", "US"), ("", "quux.co", "DE"), ("bar research", "", "GB"),
+                              ("bupt", "", "US"),
                               ("neuro widgets", "", "US"), ("neuro widgets", "neurowidgets.com", "US"),
                               ("quux analytics", "", "DE"), ("quux analytics", "quux.co", "DE")]
-    assert resolver.stats["peer_countries"] == 7
+    assert resolver.stats["peer_countries"] == 8
 
 
 @pytest.mark.parametrize("aff, dom, want", [
@@ -54,6 +56,7 @@ def test_only_answers_that_can_be_right_are_kept(resolver):
     ("Foo Labs", "foolabs.com", None),
     ("Neuro Widgets", "otherdomain.com", None),  # a name with another domain: not the peer's key
     ("Bar Research, Paris, France", "", "FR"),  # the string's own place answers first (place-only)
+    ("BUPT", "", None),
 ])
 def test_fallback(resolver, aff, dom, want):
     r = resolver.resolve(aff, dom)

@@ -102,13 +102,14 @@ def _key_and_places(resolver, first: str) -> tuple[str, set[str]]:
     base, inner = paren_split(dedupe_repeats(first))
     keep: list[str] = []
     ccs: set[str] = set()
-    for p, is_inner in [(p, False) for p in comma_parts(base)] + [(p, True) for p in inner]:
+    parts = comma_parts(base)
+    for p, is_inner in [(p, False) for p in parts] + [(p, True) for p in inner]:
         n = norm_name(p)
         if not n:
             continue
         pc = _place_part(n, resolver.places, resolver._place_first) if not _PLACEISH.match(n) else set()
-        if pc is None and code_country(p):
-            pc = {code_country(p)}  # 'JP', 'OK' as a comma part of its own
+        if pc is None and code_country(p) and len(parts) >= 3:
+            pc = {code_country(p)}  # 'JP', 'OK' as a comma part of its own, after a name and a city
         if pc is not None:
             ccs |= pc  # a place part ('Zurich', 'CA 94301', '(Shenzhen)'); postcodes alone add nothing
         elif not is_inner and not n.startswith(_UNIT_NORM):
@@ -138,7 +139,7 @@ def observe(resolver, aff: str, dom: str, string_named_institution: bool,
     a = clean_text(aff)
     first = split_multi(a)[0] if a else ""
     if not stated and not (first and (resolver.hints(norm_name(first))
-                                      or code_country(comma_parts(first)[-1] if "," in first else ""))):
+                                      or code_country(comma_parts(first)[-1] if first.count(",") >= 2 else ""))):
         return "", "", None  # no place anywhere in the string: no observation (the common case, kept cheap)
     key, ccs = _key_and_places(resolver, first) if first else ("", set())
     cc = next(iter(ccs)) if len(ccs) == 1 else None

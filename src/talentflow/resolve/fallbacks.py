@@ -47,7 +47,9 @@ class CountryOnly:
         ('Nabtecso corporation, Chiyoda-ku, Tokyo, Japan') or a trailing code ('…, Chiba, JP', '…, Stillwater, OK';
         rules.code_country): answer the country, not an institution."""
         hint = self.hints(norm_name(part))
-        last = comma_parts(part)[-1] if "," in part else ""
+        cps = comma_parts(part)
+        # a code after at least a name and a city ('…, Chiba, JP'); 'Department of Automatic Control, LU' is Lund
+        last = cps[-1] if len(cps) >= 3 else ""
         if not hint and last and code_country(last):
             hint = {code_country(last)}  # '…, Tempe, AZ' is Arizona or Azerbaijan; '…, Stillwater, OK' the US
         if len(hint) != 1:

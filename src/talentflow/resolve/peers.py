@@ -80,6 +80,8 @@ def answer(resolver, part: str, dom: str, hints: set[str]) -> tuple[str, str] | 
     od = org_domain(dom) if dom and dom not in resolver.free else ""
     if n and not usable_key(resolver, n):
         return None  # 'Independent', 'Department of Statistics': the peer's answer for those is a guess
+    if n and not od and " " not in n:
+        return None  # a one-word name alone is too often an acronym the peer read its own way ('BUPT' → US)
     # a name alone speaks for a string without a usable domain only, a domain alone for an empty string only
     key, what = ((n, od), "name+domain") if n and od else ((n, ""), "name") if n else (("", od), "domain")
     if any(key):

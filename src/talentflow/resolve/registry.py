@@ -232,6 +232,11 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
           SELECT unnest([name] || aliases || labels) AS n, institution_id, country, org_type, 'ror' AS source FROM _ror
           UNION ALL SELECT unnest(acronyms), institution_id, country, org_type, 'ror_acronym' FROM _ror
           UNION ALL SELECT name, institution_id, country, org_type, 'grid' FROM _grid
+          -- ROR and GRID name companies 'Xilinx (United States)': the name without its country is a name too
+          UNION ALL SELECT regexp_replace(name, '\s*\(([^()]+)\)\s*$', ''), institution_id, country, org_type, src
+          FROM (SELECT name, institution_id, country, org_type, 'ror' AS src FROM _ror
+                UNION ALL SELECT name, institution_id, country, org_type, 'grid' FROM _grid) t
+          WHERE regexp_extract(name, '\(([^()]+)\)\s*$', 1) IN (SELECT cname FROM {_country_map_sql()})
           UNION ALL SELECT a.alias, g.institution_id, g.country, g.org_type, 'grid'
                     FROM _grid_aliases a JOIN _grid g ON g.gid = a.grid_id
           UNION ALL SELECT a.acronym, g.institution_id, g.country, g.org_type, 'grid_acronym'

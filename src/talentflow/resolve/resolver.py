@@ -32,7 +32,7 @@ from .normalize import (clean_domain, clean_text, comma_parts, dedupe_repeats, n
                         paren_split, parent_domains, split_multi)
 from .rules import (BAD_HINTS, FUZZY_THRESHOLD, NATIONAL_WEBMAIL, NO_SIGNAL_DOMAINS, PUBLIC_SECOND,
                     RESIDUE_THRESHOLD, SOURCE_RANK, _AND_SPLIT, _CONNECTORS, _CORP_WORDS,
-                    _REGION_FIRST, _REGION_TABLE, _STRONG, _TYPE_RANK, _UNIT_NORM, _and_segments, _first_index,
+                    _LEGAL_TAIL, _REGION_FIRST, _REGION_TABLE, _STRONG, _TYPE_RANK, _UNIT_NORM, _and_segments, _first_index,
                     _ngrams, _residue)
 
 
@@ -204,9 +204,11 @@ class Resolver(CountryOnly):
         seen, res = set(), []
         for v, pos, size in out:
             n = norm_name(v)
-            if n and n not in seen:
-                seen.add(n)
-                res.append((n, pos, size))
+            # 'Xilinx Inc.', 'DENSO Corporation': the name without its legal form is a variant too
+            for x in (n, _LEGAL_TAIL.sub("", n)):
+                if x and len(x) >= 3 and x not in seen:
+                    seen.add(x)
+                    res.append((x, pos, size))
         return res
 
     def _prefix(self, norm: str) -> str | None:
@@ -255,7 +257,9 @@ class Resolver(CountryOnly):
         for pos, cp in enumerate(comma_parts(paren_split(base)[0])[1:8], start=1):
             n = norm_name(cp)
             pre = self._prefix(n) if n.count(" ") >= 2 else None  # '…, University of Washington Allen Institute'
-            if pre:
+            # three words or more with a distinctive one: not 'technical university' of '…, Technical University
+            # Brandenburg'
+            if pre and pre.count(" ") >= 2 and _residue(pre):
                 variants.append((pre, pos, -1))
         return variants + self._suffixes(part)
 

@@ -121,6 +121,9 @@ def _ngrams(norm: str, table: dict, first: dict[str, list[int]]) -> list[str]:
     return sorted(out, key=len, reverse=True)
 
 
+# legal forms at the end of a normalised company name ('xilinx inc', 'denso corporation', 'acme co ltd')
+_LEGAL_TAIL = re.compile(r"(?:\s+(?:inc|incorporated|ltd|limited|llc|corp|corporation|co|company|gmbh|ag|plc|s a|"
+                         r"sas|srl|s r l|spa|s p a|b v|bv|n v|oy|oyj|ab|k k|kk|pte|pvt|holdings))+$")
 _REGION_TABLE = dict.fromkeys(_REGIONS, "")
 _REGION_FIRST = _first_index(_REGIONS)
 
