@@ -109,7 +109,13 @@ def test_company_names_without_their_country_and_legal_form(tmp_path):
         {"id": "https://ror.org/0w2", "name": "Gizmo Pharma (Germany)", "country_code": "DE", "types": ["company"]},
         {"id": "https://ror.org/0w3", "name": "Gizmo Pharma (France)", "country_code": "FR", "types": ["company"]},
         {"id": "https://ror.org/0w4", "name": "Harbin Widget Institute (Shenzhen)", "country_code": "CN",
-         "types": ["education"]}])
+         "types": ["education"]},
+        # a national subsidiary whose parent is elsewhere (or not in the file) keeps only its full name
+        {"id": "https://ror.org/0w5", "name": "Sprocket Consulting (United Kingdom)", "country_code": "GB",
+         "types": ["company"], "relationships": [["parent", "https://ror.org/0w9"]]},
+        {"id": "https://ror.org/0w6", "name": "Cog Imaging (China)", "country_code": "CN", "types": ["company"],
+         "relationships": [["parent", "https://ror.org/0w7"]]},
+        {"id": "https://ror.org/0w7", "name": "Cog Holdings (China)", "country_code": "CN", "types": ["company"]}])
     with connect(Settings(), tmp_path / "r.duckdb") as eng:
         build_registry(eng, tmp_path)
         r = load_resolver(eng)
@@ -121,3 +127,5 @@ def test_company_names_without_their_country_and_legal_form(tmp_path):
     assert r.resolve("Gizmo Pharma, Lyon, France", "").institution_id == "ror:0w3"
     # a campus in parentheses is not a country: no shortened name
     assert "harbin widget institute" not in r.names
+    assert r.resolve("Sprocket Consulting", "").country_location is None
+    assert r.resolve("Cog Imaging", "").institution_id == "ror:0w6"  # its parent is in the same country

@@ -232,11 +232,16 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
           SELECT unnest([name] || aliases || labels) AS n, institution_id, country, org_type, 'ror' AS source FROM _ror
           UNION ALL SELECT unnest(acronyms), institution_id, country, org_type, 'ror_acronym' FROM _ror
           UNION ALL SELECT name, institution_id, country, org_type, 'grid' FROM _grid
-          -- ROR and GRID name companies 'Xilinx (United States)': the name without its country is a name too
-          UNION ALL SELECT regexp_replace(name, '\s*\(([^()]+)\)\s*$', ''), institution_id, country, org_type, src
-          FROM (SELECT name, institution_id, country, org_type, 'ror' AS src FROM _ror
-                UNION ALL SELECT name, institution_id, country, org_type, 'grid' FROM _grid) t
+          -- ROR names companies 'Xilinx (United States)': the name without its country is a name too — not for
+          -- a national subsidiary (a parent elsewhere or unknown: 'Capgemini (United Kingdom)'), nor in GRID 2016,
+          -- whose national subsidiaries come without their parents ('Kyocera (Germany)')
+          UNION ALL SELECT regexp_replace(name, '\s*\(([^()]+)\)\s*$', ''), institution_id, country, org_type, 'ror'
+          FROM _ror r
           WHERE regexp_extract(name, '\(([^()]+)\)\s*$', 1) IN (SELECT cname FROM {_country_map_sql()})
+            AND NOT EXISTS (
+              SELECT 1 FROM (SELECT unnest(r.relationships) AS rel) x
+              LEFT JOIN _ror p ON p.institution_id = 'ror:' || regexp_extract(x.rel[2], '[^/]+$')
+              WHERE x.rel[1] = 'parent' AND p.country IS DISTINCT FROM r.country)
           UNION ALL SELECT a.alias, g.institution_id, g.country, g.org_type, 'grid'
                     FROM _grid_aliases a JOIN _grid g ON g.gid = a.grid_id
           UNION ALL SELECT a.acronym, g.institution_id, g.country, g.org_type, 'grid_acronym'
