@@ -235,9 +235,9 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
           -- ROR names companies 'Xilinx (United States)': the name without its country is a name too — not for
           -- a national subsidiary (a parent elsewhere or unknown: 'Capgemini (United Kingdom)'), nor in GRID 2016,
           -- whose national subsidiaries come without their parents ('Kyocera (Germany)')
-          UNION ALL SELECT regexp_replace(name, '\s*\(([^()]+)\)\s*$', ''), institution_id, country, org_type, 'ror'
+          UNION ALL SELECT regexp_replace(name, '\\s*\\(([^()]+)\\)\\s*$', ''), institution_id, country, org_type, 'ror'
           FROM _ror r
-          WHERE regexp_extract(name, '\(([^()]+)\)\s*$', 1) IN (SELECT cname FROM {_country_map_sql()})
+          WHERE regexp_extract(name, '\\(([^()]+)\\)\\s*$', 1) IN (SELECT cname FROM {_country_map_sql()})
             AND NOT EXISTS (
               SELECT 1 FROM (SELECT unnest(r.relationships) AS rel) x
               LEFT JOIN _ror p ON p.institution_id = 'ror:' || regexp_extract(x.rel[2], '[^/]+$')
