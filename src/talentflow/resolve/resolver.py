@@ -13,78 +13,30 @@ Steps, in order, each recorded in the trace and the winner's reason:
   8. location     place names in the string set the location of multi-site organisations and break ties
                   between same-name institutions in different countries
   9. combine      explicit rules when string and domain disagree (see `_combine`)
- 10. cctld        country-code TLD as a last resort (never .edu/.com/.org/.ai/.io …)
+ 10. place-only   no institution, but the string names one country
+ 11. evidence     other observations of the mirror agree on a country (evidence.py): the same key or org domain
+                  in strings that name a place, the same people's career histories; disagreement → no answer
+ 12. cctld        country-code TLD as a last resort (never .edu/.com/.org/.ai/.io …)
+ 13. peer         Lossfunk's affiliation → country table, low confidence (peers.py)
 A wrong country is worse than none: ambiguous evidence abstains.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 
-from .curated import no_country_tlds, tld_country
+from . import peers, sector
+from .fallbacks import CountryOnly
+from .model import Hit, Inst, Resolution
 from .normalize import (clean_domain, clean_text, comma_parts, dedupe_repeats, norm_name,
                         paren_split, parent_domains, split_multi)
-from .rules import (BAD_HINTS, CONF, FUZZY_THRESHOLD, NATIONAL_WEBMAIL, NO_SIGNAL_DOMAINS, PUBLIC_SECOND,
+from .rules import (BAD_HINTS, FUZZY_THRESHOLD, NATIONAL_WEBMAIL, NO_SIGNAL_DOMAINS, PUBLIC_SECOND,
                     RESIDUE_THRESHOLD, SOURCE_RANK, _AND_SPLIT, _CONNECTORS, _CORP_WORDS,
-                    _REGION_FIRST, _REGION_TABLE, _STRONG, _TYPE_RANK, _UNIT_NORM, _and_segments, _first_index,
+                    _LEGAL_TAIL, _REGION_FIRST, _REGION_TABLE, _STRONG, _TYPE_RANK, _UNIT_NORM, _and_segments, _first_index,
                     _ngrams, _residue)
 
 
-@dataclass
-class Inst:
-    id: str
-    name: str
-    country_hq: str | None
-    country_location: str | None
-    sector: str
-    org_type: str
-    source: str
-    parent: str | None = None
-
-
-@dataclass
-class Hit:
-    inst: Inst
-    step: str          # domain-exact, domain-walk, name, contains, fuzzy …
-    source: str
-    score: float
-    matched: str       # the text or domain that matched
-    location: str | None = None  # location after hints/children
-    note: str = ""
-
-    @property
-    def conf(self) -> float:
-        base = CONF.get(f"{self.step.split('-')[0]}:{self.source}", CONF.get(self.step, 0.8))
-        return round(base * (self.score / 100 if self.step == "fuzzy" else 1.0), 3)
-
-
-@dataclass
-class Resolution:
-    affiliation: str
-    domain: str
-    institution_id: str | None = None
-    institution: str | None = None
-    country_location: str | None = None
-    country_hq: str | None = None
-    sector: str | None = None
-    org_type: str | None = None
-    confidence: float = 0.0
-    reason: str = "unresolved:empty"
-    # how the location was decided: site (the named institution, lab or campus has one location), place-hint
-    # (a place in the string), hq-default (a multi-site company named without a place), national-domain
-    # (amazon.de), place-only, cctld — so metrics can treat hq-default locations with care
-    location_basis: str | None = None
-    parts: list[dict] = field(default_factory=list)
-    trace: list[str] = field(default_factory=list)
-    alternatives: list[dict] = field(default_factory=list)
-
-    def row(self) -> dict:
-        d = asdict(self)
-        d.pop("trace"), d.pop("alternatives"), d.pop("parts")
-        return d
-
-
-class Resolver:
+class Resolver(CountryOnly):
     """Holds the registry lookups in memory (built once from the registry tables) and resolves pairs."""
 
     def __init__(self, insts: dict[str, Inst], domains: dict[str, list[tuple[str, str]]],
@@ -111,6 +63,13 @@ class Resolver:
         self.memo = False
         self._part_cache: dict = {}
         self._dom_cache: dict = {}
+        # evidence from a built database (evidence.load): key / org domain → (country or None, n strings),
+        # (affiliation_raw, domain_raw) → (country or None, n persons, n persons with evidence, kind)
+        self.ev_key: dict = {}
+        self.ev_domain: dict = {}
+        self.ev_person: dict = {}
+        self.evidence_db: str | None = None
+        self.peer: dict = {}  # peers.load: (name_norm, org_domain) → country
 
     # ---------------------------------------------------------------- helpers
     def _ancestors(self, iid: str) -> list[str]:
@@ -245,9 +204,11 @@ class Resolver:
         seen, res = set(), []
         for v, pos, size in out:
             n = norm_name(v)
-            if n and n not in seen:
-                seen.add(n)
-                res.append((n, pos, size))
+            # 'Xilinx Inc.', 'DENSO Corporation': the name without its legal form is a variant too
+            for x in (n, _LEGAL_TAIL.sub("", n)):
+                if x and len(x) >= 3 and x not in seen:
+                    seen.add(x)
+                    res.append((x, pos, size))
         return res
 
     def _prefix(self, norm: str) -> str | None:
@@ -262,18 +223,55 @@ class Resolver:
                 return cand
         return None
 
+    def _suffixes(self, part: str) -> list[tuple[str, int, int]]:
+        """Per comma part, the longest trailing run of ≥ 2 words that is a registry name with an institution word,
+        after a unit or a connector: 'department of internal medicine of the ghent university' → 'ghent
+        university', 'institute for robotics … at the georgia institute of technology', 'department of electronic
+        engineering tohoku university' — never the tail of an unknown name ('xyz institute of technology')."""
+        out = []
+        for pos, cp in enumerate(comma_parts(paren_split(dedupe_repeats(part))[0])[:8]):
+            n = norm_name(cp)
+            words = n.split()
+            if len(words) < 3 or n in self.names:
+                continue
+            unit = n.startswith(_UNIT_NORM)
+            for k in range(1, len(words) - 1):
+                if not (unit or words[k - 1] in ("at", "the", "of", "in")):
+                    continue
+                cand = " ".join(words[k:])
+                # an institution word, or a name of three words or more after 'the' ('at the istituto italiano di
+                # tecnologia')
+                if cand in self.names and (_STRONG.search(cand) or (words[k - 1] == "the" and len(words) - k >= 3)):
+                    out.append((cand, pos, -2))
+                    break
+        return out
+
+    def name_variants(self, part: str) -> list[tuple[str, int, int]]:
+        """(candidate name, comma position, size) of every lookup `by_name` makes: comma windows and parentheses
+        (`_variants`), the leading run (size -1) and the trailing runs (size -2)."""
+        variants = self._variants(part)
+        base = dedupe_repeats(part)
+        pre = self._prefix(norm_name(base))
+        if pre:
+            variants.append((pre, 0, -1))
+        for pos, cp in enumerate(comma_parts(paren_split(base)[0])[1:8], start=1):
+            n = norm_name(cp)
+            pre = self._prefix(n) if n.count(" ") >= 2 else None  # '…, University of Washington Allen Institute'
+            # three words or more with a distinctive one: not 'technical university' of '…, Technical University
+            # Brandenburg'
+            if pre and pre.count(" ") >= 2 and _residue(pre):
+                variants.append((pre, pos, -1))
+        return variants + self._suffixes(part)
+
     def by_name(self, part: str, hint: set[str], trace: list[str], prefer: set[str] = frozenset()) -> Hit | None:
         """Every exact match of every variant, then the best: not vetoed by an explicit place in the string,
         not a department-like phrase, an institution word (or curated), earliest, longest, best source."""
         found: list[tuple[tuple, Hit]] = []
-        variants = self._variants(part)
-        pre = self._prefix(norm_name(dedupe_repeats(part)))
-        if pre:
-            variants.append((pre, 0, -1))
-        for v, pos, size in variants:
+        for v, pos, size in self.name_variants(part):
             if v not in self.names:
                 continue
-            h = self._pick(self.names[v], "name" if size != -1 else "name-prefix", v, hint or set(prefer), trace)
+            step = "name-prefix" if size == -1 else "name-suffix" if size == -2 else "name"
+            h = self._pick(self.names[v], step, v, hint or set(prefer), trace)
             if not h:
                 continue
             if h.source.endswith("acronym") and (len({i for i, _ in self.names[v]}) > 1
@@ -396,6 +394,16 @@ class Resolver:
             h = c  # a curated lab/campus inside the string beats a generic registry parent
         if h is None:
             h = self.by_fuzzy(part, hint, trace)
+        if h is None and hint and "," in part:
+            # 'LIRA-Lab, DIST, University of Genova, Genoa, Italy': one comma part with an institution word is
+            # close to a registry name ('University of Genoa') in the country the string names — only then
+            for cp in comma_parts(paren_split(part)[0])[:8]:
+                if _STRONG.search(norm_name(cp)) and norm_name(cp) != norm:
+                    f = self.by_fuzzy(cp, hint, trace)
+                    if f and (f.inst.country_location or f.inst.country_hq) in hint:
+                        f.step = "fuzzy-part"
+                        h = f
+                        break
         if h is None and _AND_SPLIT.search(part):
             # 'FZI and KIT', 'Monash University & TCS Research': two institutions joined by a conjunction —
             # tried only when the whole string matched nothing; a segment counts only when it is, as a whole,
@@ -451,11 +459,17 @@ class Resolver:
         if win is None and parts and (dstatus in ("", "unknown", "free-mail", "no-signal") or dh is not None) \
                 and not sh:
             win, reason, conf = self._place_only(parts[0], t)
-        if win is None and dom and dstatus == "unknown" and not (sh or any(hits)):
-            win, reason, conf = self._cctld(dom, t)
+        r.string_hit = bool(sh or any(hits))
+        if win is None and dh is None and not r.string_hit:
+            win, reason, conf = self._without_institution(r, parts, dom, dstatus, reason)
+            if reason == "unresolved:evidence-disagrees":
+                r.reason = reason
+                sector.assign(r, parts, hits, None)
+                return r
         if win is None:
             r.reason = reason or ("unresolved:free-mail" if dstatus == "free-mail" else "unresolved:no-match")
             r.alternatives = [self._hit_dict(h) for h in (sh, dh) if h]
+            sector.assign(r, parts, hits, None)
             return r
         if "location=hq" in win.note and dom and dh and self._related(win.inst.id, dh.inst.id):
             cc = self._cctld_country(dom)
@@ -469,22 +483,12 @@ class Resolver:
             r.location_basis = ("national-domain" if "national domain" in " ".join(t[-1:]) else
                                 "hq-default" if "location=hq" in win.note else
                                 "place-hint" if "location-hint" in win.note else
-                                win.step if win.step in ("place-only", "cctld") else "site")
+                                win.step if win.step in ("place-only", "cctld", "evidence", "peer") else "site")
         r.sector, r.org_type = win.inst.sector, win.inst.org_type
+        sector.assign(r, parts, hits, win)
         r.confidence, r.reason = conf, reason
         r.alternatives = [self._hit_dict(h) for h in (sh, dh) if h and h is not win]
         return r
-
-    def _place_only(self, part: str, t: list[str]) -> tuple[Hit | None, str, float]:
-        """No institution found, but the string names exactly one country through its places
-        ('Nabtecso corporation, Chiyoda-ku, Tokyo, Japan'): answer the country, not an institution."""
-        hint = self.hints(norm_name(part))
-        if len(hint) != 1:
-            return None, "", 0.0
-        cc = next(iter(hint))
-        t.append(f"place-only: the string names {cc} and no known institution")
-        inst = Inst(f"place:{cc}", "", cc, cc, "unknown", "unknown", "place")
-        return Hit(inst, "place-only", "place", 100, part, location=cc), "place-only", 0.8
 
     def _combine(self, sh: Hit | None, dh: Hit | None, dstatus: str, norm: str, hint: set[str],
                  t: list[str]) -> tuple[Hit | None, str, float]:
@@ -533,22 +537,6 @@ class Resolver:
             return dh, dh.step, dh.conf
         return None, "", 0.0
 
-    @staticmethod
-    def _cctld_country(dom: str) -> str | None:
-        return tld_country(dom)
-
-    def _cctld(self, dom: str, t: list[str]) -> tuple[Hit | None, str, float]:
-        tld = dom.rsplit(".", 1)[-1]
-        cc = tld_country(dom)
-        if cc is None:
-            # vanity (.ai .io .co …) and generic TLDs: data/no_country_tlds.csv
-            t.append(f"cctld: .{tld} names no country")
-            return None, ("unresolved:no-match" if len(tld) != 2 or tld in no_country_tlds()
-                          else "unresolved:unknown-tld"), 0.0
-        inst = Inst(f"cctld:{dom}", dom, cc, cc, "unknown", "unknown", "cctld")
-        t.append(f"cctld: .{tld} → {cc}")
-        return Hit(inst, "cctld", "cctld", 100, dom, location=cc), "cctld", CONF["cctld"]
-
     def _hit_dict(self, h: Hit) -> dict:
         return {"institution_id": h.inst.id, "institution": h.inst.name, "country_location": h.location,
                 "country_hq": h.inst.country_hq, "sector": h.inst.sector, "step": h.step, "source": h.source,
@@ -579,4 +567,5 @@ def load_resolver(engine, fuzzy_threshold: float = FUZZY_THRESHOLD) -> Resolver:
     contains = [(norm_name(c), "cur:" + e.id) for e in read_institutions() for c in e.contains if norm_name(c)]
     r = Resolver(insts, domains, names, free, read_places(), contains, fuzzy_threshold)
     r._fuzzy_index = (idx, df)
+    r.peer = peers.load(engine)
     return r

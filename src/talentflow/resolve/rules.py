@@ -121,5 +121,36 @@ def _ngrams(norm: str, table: dict, first: dict[str, list[int]]) -> list[str]:
     return sorted(out, key=len, reverse=True)
 
 
+# legal forms at the end of a normalised company name ('xilinx inc', 'denso corporation', 'acme co ltd')
+_LEGAL_TAIL = re.compile(r"(?:\s+(?:inc|incorporated|ltd|limited|llc|corp|corporation|co|company|gmbh|ag|plc|s a|"
+                         r"sas|srl|s r l|spa|s p a|b v|bv|n v|oy|oyj|ab|k k|kk|pte|pvt|holdings))+$")
 _REGION_TABLE = dict.fromkeys(_REGIONS, "")
 _REGION_FIRST = _first_index(_REGIONS)
+
+
+# Two-letter codes written as the last comma part ('…, Tempe, AZ', '…, Chiba, JP'): a US state code that is no
+# country code means the US; a country code that is no US state, Canadian province or Australian state code
+# means that country; a code that is both ('CA', 'DE', 'IL', 'IN', 'GA', 'MA', 'AZ', 'SC') means nothing.
+US_STATES = frozenset("""AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM
+NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR""".split())
+_PROVINCES = frozenset("AB BC MB NB NL NS NT NU ON PE QC SK YT NSW VIC QLD SA WA TAS ACT".split())
+
+
+@lru_cache(maxsize=1)
+def _iso2() -> frozenset[str]:
+    import pycountry
+
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+def code_country(code: str) -> str | None:
+    """The country a trailing two-letter code names unambiguously ('AZ' → None: Arizona or Azerbaijan)."""
+    code = code.strip().rstrip(".")
+    if code == "UK":
+        return "GB"
+    if len(code) != 2 or not code.isupper() or not code.isalpha():
+        return None
+    iso = code in _iso2()
+    if code in US_STATES:
+        return None if iso else "US"
+    return code if iso and code not in _PROVINCES else None

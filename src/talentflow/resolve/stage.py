@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import hashlib
 
+from . import evidence
 from .registry import build_registry, fingerprint as registry_fingerprint
 from .resolver import load_resolver
 
 VERSION = "1"
 
 RES_COLUMNS = ["affiliation_raw", "domain_raw", "n_authorships", "institution_id", "institution", "country_location",
-               "country_hq", "sector", "org_type", "confidence", "reason", "n_parts", "location_basis"]
+               "country_hq", "sector", "org_type", "confidence", "reason", "n_parts", "location_basis",
+               "sector_basis"]
 PART_COLUMNS = ["affiliation_raw", "domain_raw", "part_order", "part", "institution_id", "institution",
                 "country_location", "country_hq", "sector", "step"]
 
@@ -46,25 +48,41 @@ def inputs(settings) -> list:
 _WORKER_RESOLVER = None
 
 
-def _resolve_chunk(pairs: list[tuple]) -> tuple[list[tuple], list[tuple]]:
-    """Resolve a chunk into (resolution rows, part rows); runs in a forked worker or in-process."""
+def _row(r, aff: str, dom: str, n: int) -> tuple:
+    return (aff, dom, n, r.institution_id, r.institution, r.country_location, r.country_hq,
+            None if r.sector == "unknown" else r.sector, None if r.org_type == "unknown" else r.org_type,
+            r.confidence, r.reason, len(r.parts), r.location_basis, r.sector_basis)
+
+
+def _part_rows(r, aff: str, dom: str) -> list[tuple]:
+    if len(r.parts) <= 1:
+        return []
+    return [(aff, dom, i, p["part"], p.get("institution_id"), p.get("institution"), p.get("country_location"),
+             p.get("country_hq"), p.get("sector"), p.get("step")) for i, p in enumerate(r.parts, start=1)]
+
+
+def _resolve_chunk(pairs: list[tuple]) -> tuple[list[tuple], list[tuple], list[tuple], list]:
+    """Resolve a chunk into (resolution rows, part rows, observations, evidence queries); runs in a forked
+    worker or in-process."""
     res = _WORKER_RESOLVER
-    rows, parts = [], []
+    rows, parts, obs, queries = [], [], [], []
     for aff, dom, n in pairs:
         r = res.resolve(aff, dom)
-        rows.append((aff, dom, n, r.institution_id, r.institution, r.country_location, r.country_hq,
-                     None if r.sector == "unknown" else r.sector, None if r.org_type == "unknown" else r.org_type,
-                     r.confidence, r.reason, len(r.parts), r.location_basis))
-        if len(r.parts) > 1:
-            for i, p in enumerate(r.parts, start=1):
-                parts.append((aff, dom, i, p["part"], p.get("institution_id"), p.get("institution"),
-                              p.get("country_location"), p.get("country_hq"), p.get("sector"), p.get("step")))
-    return rows, parts
+        rows.append(_row(r, aff, dom, n))
+        parts += _part_rows(r, aff, dom)
+        key, od, cc = evidence.observe(res, aff, dom, r.string_hit)
+        # a known multi-site organisation's office ('AI at Meta, London' + meta.com) says nothing about where the
+        # organisation is when named without a place
+        if cc and (key or od) and r.location_basis not in ("place-hint", "hq-default", "national-domain"):
+            obs.append(("pair", aff, dom, None, key, od, cc))
+        if r.evidence_query:
+            queries.append(r.evidence_query)
+    return rows, parts, obs, queries
 
 
-def resolve_pairs(resolver, pairs: list[tuple], workers: int = 1, progress=None) -> tuple[list, list]:
-    """Distinct pairs → rows. With workers > 1 the work is split over forked processes that share the loaded
-    resolver copy-on-write (no reload, no pickling of the registry)."""
+def resolve_pairs(resolver, pairs: list[tuple], workers: int = 1, progress=None) -> tuple[list, list, list, list]:
+    """Distinct pairs → (rows, part rows, observations, evidence queries). With workers > 1 the work is split over
+    forked processes that share the loaded resolver copy-on-write (no reload, no pickling of the registry)."""
     import multiprocessing as mp
 
     global _WORKER_RESOLVER
@@ -76,34 +94,51 @@ def resolve_pairs(resolver, pairs: list[tuple], workers: int = 1, progress=None)
     chunks = [pairs[i:i + size] for i in range(0, len(pairs), size)]
     rows: list = []
     parts: list = []
+    obs: list = []
+    queries: list = []
     try:
         ctx = mp.get_context("fork") if workers > 1 and len(pairs) > 20000 else None
     except ValueError:
         ctx = None
     if ctx is None:
         for k, c in enumerate(chunks):
-            r, p = _resolve_chunk(c)
+            r, p, o, q = _resolve_chunk(c)
             rows += r
             parts += p
+            obs += o
+            queries += q
             if progress:
                 progress("resolve affiliations", (k + 1) * size, len(pairs))
     else:
         with ctx.Pool(workers) as pool:
-            for k, (r, p) in enumerate(pool.imap(_resolve_chunk, chunks)):
+            for k, (r, p, o, q) in enumerate(pool.imap(_resolve_chunk, chunks)):
                 rows += r
                 parts += p
+                obs += o
+                queries += q
                 if progress:
                     progress("resolve affiliations", (k + 1) * size, len(pairs))
     _WORKER_RESOLVER = None
-    return rows, parts
+    return rows, parts, obs, queries
 
 
-def resolve_table(engine, resolver, source_sql: str, progress=None, workers: int = 1) -> dict:
-    """Resolve the distinct pairs of `source_sql` (columns affiliation_raw, domain_raw, n) into the two tables."""
+def resolve_table(engine, resolver, source_sql: str, progress=None, workers: int = 1,
+                  evidence_sql: dict | None = None) -> dict:
+    """Resolve the distinct pairs of `source_sql` (columns affiliation_raw, domain_raw, n) into the two tables;
+    with `evidence_sql` (more observations: {'paper': SQL of strings, 'profile': SQL of history entries}) the
+    pairs left without an institution are tried again with the evidence of the other observations."""
     import pyarrow as pa
 
+    import time
+
     pairs = engine.query(source_sql)
-    rows, parts = resolve_pairs(resolver, pairs, workers, progress)
+    t0 = time.perf_counter()
+    rows, parts, obs, queries = resolve_pairs(resolver, pairs, workers, progress)
+    stats = {"pairs": len(pairs), "cascade_seconds": round(time.perf_counter() - t0, 1)}
+    if evidence_sql is not None:
+        t0 = time.perf_counter()
+        stats.update(_apply_evidence(engine, resolver, rows, parts, obs, queries, evidence_sql))
+        stats["evidence_seconds"] = round(time.perf_counter() - t0, 1)
     types = {"n_authorships": pa.int64(), "confidence": pa.float64(), "n_parts": pa.int32(), "part_order": pa.int32()}
 
     def table(cols, data):
@@ -114,7 +149,42 @@ def resolve_table(engine, resolver, source_sql: str, progress=None, workers: int
     engine.register_arrow("_parts", table(PART_COLUMNS, parts))
     engine.execute("CREATE OR REPLACE TABLE affiliation_resolutions AS SELECT * FROM _res")
     engine.execute("CREATE OR REPLACE TABLE affiliation_parts AS SELECT * FROM _parts")
-    return {"pairs": len(pairs)}
+    return stats
+
+
+def _apply_evidence(engine, resolver, rows: list, parts: list, obs: list, queries: list, more: dict) -> dict:
+    """Second pass: observations of papers' affiliation lists and career histories join those of the pairs,
+    SQL builds the evidence tables, and the pairs whose query has evidence are resolved again (in place)."""
+    for aff, in engine.query(more["paper"]) if more.get("paper") else []:
+        key, _, cc = evidence.observe(resolver, aff, "", True)
+        if cc and key:
+            obs.append(("paper", aff, "", None, key, "", cc))
+    for pid, aff, dom, country in engine.query(more["profile"]) if more.get("profile") else []:
+        key, od, cc = evidence.observe(resolver, aff, dom, False, stated=bool(country))
+        if (country or cc) and (key or od):
+            obs.append(("profile", aff, dom, pid, key, od, country or cc))
+    obs.sort(key=lambda o: tuple(x or "" for x in o))
+    stats = evidence.build_tables(engine, obs, queries)
+    evidence.load(resolver, engine)
+    index = {(r[0], r[1]): i for i, r in enumerate(rows)}
+    redo = [q for q in queries if evidence.answer(resolver, q) is not None]
+    redone = {(q.affiliation_raw, q.domain_raw) for q in redo}
+    if redone:
+        parts[:] = [p for p in parts if (p[0], p[1]) not in redone]
+    answered = disagree = auth = 0
+    for q in redo:
+        i = index[(q.affiliation_raw, q.domain_raw)]
+        r = resolver.resolve(q.affiliation_raw, q.domain_raw)
+        rows[i] = _row(r, q.affiliation_raw, q.domain_raw, rows[i][2])
+        parts += _part_rows(r, q.affiliation_raw, q.domain_raw)
+        if r.reason.startswith("evidence:"):
+            answered += 1
+            auth += rows[i][2]
+        elif r.reason == "unresolved:evidence-disagrees":
+            disagree += 1
+    stats.update(evidence_queries=len(queries), evidence_pairs_answered=answered,
+                 evidence_authorships_answered=int(auth), evidence_pairs_disagreeing=disagree)
+    return stats
 
 
 def run(engine, settings, progress=None) -> dict:
@@ -123,10 +193,15 @@ def run(engine, settings, progress=None) -> dict:
     # Career-history institutions (live stage) are resolved with the paper affiliations; they add no authorships.
     history = ("""UNION ALL SELECT coalesce(institution_raw, ''), coalesce(domain_raw, ''), 0 FROM profile_history"""
                if engine.table_exists("profile_history") else "")
+    more = {"paper": "SELECT DISTINCT affiliation_raw FROM paper_affiliations WHERE affiliation_raw IS NOT NULL "
+                     "ORDER BY 1" if engine.table_exists("paper_affiliations") else None,
+            "profile": """SELECT profile_id, coalesce(institution_raw, ''), coalesce(domain_raw, ''), country
+                          FROM profile_history ORDER BY ALL""" if engine.table_exists("profile_history") else None}
     stats.update(resolve_table(engine, resolver, f"""
         SELECT a, d, sum(n)::BIGINT AS n FROM (
           SELECT coalesce(affiliation_raw, '') AS a, coalesce(domain_raw, '') AS d, count(*) AS n
-          FROM authorships GROUP BY ALL {history}) GROUP BY ALL""", progress, workers=max(1, settings.threads)))
+          FROM authorships GROUP BY ALL {history}) GROUP BY ALL""", progress, workers=max(1, settings.threads),
+        evidence_sql=more))
     engine.execute("""CREATE OR REPLACE TABLE institutions AS
         SELECT i.institution_id, i.name, i.country_location, i.country AS country_hq, i.sector, i.org_type,
                i.source, i.parent_id
