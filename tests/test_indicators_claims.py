@@ -3,6 +3,7 @@ come from the session's full build, the indicator claims from the indicator tabl
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -43,8 +44,10 @@ def test_talent_claim_verdicts_follow_their_rules(talent):
     # origin is observed for ~3% of NeurIPS 2022 authors (only those who published as undergraduates): a share
     # resting on so few, so selected people is not a measurement of "the world's top AI researchers"
     half = by["talent-cn-half"]
-    assert half.verdict == "not measurable yet" and "(3.2%)" in half.figure
-    assert "Best-supported alternative" in half.details[1] and "(59.0%)" in half.details[1]
+    cov = float(re.search(r"people \(([0-9.]+)%\) with an observed undergraduate country", half.figure).group(1))
+    assert half.verdict == "not measurable yet" and 0 < cov < 10
+    work = float(re.search(r"people \(([0-9.]+)%\)", half.details[1]).group(1))
+    assert "Best-supported alternative" in half.details[1] and work > 50  # workplace rests on most people
     assert by["talent-fewer-us"].verdict == "not measurable yet"
     assert by["talent-87-of-100"].verdict == "not measurable yet"
     assert by["talent-genai-humanoid"].verdict in ("supported", "partly supported", "not supported")

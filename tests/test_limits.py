@@ -184,9 +184,13 @@ def test_resolve_refuses_an_overlong_affiliation_before_loading_the_registry(tmp
     assert res.exit_code == 2 and "domain" in res.output
     batch = tmp_path / "in.tsv"
     batch.write_text("affiliation\tdomain\nMIT\tmit.edu\n" + "x" * 3000 + "\t\n", encoding="utf-8")
-    res = CliRunner().invoke(app, ["--data", str(tmp_path), "resolve", "--input", str(batch)])
-    assert res.exit_code == 2 and "record 3" in res.output and "'affiliation'" in res.output
     assert time.monotonic() - t < 5  # nothing was loaded (the registry of a real mirror takes seconds)
+    res = CliRunner().invoke(app, ["--data", str(tmp_path), "resolve", "--input", str(batch)])
+    # a batch keeps one output row per input line: the over-long one is not resolved, says why, and is named
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
+    assert res.exit_code == 0 and [r["reason"] for r in rows][1] == "unresolved:too-long", res.output
+    assert rows[1]["affiliation"] == "x" * 3000 and rows[1]["country_location"] is None
+    assert "record 3" in res.stderr and "'affiliation'" in res.stderr
 
 
 def test_other_library_entry_points_bound_their_parameters(tmp_path):

@@ -101,18 +101,24 @@ def resolve_cmd(
         if fmt not in ("jsonl", "csv"):
             raise TalentflowError(f"Unknown batch format {fmt!r}: use jsonl or csv.")
         pairs = read_batch(input)
-        for i, (a, d) in enumerate(pairs, start=2):  # every line checked before the registry is loaded
+        # every line checked before the registry is loaded; an over-long one is not resolved but keeps its place
+        # in the output (one row per input line) with the reason, and is counted on stderr by record and field
+        too_long = {}
+        for i, (a, d) in enumerate(pairs, start=2):
             try:
                 check_affiliation(a, d)
             except InvalidValue as e:
-                raise InputError(str(input), str(e), record=str(i), field=e.what) from None
+                too_long[i] = e
+        for i, e in too_long.items():
+            err_console.print(escape(f"{input}, record {i}, field '{e.what}': {e} (not resolved)"))
         res = _resolver(s)
         res.memo = True
         w = csv.DictWriter(sys.stdout, OUT_FIELDS, lineterminator="\n") if fmt == "csv" else None
         if w:
             w.writeheader()
-        for a, d in pairs:
-            row = _row(res.resolve(a, d), fold_greater_china)
+        for i, (a, d) in enumerate(pairs, start=2):
+            row = ({**dict.fromkeys(OUT_FIELDS), "affiliation": a, "domain": d, "reason": "unresolved:too-long"}
+                   if i in too_long else _row(res.resolve(a, d), fold_greater_china))
             if w:
                 w.writerow(row)
             else:
