@@ -14,84 +14,20 @@ import numpy as np
 from ..errors import NotBuilt
 from .bootstrap import boot_counts, share_intervals
 from .query import BY, FLOW_FROM, FLOW_TO, STAGES, MetricQuery, check
+from .units import HISTORY_SOURCES, _need, fast_units, reference_units, unit_select  # noqa: F401 (re-exported)
 
 SUPPRESSED = "(suppressed)"
 OTHER = "(other)"
 BASIS = {"observed": 0, "proxy": 1, "unknown": 2}
-HISTORY_SOURCES = ("openreview_profile", "orcid")  # stage values taken from a dated career history
 
 
-def _need(eng) -> None:
-    if not eng.table_exists("metric_base"):
-        raise NotBuilt("The metric tables are missing (stage `metrics`).")
-
-
-def _value_sql(stage: str, by: str) -> tuple[str, str, str]:
-    """(value, basis, source) expressions; source is 'paper' or the career history a stage came from."""
-    col = {"country": "country", "institution": "institution_name", "sector": "sector"}[by]
-    if stage == "current":
-        return (f"b.current_{col}", "CASE WHEN b.current_country IS NULL THEN 'unknown' ELSE 'observed' END",
-                "'paper'")
-    if stage == "origin" and by == "sector":
-        check("by", by, ["country", "institution"])
-    return f"b.{stage}_{col}", f"b.{stage}_basis", f"b.{stage}_source"
-
-
-def unit_select(source: str, where: str, stages: list[str], by: str, extra_keys: str = "") -> str:
-    """SELECT of one row per unit (person at a venue-year): year, cluster (first paper) and, per stage, the value
-    and basis; the current affiliation is the first paper's with a known country."""
-    sel = []
-    order = "ORDER BY b.current_country IS NULL, b.paper_id, b.author_order"  # one person twice on a paper
-    for s in stages:
-        v, basis, src = _value_sql(s, by)
-        sel.append(f"first({v} {order}) AS v_{s}")
-        sel.append(f"first({basis} {order}) AS b_{s}")
-        sel.append(f"first({src} {order}) AS s_{s}")
-    return (f"SELECT {extra_keys} b.venue, b.year, b.venue || '|' || b.year || '|' || min(b.paper_id) AS cluster, "
-            f"{', '.join(sel)} FROM {source} WHERE {where} GROUP BY {extra_keys} b.venue, b.year, b.person_key")
-
-
-def _units(eng, q: MetricQuery, stages: list[str], by: str = "country") -> dict[str, np.ndarray]:
-    """Per unit: cluster code, year and, per stage, value (object array, None = unknown) and basis code."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    _need(eng)
-    if (by == "country" and q.tier == "accepted" and q.subfield is None and q.sector is None
-            and eng.table_exists("metric_units")):
-        # metric_units is stored sorted and a filtered scan keeps that order (DuckDB preserves insertion order)
-        where, params = q.where("b", with_tier=False)
-        sql = f"SELECT * FROM metric_units b WHERE {where}"
-    else:
-        where, params = q.where("b")
-        sql = (f"SELECT * FROM ({unit_select('metric_base b', where, stages, by, extra_keys='b.person_key,')}) "
-               "ORDER BY venue, year, person_key")
-    t = eng.arrow(sql, params)
-    # Clusters are numbered in the order of their labels, not of first appearance: the bootstrap draw then
-    # depends on the units alone, never on the row order a parallel scan hands back (everything else here is
-    # counted, which no order changes) — the same seed gives the same intervals in every build and process.
-    cl = t.column("cluster").combine_chunks().dictionary_encode()
-    rank = np.empty(len(cl.dictionary), dtype=np.int64)
-    rank[np.asarray(pc.array_sort_indices(cl.dictionary))] = np.arange(len(cl.dictionary))
-    out = {"cluster": rank[np.asarray(cl.indices)],
-           "year": np.asarray(t.column("year").combine_chunks().fill_null(0))}
-    for s in stages:
-        d = t.column(f"v_{s}").combine_chunks().dictionary_encode()
-        labels = np.array(d.dictionary.to_pylist(), dtype=object)
-        idx = np.asarray(d.indices.fill_null(-1))
-        out[f"v_{s}"] = (idx, labels)
-        b = t.column(f"b_{s}").combine_chunks()
-        code = np.full(len(b), 2, dtype=np.int8)
-        code[np.asarray(pc.equal(b, "observed").fill_null(False))] = 0
-        code[np.asarray(pc.equal(b, "proxy").fill_null(False))] = 1
-        code[idx < 0] = 2
-        out[f"b_{s}"] = code
-        src = t.column(f"s_{s}").combine_chunks()
-        scode = np.full(len(src), -1, dtype=np.int8)
-        scode[np.asarray(pc.equal(src, "paper").fill_null(False))] = 0
-        scode[np.asarray(pc.is_in(src, pa.array(list(HISTORY_SOURCES))).fill_null(False))] = 1
-        out[f"s_{s}"] = scode
-    return out
+def _units(eng, q: MetricQuery, stages: list[str], by: str = "country", reference: bool = False
+           ) -> dict[str, np.ndarray]:
+    """Per unit: cluster code, year and, per stage, value (codes, labels), basis and source codes — from the
+    coded `metric_rows` when the build has it (`reference=True`: grouped from metric_base, the definition)."""
+    if not reference and eng.table_exists("metric_rows"):
+        return fast_units(eng, q, stages, by)
+    return reference_units(eng, q, stages, by)
 
 
 def _values(u: dict, stage: str) -> np.ndarray:
@@ -119,8 +55,9 @@ def _encode(values, mask: np.ndarray, min_cell: int, limit: int | None) -> tuple
             idx[mask] = inv
     cnt = np.bincount(idx[idx >= 0], minlength=len(labels))
     keep = np.flatnonzero(cnt > 0)
-    order = keep[np.lexsort((np.asarray(labels, dtype=str)[keep], -cnt[keep]))] if len(keep) else keep
-    names: list[str] = []
+    order = (keep[np.lexsort((np.asarray(np.asarray(labels, dtype=object)[keep], dtype=str), -cnt[keep]))]
+             if len(keep) else keep)
+    slot: dict[str, int] = {}
     remap = np.full(len(labels), -1, dtype=np.int64)
     for rank, i in enumerate(order):  # loops over groups (countries, institutions), never over people
         if cnt[i] < min_cell:
@@ -129,9 +66,8 @@ def _encode(values, mask: np.ndarray, min_cell: int, limit: int | None) -> tuple
             key = OTHER
         else:
             key = str(labels[i])
-        if key not in names:
-            names.append(key)
-        remap[i] = names.index(key)
+        remap[i] = slot.setdefault(key, len(slot))
+    names = list(slot)
     codes = np.where(idx >= 0, remap[np.maximum(idx, 0)], -1) if len(labels) else np.full(len(idx), -1)
     return codes.astype(np.int64), names
 
@@ -190,7 +126,9 @@ def flows(eng, q: MetricQuery, frm: str = "origin", to: str = "work", n_boot: in
     ti, tl = u[f"v_{to}"]
     # pair code = from * |to| + to, decoded into "from\x1fto" labels (per pair of countries, not per person)
     pc_ = np.where(inc, np.maximum(fi, 0) * len(tl) + np.maximum(ti, 0), -1)
-    pair_labels = np.array([f"{a}\x1f{b}" for a in fl for b in tl], dtype=object)
+    present = np.unique(pc_[inc])  # label only the pairs that occur (not every pair of countries)
+    pair_labels = np.array([f"{fl[p // len(tl)]}\x1f{tl[p % len(tl)]}" for p in present.tolist()], dtype=object)
+    pc_ = np.where(inc, np.searchsorted(present, pc_), -1)
     codes, names = _encode((pc_, pair_labels), inc, 0, None)
     k = len(names)
     counts = np.bincount(codes[codes >= 0], minlength=k)

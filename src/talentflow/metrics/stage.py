@@ -2,8 +2,8 @@
 
 - `metric_base`: one row per (accepted authorship, country rule) with the paper's tier and subfield, the
   affiliation at that paper ('current') and the person's origin/graduate/work stage at that year;
-- `metric_units`: the default population (tier ≥ accepted) already reduced to one row per person, venue-year and
-  rule, with every stage's country and basis (the widest queries read it instead of grouping metric_base);
+- `metric_rows` / `metric_labels`: metric_base integer-coded and stored in unit order, so any population's units
+  are a filtered scan and a numpy reduction (`units.fast_units`), never a GROUP BY at query time;
 - `person_last_seen`: per person and rule, the last year seen anywhere in the mirror and the last located
   observation (cohort re-checks);
 - `metric_shares`: country shares with bootstrap intervals for the main venues from PRECOMPUTE_FROM on, tiers
@@ -17,7 +17,7 @@ import time
 
 from ..errors import NotBuilt
 
-VERSION = "7"
+VERSION = "8"
 # Venues whose shares are precomputed (the others are computed on demand, ≤ 1 s each).
 PRECOMPUTE_VENUES = ("nips", "icml", "iclr")
 PRECOMPUTE_TIERS = ("accepted", "oral")  # MacroPolo's top-tier and elite
@@ -57,13 +57,9 @@ def build_base(engine) -> dict:
     LEFT JOIN person_stages s ON s.person_key = e.person_key AND s.ref_year = e.year AND s.rule = r.rule
     WHERE t.tier_rank >= 1
     """)  # no ORDER BY: sorting 1.3M wide rows costs more than the full scans it would spare
-    # Units of the default population (tier ≥ accepted, every subfield and sector) by country, aggregated once
-    # here so the widest queries (a whole venue, the whole mirror) skip the GROUP BY at query time.
-    from .compute import unit_select
+    from .units import build_rows
 
-    engine.execute("CREATE OR REPLACE TABLE metric_units AS " + unit_select(
-        "metric_base b", "b.tier_rank >= 1", ["origin", "graduate", "work", "current"], "country",
-        extra_keys="b.rule, b.person_key,") + " ORDER BY venue, year, person_key")  # scans keep this order
+    coded = build_rows(engine)
     parts = []
     for r in ("location", "hq"):
         # the last located event: of several in one year, the one with the largest key — a total order ending on
@@ -78,8 +74,8 @@ def build_base(engine) -> dict:
                  arg_max({{c: country_{r}, i: institution_name}}, {key}) FILTER (country_{r} IS NOT NULL) AS last
           FROM career_events GROUP BY person_key)""")
     engine.execute("CREATE OR REPLACE TABLE person_last_seen AS " + " UNION ALL ".join(parts))
-    return {"metric_base": engine.scalar("SELECT count(*) FROM metric_base"),
-            "metric_units": engine.scalar("SELECT count(*) FROM metric_units"),
+    engine.execute("DROP TABLE IF EXISTS metric_units")  # superseded by metric_rows
+    return {"metric_base": engine.scalar("SELECT count(*) FROM metric_base"), **coded,
             "person_last_seen": engine.scalar("SELECT count(*) FROM person_last_seen")}
 
 
