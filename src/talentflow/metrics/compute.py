@@ -9,12 +9,15 @@ stage value of those units was obtained. Proxy values enter the estimate only wi
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from ..errors import NotBuilt
 from .bootstrap import boot_counts, share_intervals
 from .query import BY, FLOW_FROM, FLOW_TO, STAGES, MetricQuery, check
-from .units import HISTORY_SOURCES, _need, fast_units, reference_units, unit_select  # noqa: F401 (re-exported)
+from .units import (HISTORY_SOURCES, _need, fast_cohort, fast_units, reference_cohort,  # noqa: F401 (re-exported)
+                    reference_units, unit_select)
 
 SUPPRESSED = "(suppressed)"
 OTHER = "(other)"
@@ -82,12 +85,14 @@ def _coverage(basis: np.ndarray, src: np.ndarray | None = None) -> dict:
             "n_observed_profile": int((obs & (src == 1)).sum())}
 
 
-def _share_rows(cluster, codes, names, n_boot, seed, cluster_by_paper=True) -> list[dict]:
+def _share_rows(cluster, codes, names, n_boot, seed, cluster_by_paper=True, boot=None) -> list[dict]:
+    """Share rows of each name; `boot` is boot_counts' answer when already drawn (several codings at once)."""
     k = len(names)
     counts = np.bincount(codes[codes >= 0], minlength=k) if k else np.zeros(0, dtype=int)
     n = int(counts.sum())
     cl = cluster if cluster_by_paper else np.arange(len(codes))
-    boot = boot_counts(cl, codes, k, n_boot, seed)
+    if boot is None:
+        boot = boot_counts(cl, codes, k, n_boot, seed)
     lo, hi = share_intervals(counts, boot) if n_boot > 0 and n else (counts / max(n, 1), counts / max(n, 1))
     return [{"group": names[i], "share": float(counts[i] / n) if n else 0.0, "count": int(counts[i]),
              "ci_low": float(lo[i]), "ci_high": float(hi[i]), "n": n} for i in range(k)]
@@ -203,38 +208,19 @@ def _cohort_year(eng, q: MetricQuery) -> int:
 
 
 def cohort(eng, q: MetricQuery, origin: str | None = None, work: str | None = None, n_boot: int = 1000,
-           seed: int = 20221128, min_cell: int = 0) -> list[dict]:
+           seed: int = 20221128, min_cell: int = 0, reference: bool = False) -> list[dict]:
     """Where a cohort (the people of `q`, optionally of origin country `origin` and working in `work` at the
     cohort year) is in the last year each of them appears anywhere in the mirror: a country, `not_seen_since`
     (no later appearance) or `unresolved` (seen later, never with a resolved country). Counts add up to n."""
     year = _cohort_year(eng, q)
-    where, params = q.where("b")
-    cond = []
-    if origin:
-        check("country", origin.upper())
-        cond.append("b.origin_country = ? AND b.origin_basis IN ('observed'" +
-                    (", 'proxy')" if q.include_proxy else ")"))
-        params.append(origin.upper())
-    if work:
-        check("country", work.upper())
-        cond.append("b.work_country = ? AND b.work_basis IN ('observed'" + (", 'proxy')" if q.include_proxy else ")"))
-        params.append(work.upper())
-    t = eng.arrow(f"""
-        WITH c AS (SELECT b.venue, b.person_key, min(b.paper_id) AS paper FROM metric_base b
-                   WHERE {where} {''.join(' AND ' + x for x in cond)} GROUP BY b.venue, b.person_key)
-        SELECT c.paper AS cluster,
-               CASE WHEN l.last_year <= ? THEN 'not_seen_since'
-                    WHEN l.last_located_year IS NULL OR l.last_located_year <= ? THEN 'unresolved'
-                    ELSE l.last_country END AS whereabouts, l.last_year
-        FROM c JOIN person_last_seen l ON l.person_key = c.person_key AND l.rule = ?
-        ORDER BY c.venue, c.person_key""",
-                  params + [year, year, q.attribution])
-    vals = np.array(t.column("whereabouts").to_pylist(), dtype=object)
-    cl = np.asarray(t.column("cluster").dictionary_encode().combine_chunks().indices) if len(vals) else np.zeros(0)
+    for c in (origin, work):
+        if c:
+            check("country", c.upper())
+    fetch = fast_cohort if eng.table_exists("metric_rows") and not reference else reference_cohort
+    cl, vals, last = fetch(eng, q, year, origin and origin.upper(), work and work.upper())
     codes, names = _encode(vals, np.ones(len(vals), dtype=bool), min_cell, None)
     if len(codes):  # labels after merging suppressed cells (indexing, not a loop over people)
         vals = np.array(names, dtype=object)[codes]
-    last = np.array(t.column("last_year").to_pylist(), dtype=float)
     rows = []
     for r in _share_rows(cl, codes, names, n_boot, seed):
         g = r.pop("group")
@@ -305,7 +291,23 @@ def trend(eng, q: MetricQuery, stage: str = "work", country: str | None = None, 
     if country:
         country = country.upper()
         check("country", country)
-    return trend_from_units(_units(eng, q, [stage]), q, stage, country, n_boot, seed, min_cell)
+    from .cube import trend_rows
+
+    def live(years=None):
+        qq = q if years is None else dataclasses.replace(q, year=None, years=tuple(years))
+        return trend_from_units(_units(eng, qq, [stage]), qq, stage, country, n_boot, seed, min_cell)
+    stored = trend_rows(eng, q, stage, country, n_boot, seed, min_cell, live)
+    return live() if stored is None else stored
+
+
+def year_coding(u: dict, m: np.ndarray, q: MetricQuery, stage: str, min_cell: int = 0):
+    """A trend year's category codes, names, coverage and proxy counts (units `m` of u)."""
+    basis = u[f"b_{stage}"][m]
+    idx, labels = u[f"v_{stage}"]
+    codes, names = _encode((idx[m], labels), _included(basis, q), min_cell, None)
+    cov = _coverage(basis, u[f"s_{stage}"][m])
+    pcodes = np.where(basis == 1, codes, -1)
+    return codes, names, cov, np.bincount(pcodes[pcodes >= 0], minlength=len(names))
 
 
 def trend_from_units(u: dict, q: MetricQuery, stage: str, country: str | None, n_boot: int, seed: int,
@@ -314,12 +316,7 @@ def trend_from_units(u: dict, q: MetricQuery, stage: str, country: str | None, n
     rows = []
     for y in np.unique(u["year"]):  # loops over years
         m = u["year"] == y
-        basis = u[f"b_{stage}"][m]
-        idx, labels = u[f"v_{stage}"]
-        codes, names = _encode((idx[m], labels), _included(basis, q), min_cell, None)
-        cov = _coverage(basis, u[f"s_{stage}"][m])
-        pcodes = np.where(basis == 1, codes, -1)
-        cnt_proxy = np.bincount(pcodes[pcodes >= 0], minlength=len(names))
+        codes, names, cov, cnt_proxy = year_coding(u, m, q, stage, min_cell)
         if country and country in names:
             # One country's share among the known does not depend on how the rest split: bootstrap two
             # categories (the country, everyone else known), which keeps a 40-year trend fast.
@@ -345,13 +342,35 @@ def institutions(eng, q: MetricQuery, stage: str = "work", limit: int = 25, n_bo
     """Ranking of institutions by the number of people of `q` whose `stage` is there (origin/graduate:
     producing; work/current: employing)."""
     rows = shares(eng, q, stage, "institution", n_boot=n_boot, seed=seed, min_cell=min_cell, limit=limit)
-    where, params = q.where("b")
-    cc = dict(eng.query(f"""SELECT b.{stage}_institution_name, mode(b.{stage}_country) FROM metric_base b
-                            WHERE {where} AND b.{stage}_institution_name IS NOT NULL GROUP BY 1""", params))
+    names = [r["institution"] for r in rows if r["institution"] not in (OTHER, SUPPRESSED)]
+    cc = institution_countries(eng, q, stage, names)
     for i, r in enumerate(rows, 1):
         r["rank"] = i if r["institution"] not in (OTHER, SUPPRESSED) else None
         r["country"] = cc.get(r["institution"])
     return rows
+
+
+def institution_countries(eng, q: MetricQuery, stage: str, names: list[str]) -> dict[str, str]:
+    """Each institution's most frequent `stage` country among the population's rows (ties: the first country
+    code); from metric_rows when built, else from metric_base."""
+    if not names:
+        return {}
+    where, params = q.where("b")
+    marks = ", ".join("?" * len(names))
+    if eng.table_exists("metric_rows"):
+        sql = f"""SELECT li.label, lc.label, count(*) FROM metric_rows b
+                  JOIN metric_labels li ON li.kind = 'institution' AND li.code = b.{stage}_i
+                  JOIN metric_labels lc ON lc.kind = 'country' AND lc.code = b.{stage}_c
+                  WHERE {where} AND li.label IN ({marks}) GROUP BY ALL"""
+    else:
+        sql = f"""SELECT b.{stage}_institution_name, b.{stage}_country, count(*) FROM metric_base b
+                  WHERE {where} AND b.{stage}_institution_name IN ({marks}) AND b.{stage}_country IS NOT NULL
+                  GROUP BY ALL"""
+    best: dict[str, tuple[int, str]] = {}
+    for name, country, n in eng.query(sql, params + names):
+        if name not in best or (-n, country) < (-best[name][0], best[name][1]):
+            best[name] = (n, country)
+    return {k: v[1] for k, v in best.items()}
 
 
 PERSON_EVENT_COLS = ("year", "venue", "paper_id", "author_order", "author_name", "position", "position_raw",

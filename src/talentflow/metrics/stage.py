@@ -17,7 +17,7 @@ import time
 
 from ..errors import NotBuilt
 
-VERSION = "8"
+VERSION = "9"
 # Venues whose shares are precomputed (the others are computed on demand, ≤ 1 s each).
 PRECOMPUTE_VENUES = ("nips", "icml", "iclr")
 PRECOMPUTE_TIERS = ("accepted", "oral")  # MacroPolo's top-tier and elite
@@ -57,9 +57,6 @@ def build_base(engine) -> dict:
     LEFT JOIN person_stages s ON s.person_key = e.person_key AND s.ref_year = e.year AND s.rule = r.rule
     WHERE t.tier_rank >= 1
     """)  # no ORDER BY: sorting 1.3M wide rows costs more than the full scans it would spare
-    from .units import build_rows
-
-    coded = build_rows(engine)
     parts = []
     for r in ("location", "hq"):
         # the last located event: of several in one year, the one with the largest key — a total order ending on
@@ -74,6 +71,9 @@ def build_base(engine) -> dict:
                  arg_max({{c: country_{r}, i: institution_name}}, {key}) FILTER (country_{r} IS NOT NULL) AS last
           FROM career_events GROUP BY person_key)""")
     engine.execute("CREATE OR REPLACE TABLE person_last_seen AS " + " UNION ALL ".join(parts))
+    from .units import build_rows
+
+    coded = build_rows(engine)
     engine.execute("DROP TABLE IF EXISTS metric_units")  # superseded by metric_rows
     return {"metric_base": engine.scalar("SELECT count(*) FROM metric_base"), **coded,
             "person_last_seen": engine.scalar("SELECT count(*) FROM person_last_seen")}
@@ -94,25 +94,28 @@ def build_shares(engine, settings) -> dict:
     rows: list[dict] = []
     venues = [v for (v,) in engine.query("SELECT DISTINCT venue FROM metric_base") if v in PRECOMPUTE_VENUES]
     for venue in sorted(venues):
+        years = tuple(y for (y,) in engine.query(
+            "SELECT DISTINCT year FROM metric_base WHERE venue = ? AND year >= ?", [venue, PRECOMPUTE_FROM]))
+        if not years:
+            continue
         for tier in PRECOMPUTE_TIERS:
-            for attribution in ATTRIBUTIONS:
-                years = tuple(y for (y,) in engine.query(
-                    "SELECT DISTINCT year FROM metric_base WHERE venue = ? AND year >= ?", [venue, PRECOMPUTE_FROM]))
-                if not years:
-                    continue
-                u_all = _units(engine, MetricQuery(venue=venue, years=years, tier=tier, attribution=attribution),
-                               list(STAGES))
-                for y in sorted(set(u_all["year"].tolist())):
-                    # one year at a time, every variant in turn: they share that year's cached bootstrap draw
-                    u = _slice(u_all, u_all["year"] == y)
+            u_all = {a: _units(engine, MetricQuery(venue=venue, years=years, tier=tier, attribution=a), list(STAGES))
+                     for a in ATTRIBUTIONS}
+            got: dict[str, list[dict]] = {a: [] for a in ATTRIBUTIONS}
+            for y in sorted(set(u_all[ATTRIBUTIONS[0]]["year"].tolist())):
+                # one year at a time, every rule and variant in turn: they share that year's cached draw
+                for attribution in ATTRIBUTIONS:
+                    u = _slice(u_all[attribution], u_all[attribution]["year"] == y)
                     for stage in STAGES:
                         for proxy in ((False, True) if stage in ("origin", "work") else (False,)):
                             q = MetricQuery(venue=venue, years=years, tier=tier, attribution=attribution,
                                             include_proxy=proxy)
                             for r in trend_from_units(u, q, stage, None, n_boot=settings.n_boot,
                                                       seed=settings.seed, min_cell=settings.min_cell):
-                                rows.append({"venue": venue, "tier": tier, "attribution": attribution,
-                                             "include_proxy": proxy, **r})
+                                got[attribution].append({"venue": venue, "tier": tier, "attribution": attribution,
+                                                         "include_proxy": proxy, **r})
+            for attribution in ATTRIBUTIONS:  # rows in the order of one rule after the other
+                rows += got[attribution]
     cols = ["venue", "year", "tier", "attribution", "include_proxy", "stage", "country", "share", "count",
             "ci_low", "ci_high", "n", "count_proxy", "n_people", "n_observed", "n_proxy", "n_unknown",
             "n_observed_paper", "n_observed_profile", "rule"]
@@ -134,6 +137,9 @@ def run(engine, settings, progress) -> dict:
     stats = build_base(engine)
     progress("metrics: shares", 1, 2)
     stats.update(build_shares(engine, settings))
+    from .cube import build_trend
+
+    stats.update(build_trend(engine, settings))
     stats["metrics_seconds"] = round(time.perf_counter() - t, 1)
     progress("metrics: shares", 2, 2)
     return stats

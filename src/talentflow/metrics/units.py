@@ -68,8 +68,9 @@ def _source_code(expr: str) -> str:
 
 def build_rows(engine) -> dict:
     """`metric_labels` (kind, code, label: codes in label order) and `metric_rows`: every metric_base row with its
-    unit, its paper's rank among the cluster labels and every stage value as a code, sorted by rule, unit and
-    `unit_select`'s order within a unit; `seq` numbers that order (a scan that lost it is re-sorted)."""
+    unit, its paper's rank among the cluster labels (`paper`) and among paper ids (`pid`, cohorts), every stage
+    value as a code and the person's last sighting (person_last_seen), sorted by rule, unit and `unit_select`'s
+    order within a unit; `seq` numbers that order (a scan that lost it is re-sorted). Needs person_last_seen."""
     parts = [f"SELECT '{kind}' AS kind, unnest([{', '.join(cols)}]) AS label FROM metric_base"
              for kind, cols in LABEL_COLS.items()]
     engine.execute(f"""
@@ -99,10 +100,16 @@ def build_rows(engine) -> dict:
                    FROM (SELECT DISTINCT venue, year, person_key FROM metric_base)),
              p AS (SELECT venue, year, paper_id,
                           (row_number() OVER (ORDER BY venue || '|' || year || '|' || paper_id) - 1)::INTEGER AS paper
-                   FROM (SELECT DISTINCT venue, year, paper_id FROM metric_base))
+                   FROM (SELECT DISTINCT venue, year, paper_id FROM metric_base)),
+             i AS (SELECT paper_id, (row_number() OVER (ORDER BY paper_id) - 1)::INTEGER AS pid
+                   FROM (SELECT DISTINCT paper_id FROM metric_base))
         SELECT (row_number() OVER (ORDER BY {order}) - 1)::INTEGER AS seq, b.rule, b.venue, b.year, b.tier_rank,
-               b.subfield, b.flags, b.current_sector, u.unit, p.paper, {', '.join(cols)}
+               b.subfield, b.flags, b.current_sector, u.unit, p.paper, i.pid, {', '.join(cols)},
+               l.last_year, l.last_located_year, l_last.code AS last_c
         FROM metric_base b JOIN u USING (venue, year, person_key) JOIN p USING (venue, year, paper_id)
+        JOIN i USING (paper_id)
+        LEFT JOIN person_last_seen l ON l.person_key = b.person_key AND l.rule = b.rule
+        LEFT JOIN metric_labels l_last ON l_last.kind = 'country' AND l_last.label = l.last_country
         {' '.join(joins)}
         ORDER BY seq""")
     return {"metric_rows": engine.scalar("SELECT count(*) FROM metric_rows"),
@@ -186,3 +193,72 @@ def reference_units(eng, q: MetricQuery, stages: list[str], by: str = "country")
         scode[np.asarray(pc.is_in(src, pa.array(list(HISTORY_SOURCES))).fill_null(False))] = 1
         out[f"s_{s}"] = scode
     return out
+
+
+# ---- cohorts: a venue-year's people and where each was last seen ----------------------------------------------------
+
+def _whereabouts(last_year, located, last_country, year: int) -> np.ndarray:
+    out = np.where(last_year <= year, "not_seen_since",
+                   np.where((located < 0) | (located <= year), "unresolved", "")).astype(object)
+    other = out == ""
+    out[other] = last_country[other]
+    return out
+
+
+def fast_cohort(eng, q: MetricQuery, year: int, origin: str | None, work: str | None):
+    """(cluster codes, whereabouts, last year) per person of the cohort, from metric_rows; clusters numbered
+    like reference_cohort's (first appearance of the first paper id, people in venue, person order)."""
+    where, params = q.where("b")
+    ok = "(0, 1)" if q.include_proxy else "(0)"
+    cond = []
+    for stage, c in (("origin", origin), ("work", work)):
+        if c:
+            cond.append(f"b.{stage}_c = (SELECT code FROM metric_labels WHERE kind = 'country' AND label = ?) "
+                        f"AND b.{stage}_b IN {ok}")
+            params = params + [c]
+    cols = ["seq", "unit", "pid", "last_year", "last_located_year", "last_c"]
+    t = eng.arrow(f"SELECT {', '.join(cols)} FROM metric_rows b WHERE {where}"
+                  f"{''.join(' AND ' + x for x in cond)}", params)
+    a = {c: _np(t.column(c), -1) for c in cols}
+    seq = a["seq"]
+    if len(seq) > 1 and not (seq[1:] > seq[:-1]).all():
+        o = np.argsort(seq, kind="stable")
+        a = {c: v[o] for c, v in a.items()}
+    unit = a["unit"]
+    if not len(unit):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object), np.zeros(0)
+    starts = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]])
+    first_pid = np.minimum.reduceat(a["pid"], starts)
+    seen = a["last_year"][starts] >= 0  # the reference joins person_last_seen: people without a row drop out
+    first_pid = first_pid[seen]
+    _, first_at, inv = np.unique(first_pid, return_index=True, return_inverse=True)
+    rank = np.empty(len(first_at), dtype=np.int64)
+    rank[np.argsort(first_at, kind="stable")] = np.arange(len(first_at))
+    country = labels(eng, "country")
+    lc = a["last_c"][starts][seen]
+    last_country = np.where(lc >= 0, country[np.maximum(lc, 0)] if len(country) else None, None)
+    vals = _whereabouts(a["last_year"][starts][seen], a["last_located_year"][starts][seen], last_country, year)
+    return rank[inv], vals, a["last_year"][starts][seen].astype(float)
+
+
+def reference_cohort(eng, q: MetricQuery, year: int, origin: str | None, work: str | None):
+    """fast_cohort's arrays grouped in SQL from metric_base and person_last_seen: the definition."""
+    where, params = q.where("b")
+    cond = []
+    for stage, c in (("origin", origin), ("work", work)):
+        if c:
+            cond.append(f"b.{stage}_country = ? AND b.{stage}_basis IN ('observed'"
+                        + (", 'proxy')" if q.include_proxy else ")"))
+            params = params + [c]
+    t = eng.arrow(f"""
+        WITH c AS (SELECT b.venue, b.person_key, min(b.paper_id) AS paper FROM metric_base b
+                   WHERE {where} {''.join(' AND ' + x for x in cond)} GROUP BY b.venue, b.person_key)
+        SELECT c.paper AS cluster,
+               CASE WHEN l.last_year <= ? THEN 'not_seen_since'
+                    WHEN l.last_located_year IS NULL OR l.last_located_year <= ? THEN 'unresolved'
+                    ELSE l.last_country END AS whereabouts, l.last_year
+        FROM c JOIN person_last_seen l ON l.person_key = c.person_key AND l.rule = ?
+        ORDER BY c.venue, c.person_key""", params + [year, year, q.attribution])
+    vals = np.array(t.column("whereabouts").to_pylist(), dtype=object)
+    cl = np.asarray(t.column("cluster").dictionary_encode().combine_chunks().indices) if len(vals) else np.zeros(0)
+    return cl, vals, np.array(t.column("last_year").to_pylist(), dtype=float)
