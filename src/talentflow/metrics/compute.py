@@ -33,6 +33,13 @@ def _units(eng, q: MetricQuery, stages: list[str], by: str = "country", referenc
     return reference_units(eng, q, stages, by)
 
 
+def _dense_codes(cluster: np.ndarray) -> np.ndarray:
+    """Cluster codes renumbered 0..n-1 in their order (how the bootstrap numbers clusters)."""
+    from .bootstrap import _dense
+
+    return _dense(cluster)[0]
+
+
 def _values(u: dict, stage: str) -> np.ndarray:
     """Object array of a stage's values (None where unknown); for small selections and pair building."""
     idx, labels = u[f"v_{stage}"]
@@ -183,7 +190,7 @@ def retention(eng, q: MetricQuery, country: str | None = None, frm: str = "gradu
             inflow[r["to_country"]] = inflow.get(r["to_country"], 0) + r["count"]
     row_n = {r["from_country"]: r["n"] for r in fl}
     rows = []
-    for c in sorted(set(row_n) | set(inflow), key=lambda c: -row_n.get(c, 0)):
+    for c in sorted(set(row_n) | set(inflow), key=lambda c: (-row_n.get(c, 0), c)):  # ties: by country code
         if country and c != country.upper():
             continue
         n = row_n.get(c, 0)
