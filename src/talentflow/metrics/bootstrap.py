@@ -110,6 +110,19 @@ def boot_counts_many(cluster: np.ndarray, cats: list[np.ndarray], n_cats: list[i
     return [_profile_or_normal(cl, n_cl, c, k, n_boot, seed) for c, k in zip(cats, n_cats)]
 
 
+def reference_boot_counts_many(cluster: np.ndarray, cats: list[np.ndarray], n_cats: list[int], n_boot: int,
+                               seed: int) -> list[np.ndarray]:
+    """boot_counts_many as defined: one dense product per coding on reference_cluster_weights."""
+    cl, n_cl = _dense(cluster)
+    if n_cl == 0 or n_boot <= 0:
+        return [np.zeros((max(n_boot, 0), k + 1)) for k in n_cats]
+    cats = [_cats(c, k) for c, k in zip(cats, n_cats)]
+    if n_cl <= DIRECT_MAX:
+        w = reference_cluster_weights(n_cl, n_boot, seed)
+        return [w @ _matrix(cl, c, n_cl, k) for c, k in zip(cats, n_cats)]
+    return [_profile_or_normal(cl, n_cl, c, k, n_boot, seed) for c, k in zip(cats, n_cats)]
+
+
 @lru_cache(maxsize=2)
 def _weights_by_cluster(n_cl: int, n_boot: int, seed: int) -> np.ndarray:
     """cluster_weights transposed, (n_cl, n_boot) C-ordered: one cluster's draws are one contiguous row."""

@@ -357,14 +357,15 @@ def institutions(eng, q: MetricQuery, stage: str = "work", limit: int = 25, n_bo
     return rows
 
 
-def institution_countries(eng, q: MetricQuery, stage: str, names: list[str]) -> dict[str, str]:
+def institution_countries(eng, q: MetricQuery, stage: str, names: list[str], reference: bool = False
+                          ) -> dict[str, str]:
     """Each institution's most frequent `stage` country among the population's rows (ties: the first country
-    code); from metric_rows when built, else from metric_base."""
+    code); from metric_rows when built (`reference=True`: from metric_base)."""
     if not names:
         return {}
     where, params = q.where("b")
     marks = ", ".join("?" * len(names))
-    if eng.table_exists("metric_rows"):
+    if not reference and eng.table_exists("metric_rows"):
         sql = f"""SELECT li.label, lc.label, count(*) FROM metric_rows b
                   JOIN metric_labels li ON li.kind = 'institution' AND li.code = b.{stage}_i
                   JOIN metric_labels lc ON lc.kind = 'country' AND lc.code = b.{stage}_c

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .bootstrap import DIRECT_MAX, _dense
+from . import bootstrap
+from .bootstrap import _dense
 from .query import ATTRIBUTIONS, STAGES, TIER_RANK, TIERS, MetricQuery, _subfield_parts
 
 SCOPE_MIN_CLUSTERS = 10000
@@ -25,7 +26,7 @@ ROW_KEYS = ("share", "count", "ci_low", "ci_high", "n", "count_proxy")
 COV_KEYS = ("n_people", "n_observed", "n_proxy", "n_unknown", "n_observed_paper", "n_observed_profile")
 
 
-def heavy_scopes(engine) -> list[tuple[str, str, str, str]]:
+def heavy_scopes(engine, min_clusters: int = SCOPE_MIN_CLUSTERS) -> list[tuple[str, str, str, str]]:
     """(venue, tier, subfield, sector) scopes to store, ALL meaning unfiltered, sorted."""
     primary, flags = _subfield_parts()
     flag_list = [f for f in flags if f not in primary]
@@ -45,9 +46,9 @@ def heavy_scopes(engine) -> list[tuple[str, str, str, str]]:
                                            (venue, tier, current_sector, year), (venue, tier, year),
                                            (tier, sf, current_sector, year), (tier, sf, year),
                                            (tier, current_sector, year), (tier, year)))
-        SELECT venue, tier, subfield, sector, sum(papers) FILTER (papers <= {DIRECT_MAX}) AS direct
+        SELECT venue, tier, subfield, sector, sum(papers) FILTER (papers <= {bootstrap.DIRECT_MAX}) AS direct
         FROM c WHERE (gs = 1 OR subfield <> '') AND (gc = 1 OR sector <> '') AND (gv = 1 OR venue <> '')
-        GROUP BY ALL HAVING direct > {SCOPE_MIN_CLUSTERS} ORDER BY ALL""", [flag_list] if flag_list else [])
+        GROUP BY ALL HAVING direct > {int(min_clusters)} ORDER BY ALL""", [flag_list] if flag_list else [])
     return [(v, t, sf, sec) for v, t, sf, sec, _ in rows]
 
 
@@ -57,7 +58,7 @@ def _query(scope: tuple[str, str, str, str], rule: str, proxy: bool = False) -> 
                        include_proxy=proxy)
 
 
-def build_trend(engine, settings) -> dict:
+def build_trend(engine, settings, min_clusters: int = SCOPE_MIN_CLUSTERS) -> dict:
     """metric_trend (rows), metric_trend_years (one row per stored year: n_clusters and coverage) and
     metric_trend_meta (n_boot, seed)."""
     import pyarrow as pa
@@ -66,15 +67,17 @@ def build_trend(engine, settings) -> dict:
     from .compute import _share_rows, _units, year_coding
     from .stage import _slice
 
-    scopes = heavy_scopes(engine)
+    scopes = heavy_scopes(engine, min_clusters)
     rows: list[dict] = []
     years: list[dict] = []
     for scope in scopes:
         units = {rule: _units(engine, _query(scope, rule), list(STAGES)) for rule in ATTRIBUTIONS}
-        for y in np.unique(units[ATTRIBUTIONS[0]]["year"]).tolist():
+        for y in np.unique(np.concatenate([u["year"] for u in units.values()])).tolist():
             todo = []
             for rule in ATTRIBUTIONS:
                 u = _slice(units[rule], units[rule]["year"] == y)
+                if not len(u["year"]):
+                    continue  # (a year of one rule only: the rules' rows differ in the sector filter)
                 every = np.ones(len(u["year"]), dtype=bool)
                 n_cl = _dense(u["cluster"])[1]
                 for stage in STAGES:
@@ -83,7 +86,7 @@ def build_trend(engine, settings) -> dict:
                     for proxy in (False, True) if has_proxy else (False,):
                         key = dict(zip(("venue", "tier", "subfield", "sector"), scope), rule=rule, stage=stage,
                                    include_proxy=proxy, year=int(y))
-                        if n_cl > DIRECT_MAX:  # computed live: this draw depends on the categories
+                        if n_cl > bootstrap.DIRECT_MAX:  # computed live: this draw depends on the categories
                             years.append({**key, "stored": False, "n_clusters": n_cl, "n": None,
                                           **dict.fromkeys(COV_KEYS)})
                             continue
