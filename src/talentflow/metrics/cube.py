@@ -70,8 +70,16 @@ def build_trend(engine, settings, min_clusters: int = SCOPE_MIN_CLUSTERS) -> dic
     scopes = heavy_scopes(engine, min_clusters)
     rows: list[dict] = []
     years: list[dict] = []
+    done: list[tuple[dict, int, int, int, int]] = []  # (units, first row, end, first year, end) of each scope
     for scope in scopes:
         units = {rule: _units(engine, _query(scope, rule), list(STAGES)) for rule in ATTRIBUTIONS}
+        keys = dict(zip(("venue", "tier", "subfield", "sector"), scope))
+        twin = next((d for d in done if _same_units(d[0], units)), None)
+        if twin is not None:  # the same people as a scope done (every IROS paper is robotics): copy its rows
+            rows += [{**r, **keys} for r in rows[twin[1]:twin[2]]]
+            years += [{**r, **keys} for r in years[twin[3]:twin[4]]]
+            continue
+        at = (len(rows), len(years))
         for y in np.unique(np.concatenate([u["year"] for u in units.values()])).tolist():
             todo = []
             for rule in ATTRIBUTIONS:
@@ -103,6 +111,7 @@ def build_trend(engine, settings, min_clusters: int = SCOPE_MIN_CLUSTERS) -> dic
                                   **cov})
                     rows += [{**key, "pos": i, "country": r["group"], **{k: r[k] for k in ROW_KEYS[:-1]},
                               "count_proxy": int(cnt_proxy[i])} for i, r in enumerate(got)]
+        done.append((units, at[0], len(rows), at[1], len(years)))
     _write(engine, "metric_trend", rows, ["venue", "tier", "subfield", "sector", "rule", "stage", "include_proxy",
                                           "year", "pos", "country", *ROW_KEYS])
     _write(engine, "metric_trend_years", years, ["venue", "tier", "subfield", "sector", "rule", "stage",
@@ -110,6 +119,15 @@ def build_trend(engine, settings, min_clusters: int = SCOPE_MIN_CLUSTERS) -> dic
     engine.execute(f"CREATE OR REPLACE TABLE metric_trend_meta AS SELECT {int(settings.n_boot)} AS n_boot, "
                    f"{int(settings.seed)}::BIGINT AS seed, {len(scopes)} AS scopes")
     return {"metric_trend": len(rows), "metric_trend_scopes": len(scopes)}
+
+
+def _same_units(a: dict[str, dict], b: dict[str, dict]) -> bool:
+    def same(x, y):
+        if isinstance(x, tuple):
+            return np.array_equal(x[0], y[0]) and (x[1] is y[1] or np.array_equal(x[1], y[1]))
+        return np.array_equal(x, y)
+    return a.keys() == b.keys() and all(a[r].keys() == b[r].keys() and all(same(a[r][k], b[r][k]) for k in a[r])
+                                        for r in a)
 
 
 def _same_clusters(todo: list[tuple]) -> list[list[tuple]]:
