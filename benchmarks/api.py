@@ -265,7 +265,7 @@ def main_cold(args) -> int:
             f"published | random: p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {mx:.0f} ms; all-venue: max {wmax:.0f} ms "
             f"| floor: DuckDB scan of metric_base {scan:.0f} ms (p95 = {p95 / scan:.2f}×, max = {mx / scan:.2f}×), "
             f"/healthz {health:.1f} ms | slowest: {slow[0][0]} {slow[0][1]:.0f} ms; non-200: {len(bad)}; "
-            f"db {args.db.name} |\n")
+            f"db {args.db.name}{'; ' + args.label if args.label else ''} |\n")
     with args.results.open("a", encoding="utf-8") as f:
         f.write(line)
     return 0 if not bad and p95 <= 50 and max(mx, wmax) <= 200 else 1
@@ -279,6 +279,7 @@ def main() -> int:
     ap.add_argument("--cold", type=int, default=0, help="cold mode: this many distinct never-asked URLs")
     ap.add_argument("--seed", type=int, default=1, help="cold mode: seed of the URL draw")
     ap.add_argument("--no-write", action="store_true", help="do not append to RESULTS.md")
+    ap.add_argument("--label", default="", help="a note for the RESULTS.md row (e.g. which code tree)")
     ap.add_argument("--dump", type=Path, default=None, help="cold mode: write every URL's latency (TSV) here")
     ap.add_argument("--results", type=Path, default=Path(__file__).with_name("RESULTS.md"))
     args = ap.parse_args()

@@ -29,6 +29,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--results", type=Path, default=Path(__file__).with_name("RESULTS.md"))
     ap.add_argument("--no-write", action="store_true", help="do not append to RESULTS.md")
+    ap.add_argument("--label", default="", help="a note for the RESULTS.md row (e.g. which code tree)")
     args = ap.parse_args()
     if args.no_write:
         args.results = Path(os.devnull)
@@ -53,7 +54,7 @@ def main() -> int:
                 f"metric_base rows with a located country: {located} | {res.seconds:.1f} s ({cpu:.1f} CPU-s) | "
                 f"{res.pages} pages, {res.charts} charts, {size:.1f} MB | n_boot {s.n_boot}; sections without a "
                 f"number: {len(res.errors)}; floor: DuckDB scan of metric_base {scan:.0f} ms (report = "
-                f"{res.seconds * 1000 / scan:.0f}× the scan) |\n")
+                f"{res.seconds * 1000 / scan:.0f}× the scan){'; ' + args.label if args.label else ''} |\n")
     return 0 if res.seconds <= 15 else 1
 
 

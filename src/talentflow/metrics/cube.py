@@ -20,7 +20,7 @@ from . import bootstrap
 from .bootstrap import _dense
 from .query import ATTRIBUTIONS, STAGES, TIER_RANK, TIERS, MetricQuery, _subfield_parts
 
-SCOPE_MIN_CLUSTERS = 10000
+SCOPE_MIN_CLUSTERS = 15000
 ALL = ""  # the scope value meaning "no filter" (a key column cannot hold NULL and still compare with =)
 ROW_KEYS = ("share", "count", "ci_low", "ci_high", "n", "count_proxy")
 COV_KEYS = ("n_people", "n_observed", "n_proxy", "n_unknown", "n_observed_paper", "n_observed_profile")

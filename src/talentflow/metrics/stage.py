@@ -17,7 +17,7 @@ import time
 
 from ..errors import NotBuilt
 
-VERSION = "10"
+VERSION = "11"
 # Venues whose shares are precomputed (the others are computed on demand, ≤ 1 s each).
 PRECOMPUTE_VENUES = ("nips", "icml", "iclr")
 PRECOMPUTE_TIERS = ("accepted", "oral")  # MacroPolo's top-tier and elite
