@@ -56,7 +56,8 @@ URLS = [
 WIDE = [
     "/api/trend?stage=current&country=US", "/api/trend?stage=work", "/api/trend?stage=origin&country=CN",
     "/api/institutions?stage=work", "/api/institutions?stage=origin", "/api/shares?stage=current",
-    "/api/shares?stage=work&attribution=hq", "/api/shares?stage=work&by=institution", "/api/shares?stage=origin&proxy=true",
+    "/api/shares?stage=work&attribution=hq", "/api/shares?stage=work&by=institution",
+    "/api/shares?stage=origin&proxy=true",
     "/api/flows?from=origin&to=work", "/api/flows?from=graduate&to=current", "/api/retention",
     "/api/retention?country=CN", "/api/cohort?year=2022&origin=CN&work=US", "/api/shares?stage=work&year=2022",
     "/api/trend?stage=work&tier=oral", "/api/shares?stage=current&sector=industry",

@@ -92,7 +92,7 @@ def synthetic_engine(n_papers: int = 1500, seed: int = 7) -> DuckEngine:
                last_country, NULL::VARCHAR AS last_institution_name
         FROM (SELECT person_key, rule, max(year) AS last,
                      arg_max(current_country, (year, paper_id, author_order)) AS last_country
-              FROM metric_base WHERE person_key <> '~P3' GROUP BY person_key, rule)""")  # ~P3: no row (an inner join drops them)
+              FROM metric_base WHERE person_key <> '~P3' GROUP BY person_key, rule)""")  # ~P3: no row at all
     e.execute("UPDATE person_last_seen SET last_country = 'US' WHERE last_country IS NULL")
     for t in ("_a", "_s", "_c"):
         e.con.unregister(t)

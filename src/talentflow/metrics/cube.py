@@ -18,7 +18,7 @@ import numpy as np
 
 from . import bootstrap
 from .bootstrap import _dense
-from .query import ATTRIBUTIONS, STAGES, TIER_RANK, TIERS, MetricQuery, _subfield_parts
+from .query import ATTRIBUTIONS, STAGES, TIER_RANK, MetricQuery, _subfield_parts
 
 SCOPE_MIN_CLUSTERS = 15000
 ALL = ""  # the scope value meaning "no filter" (a key column cannot hold NULL and still compare with =)
@@ -39,8 +39,8 @@ def heavy_scopes(engine, min_clusters: int = SCOPE_MIN_CLUSTERS) -> list[tuple[s
              s AS (SELECT *, subfield AS sf FROM p UNION ALL {flag_sql}),
              t AS (SELECT s.*, t.tier FROM s JOIN (VALUES {tiers}) t(rank, tier) ON s.tier_rank >= t.rank),
              c AS (SELECT coalesce(venue, '') AS venue, tier, coalesce(sf, '') AS subfield,
-                          coalesce(current_sector, '') AS sector, year, count(DISTINCT paper) AS papers, grouping(venue) AS gv,
-                          grouping(sf) AS gs, grouping(current_sector) AS gc
+                          coalesce(current_sector, '') AS sector, year, count(DISTINCT paper) AS papers,
+                          grouping(venue) AS gv, grouping(sf) AS gs, grouping(current_sector) AS gc
                    FROM t
                    GROUP BY GROUPING SETS ((venue, tier, sf, current_sector, year), (venue, tier, sf, year),
                                            (venue, tier, current_sector, year), (venue, tier, year),
@@ -61,8 +61,6 @@ def _query(scope: tuple[str, str, str, str], rule: str, proxy: bool = False) -> 
 def build_trend(engine, settings, min_clusters: int = SCOPE_MIN_CLUSTERS) -> dict:
     """metric_trend (rows), metric_trend_years (one row per stored year: n_clusters and coverage) and
     metric_trend_meta (n_boot, seed)."""
-    import pyarrow as pa
-
     from .bootstrap import boot_counts_many
     from .compute import _share_rows, _units, year_coding
     from .stage import _slice
