@@ -25,8 +25,11 @@ PRECOMPUTE_FROM = 2012  # earlier years are computed on demand (keeps the stage 
 
 
 def fingerprint(settings) -> str:
+    from .bootstrap import DIRECT_MAX, NORMAL_ABOVE
+    from .cube import SCOPE_MIN_CLUSTERS
+
     key = (VERSION, settings.n_boot, settings.seed, settings.min_cell, PRECOMPUTE_VENUES, PRECOMPUTE_TIERS,
-           PRECOMPUTE_FROM)
+           PRECOMPUTE_FROM, SCOPE_MIN_CLUSTERS, DIRECT_MAX, NORMAL_ABOVE)
     return hashlib.sha256(repr(key).encode()).hexdigest()
 
 
