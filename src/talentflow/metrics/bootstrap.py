@@ -25,24 +25,49 @@ from ..limits import check_n_boot
 _HASH_SEED = 0x7A1E  # fixed: profile hashing must not depend on the user's seed
 DIRECT_MAX = 8_000
 NORMAL_ABOVE = 20_000
+SPARSE_FROM = 200  # categories from which a direct draw sums rows instead of multiplying a dense matrix
 
 
 def _dense(cluster: np.ndarray) -> tuple[np.ndarray, int]:
+    """Cluster codes renumbered 0..n-1 in their order (= np.unique's inverse; a bincount when codes are small
+    non-negative integers, which is what the unit tables hand over)."""
+    cluster = np.asarray(cluster)
+    if not len(cluster):
+        return np.zeros(0, dtype=np.int64), 0
+    if cluster.dtype.kind in "iu" and cluster.min() >= 0 and cluster.max() < 4 * len(cluster):
+        seen = np.zeros(int(cluster.max()) + 1, dtype=bool)
+        seen[cluster] = True
+        rank = np.cumsum(seen) - 1
+        return rank[cluster].astype(np.int64), int(rank[-1]) + 1
     _, cl = np.unique(cluster, return_inverse=True)
-    return cl, (int(cl.max()) + 1 if len(cl) else 0)
+    return cl, int(cl.max()) + 1
 
 
-@lru_cache(maxsize=2)  # the stages and proxy variants of one population reuse the same draw
-def cluster_weights(n_cl: int, n_boot: int, seed: int) -> np.ndarray:
-    """(n_boot, n_cl) how many times each cluster is drawn in each replicate (read-only: cached). The matrix is
-    n_boot × n_cl: n_boot is checked here too, for callers that come straight to it."""
-    check_n_boot(n_boot)
+def reference_cluster_weights(n_cl: int, n_boot: int, seed: int) -> np.ndarray:
+    """(n_boot, n_cl) how many times each cluster is drawn in each replicate: the definition."""
     rng = np.random.default_rng(seed)
     it = np.int32 if n_boot * n_cl < 2**31 else np.int64  # int32 draws are ~3x faster
     idx = rng.integers(0, n_cl, size=(n_boot, n_cl), dtype=it)
     idx += (np.arange(n_boot, dtype=it) * n_cl)[:, None]
+    return np.bincount(idx.ravel(), minlength=n_boot * n_cl).reshape(n_boot, n_cl).astype(np.float32)
+
+
+@lru_cache(maxsize=2)  # the stages and proxy variants of one population reuse the same draw
+def cluster_weights(n_cl: int, n_boot: int, seed: int) -> np.ndarray:
+    """reference_cluster_weights, the same draws counted a block of replicates at a time (a block's counters
+    stay in cache: twice as fast as one bincount over the whole matrix). Read-only: cached. The matrix is
+    n_boot × n_cl: n_boot is checked here too, for callers that come straight to it."""
+    check_n_boot(n_boot)
+    rng = np.random.default_rng(seed)
+    it = np.int32 if n_boot * n_cl < 2**31 else np.int64
+    idx = rng.integers(0, n_cl, size=(n_boot, n_cl), dtype=it)
     # float32 is exact for these integer counts (all far below 2**24) and halves the matrix product's cost
-    w = np.bincount(idx.ravel(), minlength=n_boot * n_cl).reshape(n_boot, n_cl).astype(np.float32)
+    w = np.empty((n_boot, n_cl), dtype=np.float32)
+    rows = max(1, min(n_boot, 65536 // max(n_cl, 1)))
+    off = (np.arange(rows, dtype=it) * n_cl)[:, None]
+    for s in range(0, n_boot, rows):
+        e = min(n_boot, s + rows)
+        w[s:e] = np.bincount((idx[s:e] + off[:e - s]).ravel(), minlength=(e - s) * n_cl).reshape(e - s, n_cl)
     w.flags.writeable = False
     return w
 
@@ -72,8 +97,69 @@ def boot_counts_many(cluster: np.ndarray, cats: list[np.ndarray], n_cats: list[i
     cats = [_cats(c, k) for c, k in zip(cats, n_cats)]
     if n_cl <= DIRECT_MAX:
         w = cluster_weights(n_cl, n_boot, seed)
+        out: list = [None] * len(cats)
+        same = {}  # a coding equal to an earlier one (a proxy choice where there are no proxies) reuses it
+        for i in range(len(cats)):
+            same[i] = next((j for j in range(i) if same[j] == j and n_cats[j] == n_cats[i]
+                            and np.array_equal(cats[j], cats[i])), i)
+        dense = [i for i in range(len(cats)) if same[i] == i and n_cats[i] < SPARSE_FROM]
+        if dense:  # one product for every coding: the draw matrix is read once (exact: integer sums)
+            both = w @ np.hstack([_matrix(cl, cats[i], n_cl, n_cats[i]) for i in dense])
+            ends = np.cumsum([n_cats[i] + 1 for i in dense])
+            for i, e in zip(dense, ends.tolist()):
+                out[i] = np.ascontiguousarray(both[:, e - n_cats[i] - 1:e])
+        sparse = [i for i in range(len(cats)) if same[i] == i and n_cats[i] >= SPARSE_FROM]
+        for i, b in zip(sparse, _sparse_products(w, cl, [cats[i] for i in sparse], [n_cats[i] for i in sparse],
+                                                 n_cl, seed)):
+            out[i] = b
+        return [out[same[i]] for i in range(len(cats))]
+    return [_profile_or_normal(cl, n_cl, c, k, n_boot, seed) for c, k in zip(cats, n_cats)]
+
+
+def reference_boot_counts_many(cluster: np.ndarray, cats: list[np.ndarray], n_cats: list[int], n_boot: int,
+                               seed: int) -> list[np.ndarray]:
+    """boot_counts_many as defined: one dense product per coding on reference_cluster_weights."""
+    cl, n_cl = _dense(cluster)
+    if n_cl == 0 or n_boot <= 0:
+        return [np.zeros((max(n_boot, 0), k + 1)) for k in n_cats]
+    cats = [_cats(c, k) for c, k in zip(cats, n_cats)]
+    if n_cl <= DIRECT_MAX:
+        w = reference_cluster_weights(n_cl, n_boot, seed)
         return [w @ _matrix(cl, c, n_cl, k) for c, k in zip(cats, n_cats)]
     return [_profile_or_normal(cl, n_cl, c, k, n_boot, seed) for c, k in zip(cats, n_cats)]
+
+
+@lru_cache(maxsize=2)
+def _weights_by_cluster(n_cl: int, n_boot: int, seed: int) -> np.ndarray:
+    """cluster_weights transposed, (n_cl, n_boot) C-ordered: one cluster's draws are one contiguous row."""
+    t = np.ascontiguousarray(cluster_weights(n_cl, n_boot, seed).T)
+    t.flags.writeable = False
+    return t
+
+
+def _sparse_products(w: np.ndarray, cl: np.ndarray, cats: list[np.ndarray], n_cats: list[int], n_cl: int,
+                     seed: int) -> list[np.ndarray]:
+    """[w @ _matrix(cl, cat, ...) for each coding] without the matrices, for many categories in all: a
+    category's column is the sum of the draw rows of its units' clusters (a loop over categories, never over
+    people); the excluded units are one matrix-vector product per coding. The same numbers: float32 sums of
+    integers this small are exact in any order."""
+    n_boot = w.shape[0]
+    wt = None
+    out = []
+    for cat, n_cat in zip(cats, n_cats):
+        res = np.zeros((n_cat + 1, n_boot), dtype=np.float32)
+        res[n_cat] = w @ np.bincount(cl[cat == n_cat], minlength=n_cl).astype(np.float32)
+        inc = np.flatnonzero(cat < n_cat)
+        if len(inc):
+            wt = _weights_by_cluster(n_cl, n_boot, seed) if wt is None else wt
+            inc = inc[np.argsort(cat[inc], kind="stable")]
+            k = cat[inc]
+            bounds = np.flatnonzero(np.r_[True, k[1:] != k[:-1], True])
+            rows = cl[inc]
+            for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+                res[k[a]] = wt[rows[a]] if b - a == 1 else np.take(wt, rows[a:b], axis=0).sum(axis=0)
+        out.append(np.ascontiguousarray(res.T))
+    return out
 
 
 def _profile_or_normal(cl, n_cl, cat, n_cat, n_boot, seed) -> np.ndarray:
@@ -115,6 +201,9 @@ def share_intervals(counts: np.ndarray, boot: np.ndarray, level: float = 0.95) -
     a = (1 - level) / 2
     if not len(sh) or np.all(np.isnan(sh)):
         return est.copy(), est.copy()
-    lo = np.nanquantile(sh, a, axis=0)
-    hi = np.nanquantile(sh, 1 - a, axis=0)
+    if np.isnan(sh).any():
+        lo = np.nanquantile(sh, a, axis=0)
+        hi = np.nanquantile(sh, 1 - a, axis=0)
+    else:  # the same numbers: nanquantile loops over columns in Python; quantile sorts them all at once
+        lo, hi = np.quantile(sh, [a, 1 - a], axis=0)
     return np.minimum(lo, est), np.maximum(hi, est)

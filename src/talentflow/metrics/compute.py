@@ -9,17 +9,20 @@ stage value of those units was obtained. Proxy values enter the estimate only wi
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from ..errors import NotBuilt
 from ..limits import check_n_boot, check_rows, check_seed
 from .bootstrap import boot_counts, share_intervals
 from .query import BY, FLOW_FROM, FLOW_TO, STAGES, MetricQuery, check
+from .units import (HISTORY_SOURCES, _need, fast_cohort, fast_units, reference_cohort,  # noqa: F401 (re-exported)
+                    reference_units, unit_select)
 
 SUPPRESSED = "(suppressed)"
 OTHER = "(other)"
 BASIS = {"observed": 0, "proxy": 1, "unknown": 2}
-HISTORY_SOURCES = ("openreview_profile", "orcid")  # stage values taken from a dated career history
 
 
 def _bounds(n_boot, seed, limit=None) -> None:
@@ -30,77 +33,20 @@ def _bounds(n_boot, seed, limit=None) -> None:
         check_rows(limit)
 
 
-def _need(eng) -> None:
-    if not eng.table_exists("metric_base"):
-        raise NotBuilt("The metric tables are missing (stage `metrics`).")
+def _units(eng, q: MetricQuery, stages: list[str], by: str = "country", reference: bool = False
+           ) -> dict[str, np.ndarray]:
+    """Per unit: cluster code, year and, per stage, value (codes, labels), basis and source codes — from the
+    coded `metric_rows` when the build has it (`reference=True`: grouped from metric_base, the definition)."""
+    if not reference and eng.table_exists("metric_rows"):
+        return fast_units(eng, q, stages, by)
+    return reference_units(eng, q, stages, by)
 
 
-def _value_sql(stage: str, by: str) -> tuple[str, str, str]:
-    """(value, basis, source) expressions; source is 'paper' or the career history a stage came from."""
-    col = {"country": "country", "institution": "institution_name", "sector": "sector"}[by]
-    if stage == "current":
-        return (f"b.current_{col}", "CASE WHEN b.current_country IS NULL THEN 'unknown' ELSE 'observed' END",
-                "'paper'")
-    if stage == "origin" and by == "sector":
-        check("by", by, ["country", "institution"])
-    return f"b.{stage}_{col}", f"b.{stage}_basis", f"b.{stage}_source"
+def _dense_codes(cluster: np.ndarray) -> np.ndarray:
+    """Cluster codes renumbered 0..n-1 in their order (how the bootstrap numbers clusters)."""
+    from .bootstrap import _dense
 
-
-def unit_select(source: str, where: str, stages: list[str], by: str, extra_keys: str = "") -> str:
-    """SELECT of one row per unit (person at a venue-year): year, cluster (first paper) and, per stage, the value
-    and basis; the current affiliation is the first paper's with a known country."""
-    sel = []
-    order = "ORDER BY b.current_country IS NULL, b.paper_id, b.author_order"  # one person twice on a paper
-    for s in stages:
-        v, basis, src = _value_sql(s, by)
-        sel.append(f"first({v} {order}) AS v_{s}")
-        sel.append(f"first({basis} {order}) AS b_{s}")
-        sel.append(f"first({src} {order}) AS s_{s}")
-    return (f"SELECT {extra_keys} b.venue, b.year, b.venue || '|' || b.year || '|' || min(b.paper_id) AS cluster, "
-            f"{', '.join(sel)} FROM {source} WHERE {where} GROUP BY {extra_keys} b.venue, b.year, b.person_key")
-
-
-def _units(eng, q: MetricQuery, stages: list[str], by: str = "country") -> dict[str, np.ndarray]:
-    """Per unit: cluster code, year and, per stage, value (object array, None = unknown) and basis code."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    _need(eng)
-    if (by == "country" and q.tier == "accepted" and q.subfield is None and q.sector is None
-            and eng.table_exists("metric_units")):
-        # metric_units is stored sorted and a filtered scan keeps that order (DuckDB preserves insertion order)
-        where, params = q.where("b", with_tier=False)
-        sql = f"SELECT * FROM metric_units b WHERE {where}"
-    else:
-        where, params = q.where("b")
-        sql = (f"SELECT * FROM ({unit_select('metric_base b', where, stages, by, extra_keys='b.person_key,')}) "
-               "ORDER BY venue, year, person_key")
-    t = eng.arrow(sql, params)
-    # Clusters are numbered in the order of their labels, not of first appearance: the bootstrap draw then
-    # depends on the units alone, never on the row order a parallel scan hands back (everything else here is
-    # counted, which no order changes) — the same seed gives the same intervals in every build and process.
-    cl = t.column("cluster").combine_chunks().dictionary_encode()
-    rank = np.empty(len(cl.dictionary), dtype=np.int64)
-    rank[np.asarray(pc.array_sort_indices(cl.dictionary))] = np.arange(len(cl.dictionary))
-    out = {"cluster": rank[np.asarray(cl.indices)],
-           "year": np.asarray(t.column("year").combine_chunks().fill_null(0))}
-    for s in stages:
-        d = t.column(f"v_{s}").combine_chunks().dictionary_encode()
-        labels = np.array(d.dictionary.to_pylist(), dtype=object)
-        idx = np.asarray(d.indices.fill_null(-1))
-        out[f"v_{s}"] = (idx, labels)
-        b = t.column(f"b_{s}").combine_chunks()
-        code = np.full(len(b), 2, dtype=np.int8)
-        code[np.asarray(pc.equal(b, "observed").fill_null(False))] = 0
-        code[np.asarray(pc.equal(b, "proxy").fill_null(False))] = 1
-        code[idx < 0] = 2
-        out[f"b_{s}"] = code
-        src = t.column(f"s_{s}").combine_chunks()
-        scode = np.full(len(src), -1, dtype=np.int8)
-        scode[np.asarray(pc.equal(src, "paper").fill_null(False))] = 0
-        scode[np.asarray(pc.is_in(src, pa.array(list(HISTORY_SOURCES))).fill_null(False))] = 1
-        out[f"s_{s}"] = scode
-    return out
+    return _dense(cluster)[0]
 
 
 def _values(u: dict, stage: str) -> np.ndarray:
@@ -128,8 +74,9 @@ def _encode(values, mask: np.ndarray, min_cell: int, limit: int | None) -> tuple
             idx[mask] = inv
     cnt = np.bincount(idx[idx >= 0], minlength=len(labels))
     keep = np.flatnonzero(cnt > 0)
-    order = keep[np.lexsort((np.asarray(labels, dtype=str)[keep], -cnt[keep]))] if len(keep) else keep
-    names: list[str] = []
+    order = (keep[np.lexsort((np.asarray(np.asarray(labels, dtype=object)[keep], dtype=str), -cnt[keep]))]
+             if len(keep) else keep)
+    slot: dict[str, int] = {}
     remap = np.full(len(labels), -1, dtype=np.int64)
     for rank, i in enumerate(order):  # loops over groups (countries, institutions), never over people
         if cnt[i] < min_cell:
@@ -138,9 +85,8 @@ def _encode(values, mask: np.ndarray, min_cell: int, limit: int | None) -> tuple
             key = OTHER
         else:
             key = str(labels[i])
-        if key not in names:
-            names.append(key)
-        remap[i] = names.index(key)
+        remap[i] = slot.setdefault(key, len(slot))
+    names = list(slot)
     codes = np.where(idx >= 0, remap[np.maximum(idx, 0)], -1) if len(labels) else np.full(len(idx), -1)
     return codes.astype(np.int64), names
 
@@ -155,12 +101,14 @@ def _coverage(basis: np.ndarray, src: np.ndarray | None = None) -> dict:
             "n_observed_profile": int((obs & (src == 1)).sum())}
 
 
-def _share_rows(cluster, codes, names, n_boot, seed, cluster_by_paper=True) -> list[dict]:
+def _share_rows(cluster, codes, names, n_boot, seed, cluster_by_paper=True, boot=None) -> list[dict]:
+    """Share rows of each name; `boot` is boot_counts' answer when already drawn (several codings at once)."""
     k = len(names)
     counts = np.bincount(codes[codes >= 0], minlength=k) if k else np.zeros(0, dtype=int)
     n = int(counts.sum())
     cl = cluster if cluster_by_paper else np.arange(len(codes))
-    boot = boot_counts(cl, codes, k, n_boot, seed)
+    if boot is None:
+        boot = boot_counts(cl, codes, k, n_boot, seed)
     lo, hi = share_intervals(counts, boot) if n_boot > 0 and n else (counts / max(n, 1), counts / max(n, 1))
     return [{"group": names[i], "share": float(counts[i] / n) if n else 0.0, "count": int(counts[i]),
              "ci_low": float(lo[i]), "ci_high": float(hi[i]), "n": n} for i in range(k)]
@@ -209,7 +157,9 @@ def flows(eng, q: MetricQuery, frm: str = "origin", to: str = "work", n_boot: in
     ti, tl = u[f"v_{to}"]
     # pair code = from * |to| + to, decoded into "from\x1fto" labels (per pair of countries, not per person)
     pc_ = np.where(inc, np.maximum(fi, 0) * len(tl) + np.maximum(ti, 0), -1)
-    pair_labels = np.array([f"{a}\x1f{b}" for a in fl for b in tl], dtype=object)
+    present = np.unique(pc_[inc])  # label only the pairs that occur (not every pair of countries)
+    pair_labels = np.array([f"{fl[p // len(tl)]}\x1f{tl[p % len(tl)]}" for p in present.tolist()], dtype=object)
+    pc_ = np.where(inc, np.searchsorted(present, pc_), -1)
     codes, names = _encode((pc_, pair_labels), inc, 0, None)
     k = len(names)
     counts = np.bincount(codes[codes >= 0], minlength=k)
@@ -264,7 +214,7 @@ def retention_from_flows(fl: list[dict], q: MetricQuery, country: str | None = N
             inflow[r["to_country"]] = inflow.get(r["to_country"], 0) + r["count"]
     row_n = {r["from_country"]: r["n"] for r in fl}
     rows = []
-    for c in sorted(set(row_n) | set(inflow), key=lambda c: -row_n.get(c, 0)):
+    for c in sorted(set(row_n) | set(inflow), key=lambda c: (-row_n.get(c, 0), c)):  # ties: by country code
         if country and c != country.upper():
             continue
         n = row_n.get(c, 0)
@@ -291,39 +241,20 @@ def _cohort_year(eng, q: MetricQuery) -> int:
 
 
 def cohort(eng, q: MetricQuery, origin: str | None = None, work: str | None = None, n_boot: int = 1000,
-           seed: int = 20221128, min_cell: int = 0) -> list[dict]:
+           seed: int = 20221128, min_cell: int = 0, reference: bool = False) -> list[dict]:
     """Where a cohort (the people of `q`, optionally of origin country `origin` and working in `work` at the
     cohort year) is in the last year each of them appears anywhere in the mirror: a country, `not_seen_since`
     (no later appearance) or `unresolved` (seen later, never with a resolved country). Counts add up to n."""
     _bounds(n_boot, seed)
     year = _cohort_year(eng, q)
-    where, params = q.where("b")
-    cond = []
-    if origin:
-        check("country", origin.upper())
-        cond.append("b.origin_country = ? AND b.origin_basis IN ('observed'" +
-                    (", 'proxy')" if q.include_proxy else ")"))
-        params.append(origin.upper())
-    if work:
-        check("country", work.upper())
-        cond.append("b.work_country = ? AND b.work_basis IN ('observed'" + (", 'proxy')" if q.include_proxy else ")"))
-        params.append(work.upper())
-    t = eng.arrow(f"""
-        WITH c AS (SELECT b.venue, b.person_key, min(b.paper_id) AS paper FROM metric_base b
-                   WHERE {where} {''.join(' AND ' + x for x in cond)} GROUP BY b.venue, b.person_key)
-        SELECT c.paper AS cluster,
-               CASE WHEN l.last_year <= ? THEN 'not_seen_since'
-                    WHEN l.last_located_year IS NULL OR l.last_located_year <= ? THEN 'unresolved'
-                    ELSE l.last_country END AS whereabouts, l.last_year
-        FROM c JOIN person_last_seen l ON l.person_key = c.person_key AND l.rule = ?
-        ORDER BY c.venue, c.person_key""",
-                  params + [year, year, q.attribution])
-    vals = np.array(t.column("whereabouts").to_pylist(), dtype=object)
-    cl = np.asarray(t.column("cluster").dictionary_encode().combine_chunks().indices) if len(vals) else np.zeros(0)
+    for c in (origin, work):
+        if c:
+            check("country", c.upper())
+    fetch = fast_cohort if eng.table_exists("metric_rows") and not reference else reference_cohort
+    cl, vals, last = fetch(eng, q, year, origin and origin.upper(), work and work.upper())
     codes, names = _encode(vals, np.ones(len(vals), dtype=bool), min_cell, None)
     if len(codes):  # labels after merging suppressed cells (indexing, not a loop over people)
         vals = np.array(names, dtype=object)[codes]
-    last = np.array(t.column("last_year").to_pylist(), dtype=float)
     rows = []
     for r in _share_rows(cl, codes, names, n_boot, seed):
         g = r.pop("group")
@@ -411,7 +342,23 @@ def trend(eng, q: MetricQuery, stage: str = "work", country: str | None = None, 
     if country:
         country = country.upper()
         check("country", country)
-    return trend_from_units(_units(eng, q, [stage]), q, stage, country, n_boot, seed, min_cell)
+    from .cube import trend_rows
+
+    def live(years=None):
+        qq = q if years is None else dataclasses.replace(q, year=None, years=tuple(years))
+        return trend_from_units(_units(eng, qq, [stage]), qq, stage, country, n_boot, seed, min_cell)
+    stored = trend_rows(eng, q, stage, country, n_boot, seed, min_cell, live)
+    return live() if stored is None else stored
+
+
+def year_coding(u: dict, m: np.ndarray, q: MetricQuery, stage: str, min_cell: int = 0):
+    """A trend year's category codes, names, coverage and proxy counts (units `m` of u)."""
+    basis = u[f"b_{stage}"][m]
+    idx, labels = u[f"v_{stage}"]
+    codes, names = _encode((idx[m], labels), _included(basis, q), min_cell, None)
+    cov = _coverage(basis, u[f"s_{stage}"][m])
+    pcodes = np.where(basis == 1, codes, -1)
+    return codes, names, cov, np.bincount(pcodes[pcodes >= 0], minlength=len(names))
 
 
 def trend_from_units(u: dict, q: MetricQuery, stage: str, country: str | None, n_boot: int, seed: int,
@@ -420,12 +367,7 @@ def trend_from_units(u: dict, q: MetricQuery, stage: str, country: str | None, n
     rows = []
     for y in np.unique(u["year"]):  # loops over years
         m = u["year"] == y
-        basis = u[f"b_{stage}"][m]
-        idx, labels = u[f"v_{stage}"]
-        codes, names = _encode((idx[m], labels), _included(basis, q), min_cell, None)
-        cov = _coverage(basis, u[f"s_{stage}"][m])
-        pcodes = np.where(basis == 1, codes, -1)
-        cnt_proxy = np.bincount(pcodes[pcodes >= 0], minlength=len(names))
+        codes, names, cov, cnt_proxy = year_coding(u, m, q, stage, min_cell)
         if country and country in names:
             # One country's share among the known does not depend on how the rest split: bootstrap two
             # categories (the country, everyone else known), which keeps a 40-year trend fast.
@@ -452,13 +394,36 @@ def institutions(eng, q: MetricQuery, stage: str = "work", limit: int = 25, n_bo
     producing; work/current: employing)."""
     _bounds(n_boot, seed, limit)
     rows = shares(eng, q, stage, "institution", n_boot=n_boot, seed=seed, min_cell=min_cell, limit=limit)
-    where, params = q.where("b")
-    cc = dict(eng.query(f"""SELECT b.{stage}_institution_name, mode(b.{stage}_country) FROM metric_base b
-                            WHERE {where} AND b.{stage}_institution_name IS NOT NULL GROUP BY 1""", params))
+    names = [r["institution"] for r in rows if r["institution"] not in (OTHER, SUPPRESSED)]
+    cc = institution_countries(eng, q, stage, names)
     for i, r in enumerate(rows, 1):
         r["rank"] = i if r["institution"] not in (OTHER, SUPPRESSED) else None
         r["country"] = cc.get(r["institution"])
     return rows
+
+
+def institution_countries(eng, q: MetricQuery, stage: str, names: list[str], reference: bool = False
+                          ) -> dict[str, str]:
+    """Each institution's most frequent `stage` country among the population's rows (ties: the first country
+    code); from metric_rows when built (`reference=True`: from metric_base)."""
+    if not names:
+        return {}
+    where, params = q.where("b")
+    marks = ", ".join("?" * len(names))
+    if not reference and eng.table_exists("metric_rows"):
+        sql = f"""SELECT li.label, lc.label, count(*) FROM metric_rows b
+                  JOIN metric_labels li ON li.kind = 'institution' AND li.code = b.{stage}_i
+                  JOIN metric_labels lc ON lc.kind = 'country' AND lc.code = b.{stage}_c
+                  WHERE {where} AND li.label IN ({marks}) GROUP BY ALL"""
+    else:
+        sql = f"""SELECT b.{stage}_institution_name, b.{stage}_country, count(*) FROM metric_base b
+                  WHERE {where} AND b.{stage}_institution_name IN ({marks}) AND b.{stage}_country IS NOT NULL
+                  GROUP BY ALL"""
+    best: dict[str, tuple[int, str]] = {}
+    for name, country, n in eng.query(sql, params + names):
+        if name not in best or (-n, country) < (-best[name][0], best[name][1]):
+            best[name] = (n, country)
+    return {k: v[1] for k, v in best.items()}
 
 
 PERSON_EVENT_COLS = ("year", "venue", "paper_id", "author_order", "author_name", "position", "position_raw",

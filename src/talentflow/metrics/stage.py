@@ -2,8 +2,8 @@
 
 - `metric_base`: one row per (accepted authorship, country rule) with the paper's tier and subfield, the
   affiliation at that paper ('current') and the person's origin/graduate/work stage at that year;
-- `metric_units`: the default population (tier ≥ accepted) already reduced to one row per person, venue-year and
-  rule, with every stage's country and basis (the widest queries read it instead of grouping metric_base);
+- `metric_rows` / `metric_labels`: metric_base integer-coded and stored in unit order, so any population's units
+  are a filtered scan and a numpy reduction (`units.fast_units`), never a GROUP BY at query time;
 - `person_last_seen`: per person and rule, the last year seen anywhere in the mirror and the last located
   observation (cohort re-checks);
 - `metric_shares`: country shares with bootstrap intervals for the main venues from PRECOMPUTE_FROM on, tiers
@@ -17,7 +17,7 @@ import time
 
 from ..errors import NotBuilt
 
-VERSION = "7"
+VERSION = "11"
 # Venues whose shares are precomputed (the others are computed on demand, ≤ 1 s each).
 PRECOMPUTE_VENUES = ("nips", "icml", "iclr")
 PRECOMPUTE_TIERS = ("accepted", "oral")  # MacroPolo's top-tier and elite
@@ -25,8 +25,11 @@ PRECOMPUTE_FROM = 2012  # earlier years are computed on demand (keeps the stage 
 
 
 def fingerprint(settings) -> str:
+    from .bootstrap import DIRECT_MAX, NORMAL_ABOVE
+    from .cube import SCOPE_MIN_CLUSTERS
+
     key = (VERSION, settings.n_boot, settings.seed, settings.min_cell, PRECOMPUTE_VENUES, PRECOMPUTE_TIERS,
-           PRECOMPUTE_FROM)
+           PRECOMPUTE_FROM, SCOPE_MIN_CLUSTERS, DIRECT_MAX, NORMAL_ABOVE)
     return hashlib.sha256(repr(key).encode()).hexdigest()
 
 
@@ -57,13 +60,6 @@ def build_base(engine) -> dict:
     LEFT JOIN person_stages s ON s.person_key = e.person_key AND s.ref_year = e.year AND s.rule = r.rule
     WHERE t.tier_rank >= 1
     """)  # no ORDER BY: sorting 1.3M wide rows costs more than the full scans it would spare
-    # Units of the default population (tier ≥ accepted, every subfield and sector) by country, aggregated once
-    # here so the widest queries (a whole venue, the whole mirror) skip the GROUP BY at query time.
-    from .compute import unit_select
-
-    engine.execute("CREATE OR REPLACE TABLE metric_units AS " + unit_select(
-        "metric_base b", "b.tier_rank >= 1", ["origin", "graduate", "work", "current"], "country",
-        extra_keys="b.rule, b.person_key,") + " ORDER BY venue, year, person_key")  # scans keep this order
     parts = []
     for r in ("location", "hq"):
         # the last located event: of several in one year, the one with the largest key — a total order ending on
@@ -78,8 +74,11 @@ def build_base(engine) -> dict:
                  arg_max({{c: country_{r}, i: institution_name}}, {key}) FILTER (country_{r} IS NOT NULL) AS last
           FROM career_events GROUP BY person_key)""")
     engine.execute("CREATE OR REPLACE TABLE person_last_seen AS " + " UNION ALL ".join(parts))
-    return {"metric_base": engine.scalar("SELECT count(*) FROM metric_base"),
-            "metric_units": engine.scalar("SELECT count(*) FROM metric_units"),
+    from .units import build_rows
+
+    coded = build_rows(engine)
+    engine.execute("DROP TABLE IF EXISTS metric_units")  # superseded by metric_rows
+    return {"metric_base": engine.scalar("SELECT count(*) FROM metric_base"), **coded,
             "person_last_seen": engine.scalar("SELECT count(*) FROM person_last_seen")}
 
 
@@ -98,25 +97,28 @@ def build_shares(engine, settings) -> dict:
     rows: list[dict] = []
     venues = [v for (v,) in engine.query("SELECT DISTINCT venue FROM metric_base") if v in PRECOMPUTE_VENUES]
     for venue in sorted(venues):
+        years = tuple(y for (y,) in engine.query(
+            "SELECT DISTINCT year FROM metric_base WHERE venue = ? AND year >= ?", [venue, PRECOMPUTE_FROM]))
+        if not years:
+            continue
         for tier in PRECOMPUTE_TIERS:
-            for attribution in ATTRIBUTIONS:
-                years = tuple(y for (y,) in engine.query(
-                    "SELECT DISTINCT year FROM metric_base WHERE venue = ? AND year >= ?", [venue, PRECOMPUTE_FROM]))
-                if not years:
-                    continue
-                u_all = _units(engine, MetricQuery(venue=venue, years=years, tier=tier, attribution=attribution),
-                               list(STAGES))
-                for y in sorted(set(u_all["year"].tolist())):
-                    # one year at a time, every variant in turn: they share that year's cached bootstrap draw
-                    u = _slice(u_all, u_all["year"] == y)
+            u_all = {a: _units(engine, MetricQuery(venue=venue, years=years, tier=tier, attribution=a), list(STAGES))
+                     for a in ATTRIBUTIONS}
+            got: dict[str, list[dict]] = {a: [] for a in ATTRIBUTIONS}
+            for y in sorted(set(u_all[ATTRIBUTIONS[0]]["year"].tolist())):
+                # one year at a time, every rule and variant in turn: they share that year's cached draw
+                for attribution in ATTRIBUTIONS:
+                    u = _slice(u_all[attribution], u_all[attribution]["year"] == y)
                     for stage in STAGES:
                         for proxy in ((False, True) if stage in ("origin", "work") else (False,)):
                             q = MetricQuery(venue=venue, years=years, tier=tier, attribution=attribution,
                                             include_proxy=proxy)
                             for r in trend_from_units(u, q, stage, None, n_boot=settings.n_boot,
                                                       seed=settings.seed, min_cell=settings.min_cell):
-                                rows.append({"venue": venue, "tier": tier, "attribution": attribution,
-                                             "include_proxy": proxy, **r})
+                                got[attribution].append({"venue": venue, "tier": tier, "attribution": attribution,
+                                                         "include_proxy": proxy, **r})
+            for attribution in ATTRIBUTIONS:  # rows in the order of one rule after the other
+                rows += got[attribution]
     cols = ["venue", "year", "tier", "attribution", "include_proxy", "stage", "country", "share", "count",
             "ci_low", "ci_high", "n", "count_proxy", "n_people", "n_observed", "n_proxy", "n_unknown",
             "n_observed_paper", "n_observed_profile", "rule"]
@@ -138,6 +140,9 @@ def run(engine, settings, progress) -> dict:
     stats = build_base(engine)
     progress("metrics: shares", 1, 2)
     stats.update(build_shares(engine, settings))
+    from .cube import build_trend
+
+    stats.update(build_trend(engine, settings))
     stats["metrics_seconds"] = round(time.perf_counter() - t, 1)
     progress("metrics: shares", 2, 2)
     return stats

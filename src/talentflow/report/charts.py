@@ -77,8 +77,10 @@ def _estimable(r: dict) -> bool:
     return r.get("share") is not None and r.get("n") != 0
 
 
-def _vl(chart: alt.TopLevelMixin) -> dict:
-    spec = chart.to_dict()
+def _vl(chart: alt.TopLevelMixin, validate: bool = False) -> dict:
+    """The Vega-Lite spec without altair's theme config. Not validated here (a schema walk per chart is a fifth
+    of the report build); tests/test_report_html.py validates every chart builder's spec."""
+    spec = chart.to_dict(validate=validate)
     spec.pop("config", None)
     return spec
 
@@ -190,9 +192,9 @@ def share_bars(cid: str, title: str, rows: list[dict], key: str = "country", top
     bars = base.mark_bar().encode(  # room at the right for the value labels
         x=alt.X("share_pct:Q", title=x_title, scale=alt.Scale(domain=[0, top_pct * 1.14])),
         color=colour, tooltip=tips)
-    err = base.mark_rule(color="#333").encode(x="ci_low_pct:Q", x2="ci_high_pct:Q")
+    err = base.mark_rule(color="#333").encode(x=alt.X("ci_low_pct:Q"), x2=alt.X2("ci_high_pct:Q"))
     text = base.mark_text(align="left", dx=4, fontSize=11, color="#222").encode(
-        x=alt.X("max_pct:Q"), text="share_text:N")
+        x=alt.X("max_pct:Q"), text=alt.Text("share_text:N"))
     spec = _vl(alt.layer(bars, err, text).transform_calculate(
         max_pct="max(datum.share_pct, datum.ci_high_pct || 0)").properties(height=max(60, 22 * len(vals))))
     spec["padding"] = LABEL_ROOM
@@ -263,11 +265,11 @@ def trend_lines(cid: str, title: str, rows: list[dict], key: str = "country", to
     colour = _colour_field(keep, title=key, legend=True) if key == "country" else alt.Color("label:N")
     base = alt.Chart(alt.Data(values=data)).encode(x=alt.X("year:O", title="year", axis=alt.Axis(labelAngle=0)),
                                                    color=colour)
-    band = base.mark_area(opacity=0.18, invalid="break-paths-show-domains").encode(y="ci_low_pct:Q",
-                                                                                  y2="ci_high_pct:Q")
+    band = base.mark_area(opacity=0.18, invalid="break-paths-show-domains").encode(y=alt.Y("ci_low_pct:Q"),
+                                                                                  y2=alt.Y2("ci_high_pct:Q"))
     line = base.mark_line(point=True, invalid="break-paths-show-domains").encode(
         y=alt.Y("share_pct:Q", title="share (%)"),
-        tooltip=[alt.Tooltip("label:N", title=key), "year:O", alt.Tooltip("share_text:N", title="share"),
+        tooltip=[alt.Tooltip("label:N", title=key), alt.Tooltip("year:O"), alt.Tooltip("share_text:N", title="share"),
                  alt.Tooltip("count:Q", title="people", format=",")])
     spec = _vl((band + line).properties(height=280))
     c = Chart(cid, title, spec, rows, subtitle=["Gaps: years where the group is below the publication threshold "
@@ -291,7 +293,7 @@ def grouped_bars(cid: str, title: str, rows: list[dict], x: str, group: str, val
              "count": r.get("count")} for r in data]
     colour = _colour_field(groups, title=group, legend=True) if group == "country" else alt.Color("label:N")
     spec = _vl(alt.Chart(alt.Data(values=vals)).mark_bar().encode(
-        y=alt.Y("x_label:N", title=None, sort=list(dict.fromkeys(v["x_label"] for v in vals))), yOffset="label:N",
+        y=alt.Y("x_label:N", title=None, sort=list(dict.fromkeys(v["x_label"] for v in vals))), yOffset=alt.YOffset("label:N"),
         x=alt.X("value_pct:Q", title="share (%)"), color=colour,
         tooltip=[alt.Tooltip("x_label:N", title=x), alt.Tooltip("label:N", title=group),
                  alt.Tooltip("value_text:N", title="share"), alt.Tooltip("count:Q", title="people", format=",")],
@@ -318,7 +320,8 @@ def ranking_bars(cid: str, title: str, rows: list[dict], key: str = "institution
         color=_colour_field([r.get("country") for r in data], title="country", legend=True),
         tooltip=[alt.Tooltip("name:N", title=key), alt.Tooltip("label:N", title="country"),
                  alt.Tooltip("count:Q", title="people", format=","), alt.Tooltip("share_text:N", title="share")])
-    text = base.mark_text(align="left", dx=3, fontSize=11, color="#222").encode(x="count:Q", text="count_text:N")
+    text = base.mark_text(align="left", dx=3, fontSize=11, color="#222").encode(x=alt.X("count:Q"),
+                                                                                 text=alt.Text("count_text:N"))
     spec = _vl((bars + text).properties(height=max(60, 20 * len(vals))))
     spec["padding"] = LABEL_ROOM
     c = Chart(cid, title, spec, rows, subtitle=basis(rows),
@@ -418,10 +421,11 @@ def spec_images(spec: dict, fmts: tuple[str, ...] = ("svg", "png")) -> dict[str,
 
     spec = for_export(spec)
     out = {}
+    svg = vlc.vegalite_to_svg(spec) if fmts else ""
     if "svg" in fmts:
-        out["svg"] = vlc.vegalite_to_svg(spec).encode()
-    if "png" in fmts:
-        out["png"] = vlc.vegalite_to_png(spec, scale=1.5)
+        out["svg"] = svg.encode()
+    if "png" in fmts:  # rasterise the SVG just drawn: the same bytes as vegalite_to_png, without drawing twice
+        out["png"] = vlc.svg_to_png(svg, scale=1.5)
     return out
 
 

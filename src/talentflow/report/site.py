@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
+from altair.utils import schemapi
 from jinja2 import Environment, PackageLoader
 
 from ..engine import connect
@@ -127,7 +128,9 @@ def build_report(settings: Settings, out: Path, country_min: int = 200, images: 
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) if images else None
     pending: list = []
     try:
-        _build(settings, out, country_min, metrics, progress, res, pool, pending, dashboard)
+        # altair validates every channel as it is built, then the whole spec again in to_dict(): once is enough
+        with schemapi.debug_mode(False):
+            _build(settings, out, country_min, metrics, progress, res, pool, pending, dashboard)
         for fut in pending:
             fut.result()
     finally:

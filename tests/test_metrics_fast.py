@@ -1,0 +1,290 @@
+"""The fast metric paths give exactly the reference answers: coded unit tables (metric_rows) against the SQL
+grouping of metric_base, the stored trend years (metric_trend) against computing them live, the bootstrap's
+shortcuts against its definition — on a synthetic database (every regime of the bootstrap forced by lowering its
+thresholds) and on random queries over the real mirror."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import numpy as np
+import pytest
+
+from metrics_synthetic import COUNTRIES, synthetic_engine
+from talentflow.metrics import bootstrap, compute, cube
+from talentflow.metrics.query import MetricQuery
+from talentflow.metrics.units import build_rows, fast_units, reference_units
+
+STAGES = ("origin", "graduate", "work", "current")
+
+
+@pytest.fixture(scope="module")
+def syn():
+    e = synthetic_engine()
+    build_rows(e)
+    yield e
+    e.close()
+
+
+@pytest.fixture(params=["direct", "profile", "normal"])
+def regime(request, monkeypatch):
+    """Lower the bootstrap's thresholds so the synthetic populations take each of its three ways."""
+    direct, normal = {"direct": (8000, 20000), "profile": (40, 100000), "normal": (40, 60)}[request.param]
+    monkeypatch.setattr(bootstrap, "DIRECT_MAX", direct)
+    monkeypatch.setattr(bootstrap, "NORMAL_ABOVE", normal)
+    return request.param
+
+
+def reference_mode(monkeypatch) -> None:
+    """Every metric through its definition: SQL-grouped units, no stored trend years, cohorts and institution
+    countries from metric_base, the bootstrap without its shortcuts."""
+    monkeypatch.setattr(compute, "_units", lambda e, q, st, by="country", reference=False:
+                        reference_units(e, q, st, by))
+    monkeypatch.setattr(cube, "trend_rows", lambda *a, **k: None)
+    monkeypatch.setattr(compute, "fast_cohort", compute.reference_cohort)
+    real = compute.institution_countries
+    monkeypatch.setattr(compute, "institution_countries", lambda *a, **k: real(*a, reference=True))
+    monkeypatch.setattr(bootstrap, "boot_counts_many", bootstrap.reference_boot_counts_many)
+
+
+def random_query(rnd: random.Random, venues, years) -> MetricQuery:
+    ys = None
+    if rnd.random() < 0.6:
+        a, b = sorted(rnd.sample(years, 2))
+        ys = tuple(range(a, b + 1)) if rnd.random() < 0.5 else (a,)
+    return MetricQuery(venue=rnd.choice([None, *venues]), years=ys, tier=rnd.choice(["accepted", "spotlight", "oral"]),
+                       subfield=rnd.choice([None, None, "vision", "other", "llm", "diffusion"]),
+                       sector=rnd.choice([None, None, "academia", "industry"]),
+                       attribution=rnd.choice(["location", "hq"]), include_proxy=rnd.random() < 0.4)
+
+
+def _decoded(u: dict, stages, by_stage=True):
+    out = {"cluster": compute._dense_codes(u["cluster"]).tolist(), "year": np.asarray(u["year"]).tolist()}
+    for s in stages:
+        idx, labels = u[f"v_{s}"]
+        out[s] = [None if i < 0 else labels[i] for i in idx.tolist()]
+        out[f"b_{s}"] = u[f"b_{s}"].tolist()
+        out[f"s_{s}"] = u[f"s_{s}"].tolist()
+    return out
+
+
+def test_labels_are_coded_in_python_string_order(syn):
+    for kind in ("country", "institution", "sector"):
+        got = [r[0] for r in syn.query("SELECT label FROM metric_labels WHERE kind = ? ORDER BY code", [kind])]
+        assert got == sorted(got) and len(got) == len(set(got)) > 2
+
+
+def test_fast_units_equal_the_sql_grouping(syn):
+    rnd = random.Random(1)
+    venues, years = ["nips", "iclr", "cvpr"], list(range(2015, 2023))
+    for _ in range(60):
+        q = random_query(rnd, venues, years)
+        by = rnd.choice(["country", "institution", "sector"])
+        stages = rnd.sample([s for s in STAGES if not (by == "sector" and s == "origin")], rnd.randint(1, 3))
+        a, b = fast_units(syn, q, stages, by), reference_units(syn, q, stages, by)
+        assert _decoded(a, stages) == _decoded(b, stages), (q, by, stages)
+
+
+def test_a_scan_out_of_order_is_sorted_back(syn):
+    q = MetricQuery(venue="nips")
+    want = _decoded(fast_units(syn, q, ["current", "work"]), ["current", "work"])
+    syn.execute("CREATE TABLE keep_rows AS SELECT * FROM metric_rows")
+    try:
+        syn.execute("CREATE OR REPLACE TABLE metric_rows AS SELECT * FROM keep_rows ORDER BY hash(seq)")
+        assert _decoded(fast_units(syn, q, ["current", "work"]), ["current", "work"]) == want
+    finally:
+        syn.execute("CREATE OR REPLACE TABLE metric_rows AS SELECT * FROM keep_rows ORDER BY seq")
+        syn.execute("DROP TABLE keep_rows")
+
+
+def _all_metrics(e, q: MetricQuery, rnd: random.Random, n_boot: int = 120, seed: int = 3) -> list:
+    stage = rnd.choice(STAGES)
+    by = rnd.choice(["country", "country", "institution"] + (["sector"] if stage != "origin" else []))
+    y = q.year_list()
+    one = dataclasses.replace(q, year=(y or [2020])[0], years=None)
+    frm, to = rnd.choice([("origin", "work"), ("graduate", "work"), ("origin", "graduate"), ("graduate", "current")])
+    country = rnd.choice([None, *COUNTRIES[:4]])
+    return [compute.shares(e, q, stage, by, n_boot=n_boot, seed=seed),
+            compute.shares(e, q, stage, "institution", n_boot=n_boot, seed=seed, limit=rnd.choice([None, 3])),
+            compute.flows(e, q, frm, to, n_boot=n_boot, seed=seed),
+            compute.retention(e, q, country, frm, to, n_boot=n_boot, seed=seed),
+            compute.trend(e, q, stage, country, n_boot=n_boot, seed=seed),
+            compute.cohort(e, one, rnd.choice([None, "US"]), rnd.choice([None, "CN"]), n_boot=n_boot, seed=seed),
+            compute.institutions(e, q, stage, 5, n_boot=n_boot, seed=seed)]
+
+
+def test_every_metric_equals_its_reference(syn, regime, monkeypatch):
+    rnd_q = random.Random(2)
+    venues, years = ["nips", "iclr", "cvpr"], list(range(2015, 2023))
+    queries = [(random_query(rnd_q, venues, years), rnd_q.random()) for _ in range(12)]
+    fast = [_all_metrics(syn, q, random.Random(s)) for q, s in queries]
+    reference_mode(monkeypatch)
+    ref = [_all_metrics(syn, q, random.Random(s)) for q, s in queries]
+    assert any(r for got in ref for r in got)
+    for (q, _), a, b in zip(queries, fast, ref):
+        assert a == b, q
+        assert [list(r) for x in a for r in x] == [list(r) for x in b for r in x]  # same keys in the same order
+
+
+def test_stored_trend_years_equal_the_live_trend(syn, monkeypatch):
+    from talentflow.settings import Settings
+
+    monkeypatch.setattr(bootstrap, "DIRECT_MAX", 60)  # the larger years stay live: both kinds of year are mixed
+    monkeypatch.setattr(bootstrap, "NORMAL_ABOVE", 200)
+    s = Settings(n_boot=150, seed=5, min_cell=0)
+    stats = cube.build_trend(syn, s, min_clusters=0)
+    assert stats["metric_trend_scopes"] > 20
+    assert syn.scalar("SELECT count(*) FROM metric_trend_years WHERE NOT stored") > 0
+    assert syn.scalar("SELECT count(*) FROM metric_trend_years WHERE stored AND NOT include_proxy") > 0
+    scopes = syn.query("SELECT DISTINCT venue, tier, subfield, sector FROM metric_trend_years ORDER BY ALL")
+    rnd = random.Random(4)
+    live = cube.trend_rows
+    for v, t, sf, sec in rnd.sample(scopes, 25):
+        ys = None if rnd.random() < 0.5 else tuple(range(rnd.choice([2015, 2018, 2020]), 2023))
+        q = MetricQuery(venue=v or None, tier=t, subfield=sf or None, sector=sec or None, years=ys,
+                        attribution=rnd.choice(["location", "hq"]), include_proxy=rnd.random() < 0.5)
+        for stage in rnd.sample(STAGES, 2):
+            for country in (None, "US", "LU", "KR"):
+                got = compute.trend(syn, q, stage, country, n_boot=150, seed=5)
+                assert cube.stored_years(syn, q, stage, 150, 5, 0) is not None
+                monkeypatch.setattr(cube, "trend_rows", lambda *a, **k: None)
+                want = compute.trend(syn, q, stage, country, n_boot=150, seed=5)
+                monkeypatch.setattr(cube, "trend_rows", live)
+                assert got == want and [list(r) for r in got] == [list(r) for r in want], (q, stage, country)
+    # another n_boot, seed or min_cell is not what was stored: computed live
+    assert cube.stored_years(syn, MetricQuery(), "work", 151, 5, 0) is None
+    assert cube.stored_years(syn, MetricQuery(), "work", 150, 5, 5) is None
+
+
+def test_retention_rows_with_equal_bases_are_in_country_order(syn):
+    rows = compute.retention(syn, MetricQuery(), None, "graduate", "work", n_boot=50, seed=1)
+    keys = [(-r["n"], r["country"]) for r in rows]
+    assert keys == sorted(keys) and len({r["n"] for r in rows}) < len(rows)
+
+
+# ---- the bootstrap's shortcuts against its definition ----------------------------------------------------------
+
+def test_cluster_weights_and_products_equal_the_definition():
+    rng = np.random.default_rng(0)
+    for n, b in [(1, 1), (2, 5), (7, 1000), (999, 33), (4097, 16), (8000, 3)]:
+        assert np.array_equal(bootstrap.cluster_weights(n, b, 9), bootstrap.reference_cluster_weights(n, b, 9))
+    for trial in range(40):
+        units = int(rng.integers(1, 6000))
+        n_cl = int(rng.integers(1, min(units, 7999) + 1))
+        cl = rng.integers(0, n_cl, units) * 3 + 11  # codes need not be dense
+        ks = [int(rng.integers(1, 400)) for _ in range(int(rng.integers(1, 5)))]
+        cats = [np.where(rng.random(units) < rng.random(), -1, rng.zipf(1.5, units) % k) for k in ks]
+        if len(cats) > 1:
+            cats[-1], ks[-1] = cats[0].copy(), ks[0]  # a repeated coding is answered once
+        n_boot = int(rng.choice([1, 9, 500]))
+        got = bootstrap.boot_counts_many(cl, cats, ks, n_boot, 4)
+        want = bootstrap.reference_boot_counts_many(cl, cats, ks, n_boot, 4)
+        for g, w in zip(got, want):
+            assert g.dtype == w.dtype and np.array_equal(g, w), trial
+
+
+def test_dense_cluster_codes_equal_unique():
+    rng = np.random.default_rng(1)
+    for size in (1, 10, 5000):
+        for high in (3, 10**4, 10**9):
+            x = rng.integers(0, high, size)
+            got, n = bootstrap._dense(x)
+            want = np.unique(x, return_inverse=True)[1]
+            assert np.array_equal(got, want) and n == len(np.unique(x))
+
+
+def _nanquantile_intervals(counts, boot, level=0.95):
+    """share_intervals before it skipped nanquantile's per-column loop (verbatim)."""
+    inc = boot[:, :-1].astype(float)
+    tot = inc.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sh = np.where(tot > 0, inc / np.where(tot > 0, tot, 1), np.nan)
+    n = counts.sum()
+    est = counts / n if n else np.zeros_like(counts, dtype=float)
+    a = (1 - level) / 2
+    if not len(sh) or np.all(np.isnan(sh)):
+        return est.copy(), est.copy()
+    lo = np.nanquantile(sh, a, axis=0)
+    hi = np.nanquantile(sh, 1 - a, axis=0)
+    return np.minimum(lo, est), np.maximum(hi, est)
+
+
+def test_share_intervals_equal_nanquantile():
+    rng = np.random.default_rng(2)
+    for trial in range(300):
+        b, k = int(rng.choice([1, 2, 10, 1000])), int(rng.integers(1, 30))
+        boot = rng.integers(0, int(rng.choice([2, 5, 50])), (b, k + 1)).astype(np.float32)
+        counts = rng.integers(0, 50, k)
+        for got, want in zip(bootstrap.share_intervals(counts, boot), _nanquantile_intervals(counts, boot)):
+            assert np.array_equal(got, want, equal_nan=True), trial
+
+
+def _encode_before(values, mask, min_cell, limit):
+    """compute._encode before the name lookup became a dict (verbatim)."""
+    if isinstance(values, tuple):
+        idx, labels = values
+        idx = np.where(mask, idx, -1)
+    else:
+        labels, inv = np.unique(values[mask].astype(str), return_inverse=True) if mask.any() else (np.array([]), None)
+        idx = np.full(len(values), -1, dtype=np.int64)
+        if inv is not None:
+            idx[mask] = inv
+    cnt = np.bincount(idx[idx >= 0], minlength=len(labels))
+    keep = np.flatnonzero(cnt > 0)
+    order = keep[np.lexsort((np.asarray(labels, dtype=str)[keep], -cnt[keep]))] if len(keep) else keep
+    names = []
+    remap = np.full(len(labels), -1, dtype=np.int64)
+    for rank, i in enumerate(order):
+        if cnt[i] < min_cell:
+            key = compute.SUPPRESSED
+        elif limit is not None and rank >= limit:
+            key = compute.OTHER
+        else:
+            key = str(labels[i])
+        if key not in names:
+            names.append(key)
+        remap[i] = names.index(key)
+    codes = np.where(idx >= 0, remap[np.maximum(idx, 0)], -1) if len(labels) else np.full(len(idx), -1)
+    return codes.astype(np.int64), names
+
+
+def test_encode_equals_its_former_self():
+    rng = np.random.default_rng(3)
+    labels = np.array(["US", "CN", "École", "Zürich", "ab", "a", "b", "GB"], dtype=object)
+    for trial in range(200):
+        n = int(rng.integers(0, 300))
+        idx = rng.integers(-1, len(labels), n)
+        mask = rng.random(n) < 0.8
+        args = (rng.choice([0, 2, 5]), rng.choice([None, 1, 3]))
+        for values in ((idx, labels), np.where(idx >= 0, labels[np.maximum(idx, 0)], None)):
+            got, want = compute._encode(values, mask, *args), _encode_before(values, mask, *args)
+            assert np.array_equal(got[0], want[0]) and got[1] == want[1], trial
+
+
+# ---- the real mirror --------------------------------------------------------------------------------------------
+
+@pytest.mark.mirror
+def test_mirror_random_queries_equal_the_reference(mirror_engine, mirror_settings, monkeypatch):
+    """Random queries of every metric at the published n_boot and seed: the fast paths (coded units, stored
+    trend years, …) give the reference computation's rows, key for key."""
+    s = mirror_settings
+    vy = mirror_engine.query("SELECT DISTINCT venue, year FROM metric_rows ORDER BY ALL")
+    rnd = random.Random(11)
+    queries = []
+    for _ in range(8):
+        v, y = rnd.choice(vy)
+        ys = (y,) if rnd.random() < 0.5 else None
+        queries.append((MetricQuery(venue=v if rnd.random() < 0.85 else None, years=ys,
+                                    tier=rnd.choice(["accepted", "accepted", "oral"]),
+                                    subfield=rnd.choice([None, None, "vision", "llm"]),
+                                    sector=rnd.choice([None, None, "industry"]),
+                                    attribution=rnd.choice(["location", "hq"]), include_proxy=rnd.random() < 0.3),
+                        rnd.random()))
+    queries.append((MetricQuery(venue="nips"), 0.5))  # a stored trend scope
+    fast = [_all_metrics(mirror_engine, q, random.Random(x), s.n_boot, s.seed) for q, x in queries]
+    reference_mode(monkeypatch)
+    ref = [_all_metrics(mirror_engine, q, random.Random(x), s.n_boot, s.seed) for q, x in queries]
+    for (q, _), a, b in zip(queries, fast, ref):
+        assert a == b, q.describe()
+    assert sum(len(x) for got in ref for x in got) > 500
