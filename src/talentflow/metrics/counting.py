@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from .bootstrap import DIRECT_MAX, cluster_weights
-from .compute import _need, _value_sql
 from .query import COUNTS, MetricQuery, check
+from .units import _need, _value_sql
 
 
 def _matrix(eng, q: MetricQuery, stage: str, count: str) -> tuple[np.ndarray, list[str], int]:
