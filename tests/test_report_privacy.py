@@ -75,3 +75,19 @@ def test_trend_years_pooled_separately():
     y21 = {r["country"]: r["count"] for r in out if r["year"] == 2021}
     assert y21 == {"CN": 30, privacy.SUPPRESSED: 20}  # IS (3) + the next-smallest (US 17)
     assert {r["country"] for r in out if r["year"] == 2022} == {"CN", "US"}
+
+
+def test_a_paper_count_resting_on_one_person_is_suppressed():
+    """Under a counting rule a cell's papers can all be one prolific author's: cells are judged by the distinct
+    people behind them, so 12 first-author papers of one person in LU are not published."""
+    from talentflow.report.privacy import SUPPRESSED, counting_layout, protect
+
+    rows = [{"country": c, "count_rule": "first-author", "share": n / 120, "count": n, "count_people": p,
+             "ci_low": 0.0, "ci_high": 1.0, "n": 120, "n_units": 150} for c, n, p in (("US", 60, 40), ("CN", 48, 30),
+                                                                        ("LU", 12, 1))]
+    out = protect("shares", rows, 5, labels=("country",), **counting_layout("first-author"))
+    shown = {r["country"] for r in out if not r["suppressed"]}
+    assert "LU" not in shown and {"US", "CN"} <= shown and SUPPRESSED in {r["country"] for r in out}
+    assert all(r["count"] != 12 for r in out)
+    plain = protect("shares", rows, 5, labels=("country",), **counting_layout("people"))
+    assert "LU" in {r["country"] for r in plain}  # judged by `count`, 12 papers would pass

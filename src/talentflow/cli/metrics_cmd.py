@@ -99,13 +99,14 @@ def shares_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--stage", 
                min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
     """Share of each country (institution, sector) in a career stage, with 95% bootstrap intervals."""
     from ..metrics import shares
+    from ..report.privacy import counting_layout
 
     q = _query(venue, year, tier, subfield, sector, attribution, proxy)
     k = _k(ctx, min_cell)
     s, eng = _engine(ctx)
     with eng:
         rows = _protect("shares", shares(eng, q, stage, by, limit=limit, count=count, **_boot(s, n_boot, seed)), k,
-                        labels=(by,))
+                        labels=(by,), **counting_layout(count))
     _emit(rows, fmt, f"{stage} shares by {by}" + ("" if count == "people" else f", counting {count}"), q)
 
 

@@ -22,9 +22,9 @@ from .query import COUNTS, MetricQuery, check
 from .units import _need, _value_sql
 
 
-def _matrix(eng, q: MetricQuery, stage: str, count: str) -> tuple[np.ndarray, list[str], int]:
+def _matrix(eng, q: MetricQuery, stage: str, count: str) -> tuple[np.ndarray, list[str], int, dict[str, int]]:
     """(papers × (countries + 1)) weights — the last column marks a paper (or its units) as known — the country
-    codes, and the number of units of the query."""
+    codes, the number of units of the query, and per country the distinct people behind its count."""
     v, basis, _ = _value_sql(stage, "country")
     ok = "('observed', 'proxy')" if q.include_proxy else "('observed')"
     where, params = q.where("b")
@@ -33,13 +33,14 @@ def _matrix(eng, q: MetricQuery, stage: str, count: str) -> tuple[np.ndarray, li
                       min(b.author_order) AS pos,
                       arg_min(CASE WHEN {basis} IN {ok} THEN {v} END, b.author_order) AS v
                FROM metric_base b WHERE {where} GROUP BY ALL"""
+    units = rows  # the authorships a count rests on
     if count == "authorships":
         sql = f"SELECT paper, v, 1.0 AS w, v IS NOT NULL AS known FROM ({rows})"
     elif count in ("first-author", "last-author"):
         order = "pos" if count == "first-author" else "pos DESC"
-        sql = f"""SELECT paper, v, 1.0 AS w, v IS NOT NULL AS known FROM (
-                    SELECT *, row_number() OVER (PARTITION BY paper ORDER BY {order}, person_key) AS r FROM ({rows}))
-                  WHERE r = 1"""
+        units = f"""SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY paper ORDER BY {order}, person_key)
+                    AS r FROM ({rows})) WHERE r = 1"""
+        sql = f"SELECT paper, v, 1.0 AS w, v IS NOT NULL AS known FROM ({units})"
     elif count in ("papers", "fractional"):
         share = "1.0" if count == "papers" else "count(*) / any_value(k)"
         sql = f"""WITH a AS (SELECT *, count(v) OVER (PARTITION BY paper) AS k FROM ({rows}))
@@ -47,28 +48,27 @@ def _matrix(eng, q: MetricQuery, stage: str, count: str) -> tuple[np.ndarray, li
                   UNION ALL SELECT paper, NULL, 0.0, false FROM a GROUP BY paper HAVING max(k) = 0"""
     else:
         raise AssertionError(count)
-    t = eng.arrow(f"SELECT paper, v, w, known FROM ({sql}) ORDER BY paper, v NULLS FIRST", params)
-    paper = np.asarray(t.column("paper").to_pylist(), dtype=object)
+    people = dict(eng.query(f"SELECT v, count(DISTINCT person_key) FROM ({units}) WHERE v IS NOT NULL GROUP BY v",
+                            params))
+    names = sorted(people)
+    # papers and countries numbered in SQL (papers in key order, countries in `names` order)
+    t = eng.arrow(f"""SELECT dense_rank() OVER (ORDER BY paper) - 1 AS pi,
+                             coalesce(list_position(?::VARCHAR[], v), 0) - 1 AS vi, w, known
+                      FROM ({sql}) ORDER BY paper, v NULLS FIRST""", [names] + params)
+    pi = t.column("pi").to_numpy().astype(np.int64)
     # units: one row each for authorships and first/last authors; papers and fractional have a row per country
-    units = len(np.unique(paper.astype(str))) if count in ("papers", "fractional") else len(paper)
-    val = t.column("v").to_pylist()
-    w = np.asarray(t.column("w").to_pylist(), dtype=float)
-    known = np.asarray(t.column("known").to_pylist(), dtype=bool)
-    names = sorted({x for x in val if x is not None})
-    col = {c: i for i, c in enumerate(names)}
-    if not len(paper):
-        return np.zeros((0, len(names) + 1)), names, units
-    _, pi = np.unique(paper.astype(str), return_inverse=True)
+    n_units = (int(pi.max()) + 1 if len(pi) else 0) if count in ("papers", "fractional") else len(pi)
+    if not len(pi):
+        return np.zeros((0, len(names) + 1)), names, n_units, people
+    vi = t.column("vi").to_numpy().astype(np.int64)
+    w = t.column("w").to_numpy().astype(float)
+    known = t.column("known").to_numpy(zero_copy_only=False).astype(float)
     m = np.zeros((int(pi.max()) + 1, len(names) + 1))
-    vi = np.array([col.get(x, -1) for x in val])
     has = vi >= 0
     np.add.at(m, (pi[has], vi[has]), w[has])
     # known units per paper: authorships / first / last count each known unit; papers / fractional each paper once
-    if count in ("papers", "fractional"):
-        np.maximum.at(m[:, -1], pi, known.astype(float))
-    else:
-        np.add.at(m[:, -1], pi, known.astype(float))
-    return m, names, units
+    (np.maximum if count in ("papers", "fractional") else np.add).at(m[:, -1], pi, known)
+    return m, names, n_units, people
 
 
 def _boot_totals(m: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
@@ -89,7 +89,7 @@ def count_shares(eng, q: MetricQuery, stage: str = "work", count: str = "papers"
     check("count", count, COUNTS[1:])
     check("stage", stage)
     _need(eng)
-    m, names, units = _matrix(eng, q, stage, count)
+    m, names, units, people = _matrix(eng, q, stage, count)
     tot = m.sum(axis=0) if len(m) else np.zeros(len(names) + 1)
     n = float(tot[-1])
     boot = _boot_totals(m, n_boot, seed) if n_boot > 0 and len(m) else None
@@ -105,13 +105,14 @@ def count_shares(eng, q: MetricQuery, stage: str = "work", count: str = "papers"
                 lo = min(float(np.nanquantile(sh, 0.025)), share)
                 hi = max(float(np.nanquantile(sh, 0.975)), share)
         rows.append({"stage": stage, "country": c, "count_rule": count, "share": share,
-                     "count": round(cnt, 6) if count == "fractional" else int(round(cnt)), "ci_low": lo,
+                     "count": round(cnt, 6) if count == "fractional" else int(round(cnt)),
+                     "count_people": people[c], "ci_low": lo,
                      "ci_high": hi, "n": int(round(n)), "n_units": units,
                      "coverage": round(n / units, 6) if units else None, "rule": q.attribution})
     rows.sort(key=lambda r: (-r["count"], r["country"]))
-    if min_cell:  # groups under the threshold pooled, as for people (a paper count is a count of people's papers)
-        small = [r for r in rows if r["count"] < min_cell]
-        rows = [r for r in rows if r["count"] >= min_cell]
+    if min_cell:  # countries whose count rests on fewer than min_cell people are pooled (one person's papers)
+        small = [r for r in rows if r["count_people"] < min_cell]
+        rows = [r for r in rows if r["count_people"] >= min_cell]
         if small:
             from .compute import SUPPRESSED
 

@@ -41,6 +41,12 @@ KINDS = {
 }
 
 
+def counting_layout(count_rule: str) -> dict:
+    """protect() options for shares under a counting rule (metrics.counting): a paper or authorship count can
+    rest on one prolific person, so cells are judged by the distinct people behind them (`count_people`)."""
+    return {} if count_rule == "people" else {"count": "count_people"}
+
+
 def protect(kind: str, rows: Iterable[dict], min_cell: int, **opts) -> list[dict]:
     """Rows of one metric table ready to publish at threshold `min_cell` (k). `kind`: shares, institutions,
     trend, cohort, flows (options override the layout: groups, labels, coverage) or retention (option `flows`:

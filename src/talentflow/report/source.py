@@ -167,7 +167,7 @@ class MetricSource:
         extra = {} if count == "people" else {"count": count}  # a library without counting rules still answers
         return self._cached(("shares", f, stage, by, intervals, count), lambda: privacy.protect(
             "shares", self.m.shares(eng, self.query(f), stage=stage, by=by, **extra, **self._boot(intervals)),
-            self.min_cell, labels=(by,)))
+            self.min_cell, labels=(by,), **privacy.counting_layout(count)))
 
     def flows(self, eng, f: Filters, frm: str = "origin", to: str = "work", intervals: bool = True) -> list[dict]:
         """intervals=False skips the bootstrap (counts only: Sankey diagrams, flow tables)."""
