@@ -80,22 +80,27 @@ class FakeState:
         return None
 
 
+def send_json(h: BaseHTTPRequestHandler, code: int, obj, headers: dict | None = None, truncate: bool = False) -> None:
+    """One JSON answer as the real APIs send it; `truncate` sends half the body and drops the connection."""
+    body = json.dumps(obj).encode()
+    h.send_response(code)
+    h.send_header("Content-Type", "application/json; charset=utf-8")
+    h.send_header("Content-Length", str(len(body)))
+    for k, val in (headers or {}).items():
+        h.send_header(k, val)
+    h.end_headers()
+    h.wfile.write(body[: len(body) // 2] if truncate else body)
+    if truncate:
+        h.close_connection = True
+
+
 def _handler(state: FakeState):
     class H(BaseHTTPRequestHandler):
         def log_message(self, *a):
             pass
 
         def _send(self, code: int, obj, headers: dict | None = None, truncate: bool = False):
-            body = json.dumps(obj).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            for k, val in (headers or {}).items():
-                self.send_header(k, val)
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 2] if truncate else body)
-            if truncate:
-                self.close_connection = True
+            send_json(self, code, obj, headers, truncate)
 
         def _fault(self, path: str) -> bool:
             kind = state.fault_for(path)

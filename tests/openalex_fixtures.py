@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+from fake_openreview import send_json
+
 OA = "https://openalex.org/"
 NEURIPS = "S4306420609"  # "Neural Information Processing Systems" (sources/openalex_venues.csv)
 ICML = "S4306419644"
@@ -149,16 +151,7 @@ class FakeOpenAlex:
                 pass
 
             def _send(self, code, obj, headers=None, truncate=False):
-                body = json.dumps(obj).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(body[: len(body) // 2] if truncate else body)
-                if truncate:
-                    self.close_connection = True
+                send_json(self, code, obj, headers, truncate)
 
             def do_GET(self):
                 u = urlparse(self.path)
