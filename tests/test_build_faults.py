@@ -144,3 +144,25 @@ def test_second_build_with_wait_runs_after_the_first(tmp_path, monkeypatch):
             os.killpg(a.pid, signal.SIGKILL)
     assert _state(s) == ("new", 2)
     assert lock_path(s.db_path).read_text() == ""  # released
+
+
+def test_an_engine_that_fails_its_query_on_ctrl_c_before_the_watcher_runs_is_still_an_interruption():
+    """DuckDB may take the signal itself and fail the running query ("Query interrupted") before the watcher thread
+    has seen the signal: that must still end the build as a KeyboardInterrupt, not as a crash."""
+    from talentflow.ingest.build import _interrupt_on_ctrl_c
+
+    class Eng:
+        def interrupt(self) -> None:
+            pass
+
+    old = signal.signal(signal.SIGINT, lambda *_: None)  # the signal's byte still reaches the wakeup pipe
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with _interrupt_on_ctrl_c(Eng()):
+                os.kill(os.getpid(), signal.SIGINT)
+                raise RuntimeError("Query interrupted")
+        with pytest.raises(RuntimeError, match="Binder Error"):  # an ordinary failure stays itself
+            with _interrupt_on_ctrl_c(Eng()):
+                raise RuntimeError("Binder Error: no such column")
+    finally:
+        signal.signal(signal.SIGINT, old)

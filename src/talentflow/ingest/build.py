@@ -123,6 +123,14 @@ def _clean_temp(db_path: Path) -> list[str]:
     return gone
 
 
+def _says_interrupted(e: BaseException | None) -> bool:
+    while e is not None:
+        if "interrupt" in str(e).lower():
+            return True
+        e = e.__cause__ or e.__context__
+    return False
+
+
 @contextmanager
 def _interrupt_on_ctrl_c(eng) -> Iterator[None]:
     """DuckDB does not stop a running query on SIGINT, and Python's KeyboardInterrupt only comes once the query
@@ -148,7 +156,10 @@ def _interrupt_on_ctrl_c(eng) -> Iterator[None]:
     try:
         yield
     except Exception as e:
-        if hit.is_set():  # the engine's "interrupted" error (or a stage's wrapping of it) is the Ctrl-C
+        # the engine's "interrupted" error (or a stage's wrapping of it) is the Ctrl-C. DuckDB may notice the
+        # signal itself and fail the query before the watcher has run: the signal's byte is already in the pipe
+        # then, so give the watcher a moment to see it rather than report an interruption as a crash.
+        if hit.is_set() or (_says_interrupted(e) and hit.wait(5)):
             raise KeyboardInterrupt from e
         raise
     finally:
