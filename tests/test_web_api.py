@@ -95,7 +95,7 @@ def test_institutions_roll_up_to_parents_on_request(client):
 
 def test_dashboard_rollup_control_and_chart(client):
     page = client.get("/").text
-    assert 'name="rollup"' in page and 'data-default="none"' in page and ">parent organisation<" in page
+    assert 'name="rollup"' in page and 'data-default="none"' in page and ">rolled up to parent<" in page
     frag = client.get("/fragment/charts", params={"venue": "nips", "stage": "work", "rollup": "parent"}).text
     assert "rolled up to parent organisations" in frag and "rollup=parent" in frag  # the CSV link keeps it
     assert "rolled up" not in client.get("/fragment/charts", params={"venue": "nips", "stage": "work"}).text

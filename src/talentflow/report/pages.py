@@ -313,9 +313,13 @@ def institutions(c: Ctx) -> Page:
                                         dash=stage == "work"))  # the dashboard ranks workplaces
                 if rolled:  # the same ranking with every institution under its ultimate parent organisation
                     up = c.src.institutions(c.eng, f, stage, limit=25, intervals=False, rollup="parent")
+                    same = [(r["institution"], r["count"]) for r in up] == \
+                        [(r["institution"], r["count"]) for r in rows]
+                    note = lb.ROLLUP_DEFINITION + (" Here the roll-up changes none of these rows: the ranking is the "
+                                                   "one above." if same else "")
                     rc = c.chart(ch.ranking_bars(f"inst-{stage}-{f.venue or 'all'}-parent",
                                                  f"{what}, rolled up to parent organisations · {lb.describe(f)}", up),
-                                 f, note=lb.ROLLUP_DEFINITION, stage=stage, dash=stage == "work")
+                                 f, note=note, stage=stage, dash=stage == "work")
                     if rc.dash:
                         rc.dash += "&rollup=parent"
                     s.charts.append(rc)
