@@ -62,7 +62,7 @@ WIDE = [
     "/api/flows?from=origin&to=work", "/api/flows?from=graduate&to=current", "/api/retention",
     "/api/retention?country=CN", "/api/cohort?year=2022&origin=CN&work=US", "/api/shares?stage=work&year=2022",
     "/api/trend?stage=work&tier=oral", "/api/shares?stage=current&sector=industry",
-    "/api/institutions?stage=work&rollup=parent", "/api/shares?stage=current&by=institution&rollup=parent",
+    "/api/institutions?stage=work&rollup=parent", "/api/institutions?stage=current&rollup=parent",
 ]
 COUNTRIES = ["US", "CN", "GB", "DE", "CA", "FR", "JP", "KR", "IN", "CH", "SG", "AU", "HK", "IL", "NL", "IT", "ES",
              "TW", "SE", "BR", "RU", "IR", "TR", "AT", "BE", "DK", "FI", "PL", "SA", "AE"]
