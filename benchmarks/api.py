@@ -7,7 +7,8 @@ benchmarks/RESULTS.md.
 Warm mode requests every URL once, then sends requests at a fixed rate for a fixed time (p50/p95/p99).
 Cold mode starts a fresh server and asks, one at a time, `--cold` distinct URLs drawn at random (seeded) across
 every endpoint and the dashboard's filters (venue or all venues, a year, a range or all years, tier, subfield,
-sector, attribution, country, proxies), then the all-venue queries one by one (each never asked before either).
+sector, attribution, country, proxies, institution roll-ups), then the all-venue queries one by one (each never
+asked before either).
 Latencies are reported with the same-run floor: a DuckDB scan of metric_base in this process and /healthz, so
 runs on a busy machine compare as ratios. Both modes stop by themselves and only talk to 127.0.0.1.
 """
@@ -61,6 +62,7 @@ WIDE = [
     "/api/flows?from=origin&to=work", "/api/flows?from=graduate&to=current", "/api/retention",
     "/api/retention?country=CN", "/api/cohort?year=2022&origin=CN&work=US", "/api/shares?stage=work&year=2022",
     "/api/trend?stage=work&tier=oral", "/api/shares?stage=current&sector=industry",
+    "/api/institutions?stage=work&rollup=parent", "/api/institutions?stage=current&rollup=parent",
 ]
 COUNTRIES = ["US", "CN", "GB", "DE", "CA", "FR", "JP", "KR", "IN", "CH", "SG", "AU", "HK", "IL", "NL", "IT", "ES",
              "TW", "SE", "BR", "RU", "IR", "TR", "AT", "BE", "DK", "FI", "PL", "SA", "AE"]
@@ -93,6 +95,7 @@ def floor_scan_ms(db: Path, repeat: int = 3) -> float:
 def random_urls(vy: dict[str, list[int]], allowed: dict, n: int, seed: int) -> list[str]:
     """n distinct URLs across every endpoint, with the filters the dashboard offers (drawn with fixed odds)."""
     rnd = random.Random(seed)
+    up = random.Random(seed + 1)  # roll-ups drawn apart: the rest of the draw stays the one of earlier runs
     all_years = sorted({y for ys in vy.values() for y in ys})
     seen, out = set(), []
     while len(out) < n:
@@ -134,6 +137,8 @@ def random_urls(vy: dict[str, list[int]], allowed: dict, n: int, seed: int) -> l
                     p[k] = rnd.choice(COUNTRIES[:10])
         if ep == "institutions" and rnd.random() < 0.3:
             p["limit"] = rnd.choice([10, 20, 100])
+        if (ep == "institutions" or p.get("by") == "institution") and up.random() < 0.4:
+            p["rollup"] = "parent"
         url = f"/api/{ep}?" + urlencode(sorted(p.items()))
         if url not in seen:
             seen.add(url)

@@ -20,6 +20,7 @@ ALLOWED = {
     "stage": ["origin", "graduate", "work", "current"],
     "frm": ["origin", "graduate"],
     "to": ["graduate", "work", "current"],
+    "rollup": ["none", "parent"],
 }
 CALLS: list[tuple] = []  # (function, query) for tests that check caching
 
@@ -50,7 +51,7 @@ def _dist(q: MetricQuery, stage: str) -> list[tuple[str, int]]:
     return [(c, max(1, int(v * r.uniform(0.8, 1.2))) if v > 4 else v) for c, v in base.items()]
 
 
-def shares(eng, q, stage="origin", by="country", n_boot=1000, seed=0):
+def shares(eng, q, stage="origin", by="country", n_boot=1000, seed=0, rollup="none"):
     CALLS.append(("shares", q, stage))
     d = _dist(q, stage)
     n = sum(v for _, v in d)
@@ -112,10 +113,14 @@ def trend(eng, q, stage="origin", country=None, n_boot=1000, seed=0):
     return out
 
 
-def institutions(eng, q, stage="work", limit=25, n_boot=1000, seed=0):
-    CALLS.append(("institutions", q, stage))
+def institutions(eng, q, stage="work", limit=25, n_boot=1000, seed=0, rollup="none"):
+    CALLS.append(("institutions", q, stage) + ((rollup,) if rollup != "none" else ()))
     names = [("Google", "US", "industry"), ("Tsinghua University", "CN", "academia"), ("Stanford University", "US",
              "academia"), ("Peking University", "CN", "academia"), ("Tiny Lab", "IS", "academia")]
     r = _rng(q, stage)
-    return [{"institution": nm, "country": c, "sector": s, "count": (r.randint(30, 90) if c != "IS" else 2),
+    rows = [{"institution": nm, "country": c, "sector": s, "count": (r.randint(30, 90) if c != "IS" else 2),
              "share": 0.05, "n": 1000} for nm, c, s in names]
+    if rollup == "parent":  # Google DeepMind's people counted under Google
+        rows[0]["count"] += 45
+        rows = [{**x, "rollup": rollup} for x in rows]
+    return rows

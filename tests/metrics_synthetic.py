@@ -14,6 +14,8 @@ COUNTRIES = ["US", "CN", "GB", "DE", "FR", "CA", "JP", "KR", "IN", "CH", "SG", "
 INSTITUTIONS = ["MIT", "Stanford University", "Tsinghua University", "ETH Zürich", "École Polytechnique",
                 "Google", "deepmind", "Peking University", "Universität Tübingen", "KAIST", "Mila", "Ümeå lab",
                 "University of Oxford", "NUS"]
+# institutions rolled up to a parent organisation (the rest are their own parent); one parent is no institution
+PARENTS = {"deepmind": "Google", "Ümeå lab": "University of Oxford", "Mila": "Mila parent (Québec)"}
 SECTORS = ["academia", "industry", "government", "nonprofit"]
 SUBFIELDS = ["vision", "language", "robotics", "other", "generative_ai"]
 FLAGS = ["llm", "diffusion", "humanoid"]
@@ -70,10 +72,13 @@ def synthetic_engine(n_papers: int = 1500, seed: int = 7) -> DuckEngine:
         if s != "origin":
             st[f"{s}_sector"] = _pick(rng, SECTORS, m, 0.3).tolist()
     st = {k: (v if isinstance(v, list) else [v] * m) for k, v in st.items()}
+    for s in ("origin", "graduate", "work"):
+        st[f"{s}_parent_name"] = [PARENTS.get(x, x) for x in st[f"{s}_institution_name"]]
     e.register_arrow("_s", pa.table(st))
     cur = {"i": list(range(2 * n)), "current_country": _pick(rng, COUNTRIES, 2 * n, 0.25).tolist(),
            "current_institution_name": _pick(rng, INSTITUTIONS, 2 * n, 0.3).tolist(),
            "current_sector": _pick(rng, SECTORS, 2 * n, 0.2).tolist()}
+    cur["current_parent_name"] = [PARENTS.get(x, x) for x in cur["current_institution_name"]]
     e.register_arrow("_c", pa.table(cur))
     e.execute("""
         CREATE TABLE metric_base AS
@@ -82,6 +87,7 @@ def synthetic_engine(n_papers: int = 1500, seed: int = 7) -> DuckEngine:
              r AS (SELECT a.*, r.rule, r.k FROM a, (VALUES ('location', 0), ('hq', 1)) r(rule, k))
         SELECT r.person_key, r.venue, r.year, r.paper_id, r.author_order, r.tier_rank, r.subfield, r.flags, r.rule,
                c.current_country, NULL::VARCHAR AS current_institution_id, c.current_institution_name,
+               c.current_parent_name,
                c.current_sector, NULL::VARCHAR AS current_position, s.* EXCLUDE (person_key, year, rule)
         FROM r JOIN _c c ON c.i = 2 * r.i + r.k
         LEFT JOIN _s s ON s.person_key = r.person_key AND s.year = r.year AND s.rule = r.rule""")

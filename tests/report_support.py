@@ -78,6 +78,7 @@ COUNTRY_POOL = ["CN"] * 8 + ["US"] * 6 + ["IN"] * 2 + ["DE", "GB", "CA", "FR", "
 INSTITUTIONS = {"CN": ["Tsinghua University", "Peking University"], "US": ["Stanford University", "Google", "MIT"],
                 "IN": ["IIT Bombay"], "DE": ["TU Munich"], "GB": ["University of Oxford"], "CA": ["Mila"],
                 "FR": ["Inria"], "KR": ["KAIST"], "JP": ["University of Tokyo"], "SG": ["NUS"], "IS": ["Reykjavik"]}
+PARENT = "CASE {0} WHEN 'TU Munich' THEN 'A parent organisation' ELSE {0} END"  # the roll-up (*_parent_name)
 
 
 def synthetic_metric_tables(path: Path, people: int = 3000, seed: float = 0.42) -> Path:
@@ -111,15 +112,18 @@ def synthetic_metric_tables(path: Path, people: int = 3000, seed: float = 0.42) 
            ['generative_ai', 'robotics', 'vision', 'language', 'other'][1 + floor(rs * 5)::INT] AS subfield,
            CASE WHEN rs > 0.2 AND rs < 0.3 THEN ['humanoid'] WHEN rs < 0.1 THEN ['llm'] ELSE [] END::VARCHAR[] AS flags,
            rule, work AS current_country, NULL AS current_institution_id,
-           {inst}[work][1] AS current_institution_name,
+           {inst}[work][1] AS current_institution_name, {PARENT.format(f"{inst}[work][1]")} AS current_parent_name,
            CASE WHEN r2 < 0.3 THEN 'industry' ELSE 'academia' END AS current_sector, 'phd' AS current_position,
            origin AS origin_country, NULL AS origin_institution_id, {inst}[origin][1] AS origin_institution_name,
+           {PARENT.format(f"{inst}[origin][1]")} AS origin_parent_name,
            CASE WHEN r1 < 0.9 THEN 'observed' ELSE 'unknown' END AS origin_basis, 'test' AS origin_stage_rule,
            year AS origin_stage_year,
            grad AS graduate_country, NULL AS graduate_institution_id, {inst}[grad][1] AS graduate_institution_name,
+           {PARENT.format(f"{inst}[grad][1]")} AS graduate_parent_name,
            'observed' AS graduate_basis, 'test' AS graduate_stage_rule, year AS graduate_stage_year,
            'academia' AS graduate_sector,
            work AS work_country, NULL AS work_institution_id, {inst}[work][1] AS work_institution_name,
+           {PARENT.format(f"{inst}[work][1]")} AS work_parent_name,
            'observed' AS work_basis, 'test' AS work_stage_rule, year AS work_stage_year,
            CASE WHEN r2 < 0.3 THEN 'industry' ELSE 'academia' END AS work_sector,
            CASE WHEN r1 < 0.5 THEN 'openreview_profile' ELSE 'paper' END AS origin_source,

@@ -44,7 +44,7 @@ def reference_mode(monkeypatch) -> None:
     monkeypatch.setattr(cube, "trend_rows", lambda *a, **k: None)
     monkeypatch.setattr(compute, "fast_cohort", compute.reference_cohort)
     real = compute.institution_countries
-    monkeypatch.setattr(compute, "institution_countries", lambda *a, **k: real(*a, reference=True))
+    monkeypatch.setattr(compute, "institution_countries", lambda *a, **k: real(*a, **{**k, "reference": True}))
     monkeypatch.setattr(bootstrap, "boot_counts_many", bootstrap.reference_boot_counts_many)
 
 
@@ -70,7 +70,7 @@ def _decoded(u: dict, stages, by_stage=True):
 
 
 def test_labels_are_coded_in_python_string_order(syn):
-    for kind in ("country", "institution", "sector"):
+    for kind in ("country", "institution", "sector", "parent"):
         got = [r[0] for r in syn.query("SELECT label FROM metric_labels WHERE kind = ? ORDER BY code", [kind])]
         assert got == sorted(got) and len(got) == len(set(got)) > 2
 
@@ -80,7 +80,7 @@ def test_fast_units_equal_the_sql_grouping(syn):
     venues, years = ["nips", "iclr", "cvpr"], list(range(2015, 2023))
     for _ in range(60):
         q = random_query(rnd, venues, years)
-        by = rnd.choice(["country", "institution", "sector"])
+        by = rnd.choice(["country", "institution", "sector", "parent"])
         stages = rnd.sample([s for s in STAGES if not (by == "sector" and s == "origin")], rnd.randint(1, 3))
         a, b = fast_units(syn, q, stages, by), reference_units(syn, q, stages, by)
         assert _decoded(a, stages) == _decoded(b, stages), (q, by, stages)
@@ -111,7 +111,8 @@ def _all_metrics(e, q: MetricQuery, rnd: random.Random, n_boot: int = 120, seed:
             compute.retention(e, q, country, frm, to, n_boot=n_boot, seed=seed),
             compute.trend(e, q, stage, country, n_boot=n_boot, seed=seed),
             compute.cohort(e, one, rnd.choice([None, "US"]), rnd.choice([None, "CN"]), n_boot=n_boot, seed=seed),
-            compute.institutions(e, q, stage, 5, n_boot=n_boot, seed=seed)]
+            compute.institutions(e, q, stage, 5, n_boot=n_boot, seed=seed),
+            compute.institutions(e, q, stage, 5, n_boot=n_boot, seed=seed, rollup="parent")]
 
 
 def test_every_metric_equals_its_reference(syn, regime, monkeypatch):

@@ -36,6 +36,11 @@ def test_report_with_the_metrics_library(settings, tmp_path):
     assert "NeurIPS 2022 · accepted papers · location rule" in mp and "NeurIPS 2019 · oral papers" in mp
     cohorts = (tmp_path / "cohorts.html").read_text()
     assert "whereabouts" in cohorts and "tf-error" not in cohorts
+    inst = (tmp_path / "institutions.html").read_text()
+    # each ranking twice, the second rolled up (TU Munich's people under its parent) with the definition beside it
+    assert all(f"inst-{st}-{v}-parent" in inst for st in ("work", "origin") for v in ("nips", "all"))
+    assert "ultimate parent organisation" in inst
+    assert "TU Munich" in inst and "A parent organisation" in inst and "tf-error" not in inst
 
 
 def test_api_with_the_metrics_library(settings):

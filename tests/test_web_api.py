@@ -76,6 +76,33 @@ def test_unknown_values_answer_422_with_the_allowed_ones(client, param, value, a
     assert d["loc"] == ["query", param] and d["input"] == value and allowed in d["allowed"]
 
 
+def test_institutions_roll_up_to_parents_on_request(client):
+    plain = client.get("/api/institutions", params={"venue": "nips", "year": 2022}).json()
+    up = client.get("/api/institutions", params={"venue": "nips", "year": 2022, "rollup": "parent"}).json()
+    assert up["rollup"] == "parent" and "rollup" not in plain
+    g = {r["institution"]: r["count"] for r in plain["rows"]}["Google"]
+    assert {r["institution"]: r["count"] for r in up["rows"]}["Google"] == g + 45
+    assert client.get("/api/institutions", params={"rollup": "none"}).json()["rows"] == \
+        client.get("/api/institutions").json()["rows"]
+    for path in ("/api/institutions", "/api/shares"):
+        bad = client.get(path, params={"rollup": "owner"})
+        assert bad.status_code == 422, path
+        d = bad.json()["detail"][0]
+        assert d["loc"] == ["query", "rollup"] and d["allowed"] == ["none", "parent"]
+    csv_up = client.get("/api/institutions", params={"rollup": "parent", "format": "csv"})
+    assert csv_up.status_code == 200 and "Google" in csv_up.text
+
+
+def test_dashboard_rollup_control_and_chart(client):
+    page = client.get("/").text
+    assert 'name="rollup"' in page and 'data-default="none"' in page and ">rolled up to parent<" in page
+    frag = client.get("/fragment/charts", params={"venue": "nips", "stage": "work", "rollup": "parent"}).text
+    assert "rolled up to parent organisations" in frag and "rollup=parent" in frag  # the CSV link keeps it
+    assert "rolled up" not in client.get("/fragment/charts", params={"venue": "nips", "stage": "work"}).text
+    bad = client.get("/fragment/charts", params={"venue": "nips", "rollup": "owner"}).text
+    assert "Unknown rollup" in bad and "tf-error" in bad
+
+
 def test_flows_take_from_and_to_and_csv(client):
     r = client.get("/api/flows", params={"from": "origin", "to": "graduate", "format": "csv"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")

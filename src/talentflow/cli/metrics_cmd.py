@@ -23,6 +23,9 @@ PROXY = typer.Option(False, "--proxy/--no-proxy", help="Admit proxy stage values
 FMT = format_option("table")
 NBOOT = typer.Option(None, "--n-boot", help="Bootstrap resamples (default: settings n_boot).")
 SEED = typer.Option(None, "--seed", help="Bootstrap seed (default: settings seed).")
+ROLLUP = typer.Option("none", "--rollup", help="none|parent: institutions as resolved, or rolled up to their "
+                                               "ultimate parent organisation (Google DeepMind → Google); countries "
+                                               "are unchanged.")
 MINCELL = typer.Option(None, "--min-cell", help="Suppress counts resting on fewer people, as published outputs "
                                                 "do (default 5; lower: ≥ 1, with a warning).")
 
@@ -67,7 +70,8 @@ def _boot(s, n_boot, seed) -> dict:
             "seed": check_seed(s.seed if seed is None else seed, what="--seed")}
 
 
-TABLE_DROP = ("stage", "rule", "from_stage", "to_stage", "n_people", "n_observed_paper", "n_observed_profile")
+TABLE_DROP = ("stage", "rule", "from_stage", "to_stage", "n_people", "n_observed_paper", "n_observed_profile",
+              "rollup")
 
 
 def _emit(rows, fmt, title, q) -> None:
@@ -95,7 +99,7 @@ def shares_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--stage", 
                proxy: bool = PROXY, limit: Optional[int] = typer.Option(None, help="Top groups; the rest '(other)'."),
                count: str = typer.Option("people", "--count", help="Unit counted: people|authorships|papers|"
                                          "fractional|first-author|last-author (see docs/methodology.md)."),
-               n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED,
+               rollup: str = ROLLUP, n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED,
                min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
     """Share of each country (institution, sector) in a career stage, with 95% bootstrap intervals."""
     from ..metrics import shares
@@ -105,9 +109,10 @@ def shares_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--stage", 
     k = _k(ctx, min_cell)
     s, eng = _engine(ctx)
     with eng:
-        rows = _protect("shares", shares(eng, q, stage, by, limit=limit, count=count, **_boot(s, n_boot, seed)), k,
-                        labels=(by,), **counting_layout(count))
-    _emit(rows, fmt, f"{stage} shares by {by}" + ("" if count == "people" else f", counting {count}"), q)
+        rows = _protect("shares", shares(eng, q, stage, by, limit=limit, count=count, rollup=rollup,
+                                         **_boot(s, n_boot, seed)), k, labels=(by,), **counting_layout(count))
+    _emit(rows, fmt, f"{stage} shares by {by}" + ("" if count == "people" else f", counting {count}")
+          + (", rolled up to parent organisations" if rollup == "parent" else ""), q)
 
 
 @app.command("flows")
@@ -197,18 +202,20 @@ def institutions_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--st
                      limit: int = typer.Option(25, "--limit"), venue: Optional[str] = VENUE,
                      year: Optional[list[int]] = YEAR, tier: str = TIER, subfield: Optional[str] = SUBFIELD,
                      sector: Optional[str] = SECTOR, attribution: str = ATTR, proxy: bool = PROXY,
-                     n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED,
-               min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
-    """Institutions ranked by the people whose stage is there (origin/graduate: producing; work: employing)."""
+                     rollup: str = ROLLUP, n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED,
+                     min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
+    """Institutions ranked by the people whose stage is there (origin/graduate: producing; work: employing);
+    --rollup parent ranks their ultimate parent organisations."""
     from ..metrics import institutions
 
     q = _query(venue, year, tier, subfield, sector, attribution, proxy)
     k = _k(ctx, min_cell)
     s, eng = _engine(ctx)
     with eng:
-        rows = _protect("institutions", institutions(eng, q, stage, limit=limit, **_boot(s, n_boot, seed)), k,
-                        unshown_other=False)
-    _emit(rows, fmt, f"institutions ({stage})", q)
+        rows = _protect("institutions", institutions(eng, q, stage, limit=limit, rollup=rollup,
+                                                     **_boot(s, n_boot, seed)), k, unshown_other=False)
+    _emit(rows, fmt, f"institutions ({stage})" + (", rolled up to parent organisations" if rollup == "parent"
+                                                  else ""), q)
 
 
 @app.command("person")

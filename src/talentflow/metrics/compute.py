@@ -116,20 +116,25 @@ def _share_rows(cluster, codes, names, n_boot, seed, cluster_by_paper=True, boot
 
 def shares(eng, q: MetricQuery, stage: str = "work", by: str = "country", n_boot: int = 1000, seed: int = 20221128,
            min_cell: int = 0, limit: int | None = None, cluster_by_paper: bool = True,
-           count: str = "people") -> list[dict]:
+           count: str = "people", rollup: str = "none") -> list[dict]:
     """Share of each group (country, institution or sector) in one stage, with a 95% percentile bootstrap
     interval (n_boot resamples of people, clustered by paper), sorted by count. `count` picks the unit: people
-    (default) or, for countries, authorships, papers, fractional, first-author, last-author (metrics.counting)."""
+    (default) or, for countries, authorships, papers, fractional, first-author, last-author (metrics.counting).
+    `rollup='parent'` counts institutions under their ultimate parent organisation (institution_parents): each
+    person still has one value per unit, so a person seen at two of its members counts once."""
     _bounds(n_boot, seed, limit)
     check("stage", stage)
     check("by", by)
     check("count", count)
+    check("rollup", rollup)
+    if rollup != "none":
+        check("by", by, ["institution"])
     if count != "people":
         from .counting import count_shares
 
         check("by", by, ["country"])
         return count_shares(eng, q, stage, count, n_boot=n_boot, seed=seed, min_cell=min_cell)[:limit]
-    u = _units(eng, q, [stage], by)
+    u = _units(eng, q, [stage], "parent" if rollup == "parent" else by)
     basis = u[f"b_{stage}"]
     inc = _included(basis, q)
     codes, names = _encode(u[f"v_{stage}"], inc, min_cell, limit)
@@ -139,7 +144,7 @@ def shares(eng, q: MetricQuery, stage: str = "work", by: str = "country", n_boot
     rows = []
     for i, r in enumerate(_share_rows(u["cluster"], codes, names, n_boot, seed, cluster_by_paper)):
         rows.append({"stage": stage, by: r.pop("group"), **r, "count_proxy": int(cnt_proxy[i]), **cov,
-                     "rule": q.attribution})
+                     "rule": q.attribution, **({"rollup": rollup} if rollup != "none" else {})})
     return rows
 
 
@@ -389,35 +394,40 @@ def trend_from_units(u: dict, q: MetricQuery, stage: str, country: str | None, n
 
 
 def institutions(eng, q: MetricQuery, stage: str = "work", limit: int = 25, n_boot: int = 1000,
-                 seed: int = 20221128, min_cell: int = 0) -> list[dict]:
+                 seed: int = 20221128, min_cell: int = 0, rollup: str = "none") -> list[dict]:
     """Ranking of institutions by the number of people of `q` whose `stage` is there (origin/graduate:
-    producing; work/current: employing)."""
+    producing; work/current: employing); `rollup='parent'` ranks their ultimate parent organisations."""
     _bounds(n_boot, seed, limit)
-    rows = shares(eng, q, stage, "institution", n_boot=n_boot, seed=seed, min_cell=min_cell, limit=limit)
+    rows = shares(eng, q, stage, "institution", n_boot=n_boot, seed=seed, min_cell=min_cell, limit=limit,
+                  rollup=rollup)
     names = [r["institution"] for r in rows if r["institution"] not in (OTHER, SUPPRESSED)]
-    cc = institution_countries(eng, q, stage, names)
+    cc = institution_countries(eng, q, stage, names, kind="parent" if rollup == "parent" else "institution")
     for i, r in enumerate(rows, 1):
         r["rank"] = i if r["institution"] not in (OTHER, SUPPRESSED) else None
         r["country"] = cc.get(r["institution"])
     return rows
 
 
-def institution_countries(eng, q: MetricQuery, stage: str, names: list[str], reference: bool = False
-                          ) -> dict[str, str]:
-    """Each institution's most frequent `stage` country among the population's rows (ties: the first country
-    code); from metric_rows when built (`reference=True`: from metric_base)."""
+def institution_countries(eng, q: MetricQuery, stage: str, names: list[str], reference: bool = False,
+                          kind: str = "institution") -> dict[str, str]:
+    """Each institution's (`kind='parent'`: parent organisation's) most frequent `stage` country among the
+    population's rows (ties: the first country code) — the people's countries as attributed, whatever the
+    roll-up; from metric_rows when built (`reference=True`: from metric_base)."""
+    from .units import COLUMN, KINDS
+
     if not names:
         return {}
     where, params = q.where("b")
     marks = ", ".join("?" * len(names))
     if not reference and eng.table_exists("metric_rows"):
         sql = f"""SELECT li.label, lc.label, count(*) FROM metric_rows b
-                  JOIN metric_labels li ON li.kind = 'institution' AND li.code = b.{stage}_i
+                  JOIN metric_labels li ON li.kind = '{kind}' AND li.code = b.{stage}_{KINDS[kind]}
                   JOIN metric_labels lc ON lc.kind = 'country' AND lc.code = b.{stage}_c
                   WHERE {where} AND li.label IN ({marks}) GROUP BY ALL"""
     else:
-        sql = f"""SELECT b.{stage}_institution_name, b.{stage}_country, count(*) FROM metric_base b
-                  WHERE {where} AND b.{stage}_institution_name IN ({marks}) AND b.{stage}_country IS NOT NULL
+        col = f"b.{stage}_{COLUMN[kind]}"
+        sql = f"""SELECT {col}, b.{stage}_country, count(*) FROM metric_base b
+                  WHERE {where} AND {col} IN ({marks}) AND b.{stage}_country IS NOT NULL
                   GROUP BY ALL"""
     best: dict[str, tuple[int, str]] = {}
     for name, country, n in eng.query(sql, params + names):

@@ -17,6 +17,7 @@ SECTORS = ("academia", "industry", "government", "nonprofit")
 FLOW_FROM = ("origin", "graduate")
 FLOW_TO = ("graduate", "work", "current")
 COUNTS = ("people", "authorships", "papers", "fractional", "first-author", "last-author")  # metrics.counting
+ROLLUPS = ("none", "parent")  # institutions as resolved, or rolled up to their ultimate parent organisation
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +66,7 @@ class _Allowed(dict):
 
 ALLOWED: dict[str, list] = _Allowed(tier=list(TIERS), attribution=list(ATTRIBUTIONS), stage=list(STAGES),
                                     by=list(BY), sector=list(SECTORS), frm=list(FLOW_FROM), to=list(FLOW_TO),
-                                    count=list(COUNTS))
+                                    count=list(COUNTS), rollup=list(ROLLUPS))
 
 
 def check(what: str, value, allowed=None) -> None:

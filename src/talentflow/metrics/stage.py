@@ -1,7 +1,8 @@
 """Pipeline stage `metrics`: the materialised tables every metric query and the report read.
 
 - `metric_base`: one row per (accepted authorship, country rule) with the paper's tier and subfield, the
-  affiliation at that paper ('current') and the person's origin/graduate/work stage at that year;
+  affiliation at that paper ('current') and the person's origin/graduate/work stage at that year, each
+  institution also under its ultimate parent organisation (`*_parent_name`, for rankings rolled up);
 - `metric_rows` / `metric_labels`: metric_base integer-coded and stored in unit order, so any population's units
   are a filtered scan and a numpy reduction (`units.fast_units`), never a GROUP BY at query time;
 - `person_last_seen`: per person and rule, the last year seen anywhere in the mirror and the last located
@@ -17,7 +18,7 @@ import time
 
 from ..errors import NotBuilt
 
-VERSION = "11"
+VERSION = "12"
 # Venues whose shares are precomputed (the others are computed on demand, ≤ 1 s each).
 PRECOMPUTE_VENUES = ("nips", "icml", "iclr")
 PRECOMPUTE_TIERS = ("accepted", "oral")  # MacroPolo's top-tier and elite
@@ -35,8 +36,23 @@ def fingerprint(settings) -> str:
 
 def _stage_cols(s: str) -> str:
     extra = "" if s == "origin" else f", s.{s}_sector"
-    return (f"s.{s}_country, s.{s}_institution_id, s.{s}_institution_name, s.{s}_basis, s.{s}_stage_rule, "
-            f"s.{s}_stage_year, s.{s}_source{extra}")
+    parent = _parent_name(f"p_{s}", f"s.{s}_institution_name")
+    return (f"s.{s}_country, s.{s}_institution_id, s.{s}_institution_name, {parent} AS {s}_parent_name, "
+            f"s.{s}_basis, s.{s}_stage_rule, s.{s}_stage_year, s.{s}_source{extra}")
+
+
+def _parent_name(alias: str, name: str) -> str:
+    """The institution's ultimate parent organisation (resolve stage's institution_parents); an institution that
+    rolls up to nothing keeps its own name, so a roll-up changes only the rows of institutions that have a parent."""
+    return f"CASE WHEN {alias}.depth > 0 THEN {alias}.parent_name ELSE {name} END"
+
+
+def _parent_joins(engine) -> str:
+    src = ("institution_parents" if engine.table_exists("institution_parents") else
+           "(SELECT NULL::VARCHAR institution_id, NULL::VARCHAR parent_name, NULL::INTEGER depth WHERE false)")
+    return " ".join(f"LEFT JOIN {src} p_{a} ON p_{a}.institution_id = {col}" for a, col in (
+        ("current", "e.institution_id"), ("origin", "s.origin_institution_id"),
+        ("graduate", "s.graduate_institution_id"), ("work", "s.work_institution_id")))
 
 
 def build_base(engine) -> dict:
@@ -51,6 +67,7 @@ def build_base(engine) -> dict:
     SELECT e.person_key, e.venue, e.year, e.paper_id, e.author_order, t.tier_rank, sf.subfield, sf.flags, r.rule,
            CASE r.rule WHEN 'location' THEN e.country_location ELSE e.country_hq END AS current_country,
            e.institution_id AS current_institution_id, e.institution_name AS current_institution_name,
+           {_parent_name('p_current', 'e.institution_name')} AS current_parent_name,
            e.sector AS current_sector, e.position AS current_position,
            {_stage_cols('origin')}, {_stage_cols('graduate')}, {_stage_cols('work')}
     FROM career_events e
@@ -58,6 +75,7 @@ def build_base(engine) -> dict:
     JOIN paper_tiers t USING (venue, year, paper_id)
     {sub}
     LEFT JOIN person_stages s ON s.person_key = e.person_key AND s.ref_year = e.year AND s.rule = r.rule
+    {_parent_joins(engine)}
     WHERE t.tier_rank >= 1
     """)  # no ORDER BY: sorting 1.3M wide rows costs more than the full scans it would spare
     parts = []

@@ -19,10 +19,14 @@ from .query import MetricQuery, check
 
 HISTORY_SOURCES = ("openreview_profile", "orcid")  # stage values taken from a dated career history
 STAGE_NAMES = ("origin", "graduate", "work", "current")
-KINDS = {"country": "c", "institution": "i", "sector": "s"}  # `by` → the column suffix in metric_rows
+# `by` → the column suffix in metric_rows; `parent` is an institution rolled up to its ultimate parent
+# organisation (shares(..., rollup='parent')), labelled apart so a name keeps one code per kind
+KINDS = {"country": "c", "institution": "i", "sector": "s", "parent": "p"}
+COLUMN = {"country": "country", "institution": "institution_name", "sector": "sector", "parent": "parent_name"}
 LABEL_COLS = {"country": [f"{s}_country" for s in STAGE_NAMES],
               "institution": [f"{s}_institution_name" for s in STAGE_NAMES],
-              "sector": [f"{s}_sector" for s in STAGE_NAMES if s != "origin"]}
+              "sector": [f"{s}_sector" for s in STAGE_NAMES if s != "origin"],
+              "parent": [f"{s}_parent_name" for s in STAGE_NAMES]}
 
 
 def _need(eng) -> None:
@@ -32,7 +36,7 @@ def _need(eng) -> None:
 
 def _value_sql(stage: str, by: str) -> tuple[str, str, str]:
     """(value, basis, source) expressions; source is 'paper' or the career history a stage came from."""
-    col = {"country": "country", "institution": "institution_name", "sector": "sector"}[by]
+    col = COLUMN[by]
     if stage == "current":
         return (f"b.current_{col}", "CASE WHEN b.current_country IS NULL THEN 'unknown' ELSE 'observed' END",
                 "'paper'")
@@ -83,7 +87,7 @@ def build_rows(engine) -> dict:
         for kind, suffix in KINDS.items():
             if kind == "sector" and s == "origin":
                 continue
-            col = {"country": f"{s}_country", "institution": f"{s}_institution_name", "sector": f"{s}_sector"}[kind]
+            col = f"{s}_{COLUMN[kind]}"
             a = f"l_{s}_{suffix}"
             joins.append(f"LEFT JOIN metric_labels {a} ON {a}.kind = '{kind}' AND {a}.label = b.{col}")
             cols.append(f"{a}.code AS {s}_{suffix}")

@@ -15,6 +15,10 @@ from importlib import resources
 from .privacy import SUPPRESSED
 
 OTHER_SMALL = "Other (small countries)"  # the label of the pooled, suppressed small cells
+ROLLUP_DEFINITION = ("Rolled up: each institution is counted under its ultimate parent organisation (Google DeepMind "
+                     "and Waymo under Google, Microsoft Research Asia under Microsoft, a university's campuses, "
+                     "hospitals and institutes under the university), so a researcher seen at two of its members "
+                     "counts once. Countries are not changed by the roll-up.")
 DEFAULT_ATTRIBUTION = "location"  # the metrics library's default rule when a query names none
 DEFAULT_TIER = "accepted"
 
@@ -88,7 +92,8 @@ def country(code) -> str:
 def label(kind: str, code) -> str:
     """The label of a filter value by filter name (venue, subfield, tier, stage, attribution, sector, country)."""
     fn = {"venue": venue, "subfield": subfield, "tier": tier, "stage": stage, "attribution": attribution,
-          "sector": sector, "country": country, "count": lambda c: _get("count", c)}.get(kind)
+          "sector": sector, "country": country, "count": lambda c: _get("count", c),
+          "rollup": lambda c: _get("rollup", c)}.get(kind)
     return fn(code) if fn else ("" if code is None else str(code))
 
 
@@ -152,7 +157,8 @@ def unlabelled() -> dict[str, list[str]]:
 
     out: dict[str, list[str]] = {}
     for kind, param in (("venues", "venue"), ("subfields", "subfield"), ("tiers", "tier"), ("stages", "stage"),
-                        ("attribution", "attribution"), ("sectors", "sector"), ("count", "count")):
+                        ("attribution", "attribution"), ("sectors", "sector"), ("count", "count"),
+                        ("rollup", "rollup")):
         used = {str(v) for v in ALLOWED[param]}
         have = set(table(kind))
         out[f"missing:{kind}"] = sorted(used - have)

@@ -299,7 +299,10 @@ def country_page(c: Ctx, code: str) -> Page:
 
 
 def institutions(c: Ctx) -> Page:
-    p = Page("institutions", "Institution rankings", "Institutions by number of researchers (people, not papers).")
+    rolled = "rollup" in c.src.allowed() if c.src else False
+    p = Page("institutions", "Institution rankings", "Institutions by number of researchers (people, not papers)."
+             + (" Each ranking is shown twice: as the affiliations name the institutions, and rolled up. "
+                + lb.ROLLUP_DEFINITION if rolled else ""))
     for stage, what in (("work", "Workplaces"), ("origin", "Undergraduate institutions")):
         for title, f in (("NeurIPS 2022, top tier", HEADLINE), ("All venues, all years", Filters())):
             def build(s: Section, f=f, stage=stage, what=what, title=title):
@@ -308,6 +311,18 @@ def institutions(c: Ctx) -> Page:
                 s.charts.append(c.chart(ch.ranking_bars(f"inst-{stage}-{f.venue or 'all'}",
                                                         f"{what} · {lb.describe(f)}", rows), f, stage=stage,
                                         dash=stage == "work"))  # the dashboard ranks workplaces
+                if rolled:  # the same ranking with every institution under its ultimate parent organisation
+                    up = c.src.institutions(c.eng, f, stage, limit=25, intervals=False, rollup="parent")
+                    same = [(r["institution"], r["count"]) for r in up] == \
+                        [(r["institution"], r["count"]) for r in rows]
+                    note = lb.ROLLUP_DEFINITION + (" Here the roll-up changes none of these rows: the ranking is the "
+                                                   "one above." if same else "")
+                    rc = c.chart(ch.ranking_bars(f"inst-{stage}-{f.venue or 'all'}-parent",
+                                                 f"{what}, rolled up to parent organisations · {lb.describe(f)}", up),
+                                 f, note=note, stage=stage, dash=stage == "work")
+                    if rc.dash:
+                        rc.dash += "&rollup=parent"
+                    s.charts.append(rc)
             p.sections.append(c.section(f"{what}: {title}", build))
     return p
 

@@ -161,11 +161,14 @@ class MetricSource:
         return {"n_boot": self.n_boot if intervals else 0, "seed": self.seed}
 
     def shares(self, eng, f: Filters, stage: str = "origin", by: str = "country", intervals: bool = True,
-               count: str = "people") -> list[dict]:
+               count: str = "people", rollup: str = "none") -> list[dict]:
         stage = self.check("stage", stage)
         count = self.check("count", count) if count != "people" else count
+        rollup = self.check("rollup", rollup) if rollup != "none" else rollup
         extra = {} if count == "people" else {"count": count}  # a library without counting rules still answers
-        return self._cached(("shares", f, stage, by, intervals, count), lambda: privacy.protect(
+        if rollup != "none":
+            extra["rollup"] = rollup
+        return self._cached(("shares", f, stage, by, intervals, count, rollup), lambda: privacy.protect(
             "shares", self.m.shares(eng, self.query(f), stage=stage, by=by, **extra, **self._boot(intervals)),
             self.min_cell, labels=(by,), **privacy.counting_layout(count)))
 
@@ -214,14 +217,18 @@ class MetricSource:
             "trend", self.m.trend(eng, self.query(f), stage=stage, country=country, **self._boot(True)),
             self.min_cell))
 
-    def institutions(self, eng, f: Filters, stage: str = "work", limit: int = 50, intervals: bool = True
-                     ) -> list[dict]:
+    def institutions(self, eng, f: Filters, stage: str = "work", limit: int = 50, intervals: bool = True,
+                     rollup: str = "none") -> list[dict]:
+        """The ranking; `rollup='parent'` ranks the institutions' ultimate parent organisations (same rules)."""
         stage = self.check("stage", stage)
+        rollup = self.check("rollup", rollup) if rollup != "none" else rollup
+        extra = {"rollup": rollup} if rollup != "none" else {}  # a library without roll-ups still ranks
 
         def compute():
             # a ranking of one population: small institutions and the '(other)' tail stay unpublished
             rows = privacy.protect("institutions", self.m.institutions(eng, self.query(f), stage=stage, limit=limit,
-                                                                       **self._boot(intervals)), self.min_cell)
+                                                                       **extra, **self._boot(intervals)),
+                                   self.min_cell)
             return [r for r in rows if not r["suppressed"] and not str(r.get("institution", "")).startswith("(")
                     ][:limit]
-        return self._cached(("institutions", f, stage, limit, intervals), compute)
+        return self._cached(("institutions", f, stage, limit, intervals, rollup), compute)

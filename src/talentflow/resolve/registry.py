@@ -288,11 +288,20 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
           SELECT d FROM _free
           UNION ALL SELECT * FROM (VALUES {extra}) v(d))
         WHERE lower(trim(d)) NOT IN (SELECT domain FROM cur_domains)""")
+    # ROR's parent links (its relationship types come in both cases: 'parent' and 'Parent'), for the roll-up of
+    # institutions to their parent organisation (resolve/parents.py); a parent outside the file is kept, to be
+    # counted there as unknown
+    ex("""CREATE OR REPLACE TABLE registry_parents AS
+        SELECT DISTINCT institution_id, 'ror:' || regexp_extract(rel[2], '[^/]+$') AS parent_id, 'ror' AS source
+        FROM (SELECT institution_id, unnest(relationships) AS rel FROM _ror)
+        WHERE lower(rel[1]) = 'parent' AND regexp_extract(rel[2], '[^/]+$') <> ''
+        ORDER BY ALL""")
     peers.build(engine, p["lossfunk"], sa)
     for t in ("_ror", "_grid", "_hipo", "_ror21", "_swot", "_grid_aliases", "_grid_acronyms", "_grid_links", "_free"):
         engine.execute(f"DROP TABLE IF EXISTS {t}")
     out = {t: engine.scalar(f"SELECT count(*) FROM {t}") for t in
-           ("reg_institutions", "registry_names", "registry_domains", "free_mail", "peer_countries")}
+           ("reg_institutions", "registry_names", "registry_domains", "free_mail", "peer_countries",
+            "registry_parents")}
     out["missing"] = missing  # registry files absent from the mirror (the build prints them)
     return out
 

@@ -12,6 +12,8 @@ Tables:
   country_hq, sector, step)` — the institutions of multi-institution strings ('A+B', 'A / B', 'A; B')
 - view `authorships_resolved`: authorships + the resolved columns
 - `resolve_unmatched(affiliation_raw, domain_raw, n_authorships, reason)` — what got no country, by frequency
+- `institution_parents(institution_id, name, parent_id, parent_name, depth, path, links, stop)` — every
+  institution's ultimate parent organisation (parents.py), for rankings rolled up to it
 """
 
 from __future__ import annotations
@@ -209,6 +211,11 @@ def run(engine, settings, progress=None) -> dict:
         WHERE i.institution_id IN (SELECT institution_id FROM affiliation_resolutions
                                    UNION SELECT institution_id FROM affiliation_parts)
            OR i.source = 'curated'""")
+    from . import parents
+
+    stats["parents"] = parents.build(engine)  # institution_parents: the roll-up to the parent organisation
+    stats["institutions_rolled_up"] = stats["parents"]["rolled_up"]
+    stats["parent_cycles"] = stats["parents"].get("stop:ror:cycle", 0)
     engine.execute("""CREATE OR REPLACE VIEW authorships_resolved AS
         SELECT a.*, r.institution_id, r.institution, r.country_location, r.country_hq, r.sector, r.org_type,
                r.confidence AS resolve_confidence, r.reason AS resolve_reason, r.location_basis

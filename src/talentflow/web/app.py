@@ -40,6 +40,9 @@ values out of bounds (years within 1980-2100, at most 100 characters a value). A
 server's time limit (60 s by default) answers 503. Cells resting on fewer than `min_cell` people are suppressed;
 no person-level data is served. Add `format=csv` for CSV."""
 
+ROLLUP_HELP = ("none: institutions as resolved; parent: each rolled up to its ultimate parent organisation "
+               "(Google DeepMind → Google). Countries are never changed by a roll-up.")
+
 STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".txt": "text/plain; charset=utf-8"}
 
 
@@ -65,6 +68,11 @@ class FilterParams:
 def _unknown(e: UnknownValue) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": [{
         "loc": ["query", e.what], "msg": str(e), "type": "value_error", "input": e.value, "allowed": e.allowed}]})
+
+
+def _rollup(s: MetricSource, value: str) -> str:
+    """The roll-up asked for, checked before any work (422 listing none, parent)."""
+    return value if value == "none" else s.check("rollup", value)
 
 
 def _finite(x):
@@ -198,13 +206,15 @@ def create_app(settings: Settings, metrics=None, request_timeout: float = REQUES
                    stage: str = Query("origin", description="origin|graduate|work|current"),
                    by: str = Query("country", description="country|institution|sector"),
                    count: str = Query("people", description="Unit counted: people|authorships|papers|fractional|"
-                                      "first-author|last-author"), eng=Depends(cursor)):
+                                      "first-author|last-author"),
+                   rollup: str = Query("none", description=ROLLUP_HELP), eng=Depends(cursor)):
         s = source()
         f = s.filters(**fp.raw)
         by = s.check("by", by) if "by" in s.allowed() else by
-        extra = {} if count == "people" else {"count": count}
-        return answer("shares", fp, f, eng, lambda: s.shares(eng, f, stage, by, count=count), stage=stage, by=by,
-                      **extra)
+        rollup = _rollup(s, rollup)
+        extra = ({} if count == "people" else {"count": count}) | ({"rollup": rollup} if rollup != "none" else {})
+        return answer("shares", fp, f, eng, lambda: s.shares(eng, f, stage, by, count=count, rollup=rollup),
+                      stage=stage, by=by, **extra)
 
     @app.get("/api/flows", tags=["api"], summary="Counts of researchers moving between two stages' countries")
     def api_flows(fp: FilterParams = Depends(), frm: str = Query("origin", alias="from"),
@@ -237,11 +247,14 @@ def create_app(settings: Settings, metrics=None, request_timeout: float = REQUES
 
     @app.get("/api/institutions", tags=["api"], summary="Institutions ranked by number of researchers")
     def api_institutions(fp: FilterParams = Depends(), stage: str = Query("work"),
-                         limit: int = Query(50, ge=1, le=500), eng=Depends(cursor)):
+                         limit: int = Query(50, ge=1, le=500),
+                         rollup: str = Query("none", description=ROLLUP_HELP), eng=Depends(cursor)):
         s = source()
         f = s.filters(**fp.raw)
-        return answer("institutions", fp, f, eng, lambda: s.institutions(eng, f, stage, limit), stage=stage,
-                      limit=limit)
+        rollup = _rollup(s, rollup)
+        extra = {"rollup": rollup} if rollup != "none" else {}
+        return answer("institutions", fp, f, eng, lambda: s.institutions(eng, f, stage, limit, rollup=rollup),
+                      stage=stage, limit=limit, **extra)
 
     @app.get("/api/indicators", tags=["api"], summary="US–China scorecard of companion national indicators")
     def api_indicators(format: str = Query("json", pattern="^(json|csv)$"), eng=Depends(cursor)):
@@ -272,13 +285,14 @@ def create_app(settings: Settings, metrics=None, request_timeout: float = REQUES
 
     @app.get("/fragment/charts", response_class=HTMLResponse, include_in_schema=False)
     def fragment(request: Request, fp: FilterParams = Depends(), stage: str = Query("origin"),
-                 count: str = Query("people"), eng=Depends(cursor)):
+                 count: str = Query("people"), rollup: str = Query("none"), eng=Depends(cursor)):
         from .views import dashboard_charts
 
         try:
             s = source()
             f = s.filters(**fp.raw)
-            charts = dashboard_charts(s, eng, f, stage, str(request.url.query), count=count)
+            charts = dashboard_charts(s, eng, f, stage, str(request.url.query), count=count,
+                                      rollup=_rollup(s, rollup))
             error = None
         except TalentflowError as e:
             charts, error = [], f"{e}" + (f" {e.hint}" if e.hint else "")

@@ -28,6 +28,7 @@ FILTER_PARAMS = ("venue", "year", "years", "tier", "subfield", "sector", "attrib
 
 def _csv_url(endpoint: str, query: str, **extra) -> str:
     keep = FILTER_PARAMS + (("count",) if endpoint == "shares" else ())  # only shares take a counting rule
+    keep += ("rollup",) if endpoint == "institutions" else ()
     params = [(k, v) for k, v in parse_qsl(query) if k in keep and k not in extra]
     params += [(k, v) for k, v in extra.items() if v is not None] + [("format", "csv")]
     return f"/api/{endpoint}?{urlencode(params)}"
@@ -97,7 +98,7 @@ def _count_basis(rows: list[dict], count: str) -> list[str]:
 
 
 def dashboard_charts(s: MetricSource, eng, f: Filters, stage: str, query: str,
-                     count: str = "people") -> list[ch.Chart]:
+                     count: str = "people", rollup: str = "none") -> list[ch.Chart]:
     label = lb.stage(stage)
     what = lb.describe(f)
     shares = s.shares(eng, f, stage, count=count)
@@ -116,12 +117,16 @@ def dashboard_charts(s: MetricSource, eng, f: Filters, stage: str, query: str,
         tr = ch.trend_lines("d-trend", f"{label} by year · {what}", s.trend(eng, f, stage, f.country), stage=stage)
         tr.csv_url = _csv_url("trend", query, stage=stage)
         out.append(tr)
-    inst_rows = s.institutions(eng, f, "work", limit=300 if f.country else 20, intervals=False)
+    extra = {"rollup": rollup} if rollup != "none" else {}
+    inst_rows = s.institutions(eng, f, "work", limit=300 if f.country else 20, intervals=False, **extra)
     if f.country:
         inst_rows = [r for r in inst_rows if r.get("country") == f.country][:20]
     where = f" in {lb.country(f.country)}" if f.country else ""
-    inst = ch.ranking_bars("d-inst", f"Top workplaces{where} · {what}", inst_rows)
+    up = " (rolled up to parent organisations)" if rollup == "parent" else ""
+    inst = ch.ranking_bars("d-inst", f"Top workplaces{up}{where} · {what}", inst_rows)
     inst.csv_url = _csv_url("institutions", query, stage="work")
+    if rollup == "parent":
+        inst.note = lb.ROLLUP_DEFINITION
     out.append(inst)
     out += _retention_and_cohort(s, eng, f, query, what)
     if any(c.empty for c in out):
