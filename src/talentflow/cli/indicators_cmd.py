@@ -110,6 +110,6 @@ def scorecard(ctx: typer.Context,
             years = list(dict.fromkeys(str(w[f"{c} when"]) for c in countries if w[f"{c} when"] != ""))
             w["when"] = " / ".join(years)
         emit_rows(table, fmt, title=f"{a}–{b} scorecard (ratio = {a}:{b})", view=["label", a, b, "ratio", "when"],
-                  wide=wide, headers={"label": "Indicator"})
+                  wide=wide, headers={"label": "Indicator", "when": "Year"})
         return
     emit_rows(rows, fmt)

@@ -72,6 +72,11 @@ def _int(v) -> str:
     return "" if v is None else f"{v:,}"
 
 
+def _heads(*keys: str) -> list[str]:
+    """Column headers of a chart's table, from the one vocabulary (labels.toml [columns])."""
+    return [lb.column(k) for k in keys]
+
+
 def _estimable(r: dict) -> bool:
     """A share that estimates something: 0 of 0 people (the library's 0.0 with n = 0) is no estimate."""
     return r.get("share") is not None and r.get("n") != 0
@@ -200,8 +205,8 @@ def share_bars(cid: str, title: str, rows: list[dict], key: str = "country", top
     spec["padding"] = LABEL_ROOM
     c = Chart(cid, title, spec, rows, subtitle=basis(rows, stage) if subtitle is None else subtitle,
               aria=_summary(title, [(v["label"], v["share_text"]) for v in vals]))
-    c.table = {"columns": [key, "share", "95% CI", "people"],
-               "rows": [[v["label"], v["share_text"], "" if v["ci_low_pct"] is None else
+    c.table = {"columns": _heads(key, "share", "ci", "count"),
+               "rows": [[v["label"], v["share_text"], "–" if v["ci_low_pct"] is None else
                          f"{v['ci_low_pct']:.1f}–{v['ci_high_pct']:.1f}%", _int(v["count"])] for v in vals]}
     return _finish(c)
 
@@ -234,7 +239,7 @@ def world_map(cid: str, title: str, rows: list[dict], stage: str | None = None) 
     top = sorted(vals, key=lambda v: (-v["share_pct"], v["country"]))
     c = Chart(cid, title, spec, rows, subtitle=basis(rows, stage),
               aria=_summary(title + " (world map)", [(v["country"], v["share_text"]) for v in top]))
-    c.table = {"columns": ["country", "share", "people"],
+    c.table = {"columns": _heads("country", "share", "count"),
                "rows": [[v["country"], v["share_text"], _int(v["count"])] for v in top]}
     return _finish(c)
 
@@ -276,7 +281,7 @@ def trend_lines(cid: str, title: str, rows: list[dict], key: str = "country", to
                                                 "or has no researcher with a known country."] if gaps else [],
               aria=_summary(f"{title}, {years[0]}–{years[-1]}", [
                   (lb.country(k), f"{lb.pct(have[(k, last)]['share'])} in {last}") for k in keep if (k, last) in have]))
-    c.table = {"columns": ["year"] + [lb.country(k) for k in keep],
+    c.table = {"columns": _heads("year") + [lb.country(k) for k in keep],
                "rows": [[str(y)] + [lb.pct(have[(k, y)]["share"]) if (k, y) in have else "suppressed / none"
                                     for k in keep] for y in years]}
     return _finish(c)
@@ -302,7 +307,7 @@ def grouped_bars(cid: str, title: str, rows: list[dict], x: str, group: str, val
     names = [lb.country(g) if group == "country" else str(g) for g in groups]
     cell = {(v["x_label"], v["label"]): v["value_text"] for v in vals}
     c = Chart(cid, title, spec, rows, aria=f"{title}: {', '.join(names)} across {len(cats)} {x} values.")
-    c.table = {"columns": [x] + names, "rows": [[k] + [cell.get((k, nm), "") for nm in names] for k in cats]}
+    c.table = {"columns": _heads(x) + names, "rows": [[k] + [cell.get((k, nm), "") for nm in names] for k in cats]}
     return _finish(c)
 
 
@@ -326,7 +331,7 @@ def ranking_bars(cid: str, title: str, rows: list[dict], key: str = "institution
     spec["padding"] = LABEL_ROOM
     c = Chart(cid, title, spec, rows, subtitle=basis(rows),
               aria=_summary(title, [(v["name"], f"{v['count_text']} researchers") for v in vals]))
-    c.table = {"columns": [key, "country", "researchers", "share"],
+    c.table = {"columns": _heads(key, "country", "count", "share"),
                "rows": [[v["name"], v["label"], v["count_text"], v["share_text"]] for v in vals]}
     return _finish(c)
 
@@ -388,7 +393,7 @@ def sankey(cid: str, title: str, legs: list[tuple[str, str, list[dict]]], top: i
     c = Chart(cid, title, fig, csv_rows, kind="plotly",
               aria=_summary(title + " (flow diagram)", [(f"{lb.country(x)} → {lb.country(y)}", f"{n:,}")
                                                         for _, _, x, y, n in picked]))
-    c.table = {"columns": ["from", "to", "researchers"],
+    c.table = {"columns": _heads("from", "to", "count"),
                "rows": [[f"{lb.country(x)} ({lb.stage(frm).lower()})", f"{lb.country(y)} ({lb.stage(to).lower()})",
                          f"{n:,}"] for frm, to, x, y, n in picked]}
     return _finish(c)

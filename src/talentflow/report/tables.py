@@ -26,7 +26,8 @@ SIGNED_PCT_KEYS = frozenset({"trend_per_year"})  # a fraction per year: +2.6%
 TEXT_KEYS = frozenset({"date", "commit", "id", "unit", "paper_id"})  # printed as they are (no thousands commas)
 LABELLED = {"stage": lb.stage, "from_stage": lb.stage, "to_stage": lb.stage, "rule": lb.attribution,
             "attribution": lb.attribution, "venue": lb.venue, "sector": lb.sector, "subfield": lb.subfield,
-            "tier": lb.tier, "count_rule": lambda c: lb.label("count", c)}
+            "tier": lb.tier, "count_rule": lambda c: lb.label("count", c),
+            "population": lambda c: lb.table("populations").get(c, c)}
 
 
 @dataclass(frozen=True)
@@ -164,3 +165,14 @@ def hidden(rows: list[dict], cols: list[Column]) -> list[str]:
     if CI in shown:
         shown |= {"ci_low", "ci_high"}
     return [k for k in all_keys(rows) if k not in shown]
+
+
+def html(rows: list[dict], view=None, headers: dict | None = None) -> dict:
+    """A table for a page: {"short": …, "full": … or None} with "columns" (headers), "numeric" and "rows" (text).
+    "full" (every column) is None when the short view already shows every column."""
+    def part(cols: list[Column]) -> dict:
+        return {"columns": [c.header for c in cols], "keys": [c.key for c in cols],
+                "numeric": [c.numeric for c in cols], "rows": text(rows, cols)}
+    s = short(rows, view, headers)
+    f = full(rows, view, headers)
+    return {"short": part(s), "full": part(f) if hidden(rows, s) else None}
