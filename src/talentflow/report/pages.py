@@ -157,10 +157,14 @@ def overview(c: Ctx) -> Page:
             _card("Share of NeurIPS 2022 top-tier researchers working in China", _find(work, "country", "CN"), f,
                   "work"),
         ]
+        hq = _adapt(c.src, Filters(**{**HEADLINE.__dict__, "attribution": "hq"}))
         s.charts += [c.chart(ch.share_bars("overview-origin", f"Undergraduate origin · {lb.describe(f)}", origin,
                                            stage="origin"), f, stage="origin"),
                      c.chart(ch.share_bars("overview-work", f"Workplace · {lb.describe(f)}", work, stage="work"), f,
                              stage="work")]
+        if hq.attribution == "hq":  # the same workplace under MacroPolo's rule (employer's headquarters)
+            s.charts.append(c.chart(ch.share_bars("overview-work-hq", f"Workplace · {lb.describe(hq)}",
+                                                  c.src.shares(c.eng, hq, "work"), stage="work"), hq, stage="work"))
         s.links = [("claims.html", "The talent claims, checked"), ("maps.html", "World maps"),
                    ("flows.html", "Origin → graduate → work"),
                    ("macropolo.html", "Comparison with MacroPolo")]
@@ -358,16 +362,33 @@ def cohorts(c: Ctx) -> Page:
              "degree working in the US at NeurIPS 2019, located again in their latest papers (compare Carnegie "
              "Endowment 2025: 87 of 100 still in the US, 10 in China, 3 elsewhere).")
 
+    where_now = ("Where now: the country of the member's affiliation on their latest paper in any later year; "
+                 "'not seen since' = no later paper found.")
+    carnegie = " ".join([lb.stage_definition("origin"), "Working in the US at the cohort year: "
+                         + lb.stage_definition("work").removeprefix("Workplace: "), where_now])
+
+    def cohort_chart(cid: str, title: str, rows: list[dict]) -> Chart:
+        n = next((r["n"] for r in rows if r.get("n")), None)
+        return ch.share_bars(cid, title, rows, key="whereabouts", x_title="share of the cohort (%)",
+                             subtitle=[f"n = {n:,} researchers in the cohort, found again or not"] if n else None)
+
     def build(s: Section):
         f = _adapt(c.src, Filters(venue="nips", year=2019))
         rows = c.src.cohort(c.eng, f, origin="CN", work="US")
-        s.tables.append(Table("NeurIPS 2019: Chinese-origin researchers working in the US, where they are now", rows,
-                              footer=c.footer(f), view="cohort"))
         from ..metrics import MetricQuery, cohort_basis, explain_cohort
 
-        if c.eng.table_exists("metric_base"):  # what the panel rests on, and why it is empty when it is
+        cc = cohort_chart("cohort-carnegie", "NeurIPS 2019 researchers of Chinese origin working in the US: where "
+                          f"they are at their latest paper · {lb.describe(f)}", rows)
+        if c.eng.table_exists("metric_base"):  # what the answer rests on, and why it is empty when it is
             b = cohort_basis(c.eng, MetricQuery(venue="nips", years=(2019,), tier=HEADLINE.tier), "CN", "US")
-            s.text.append("Rests on: " + explain_cohort(protect_basis(b, c.min_cell), c.min_cell))
+            why = explain_cohort(protect_basis(b, c.min_cell), c.min_cell)
+            s.text.append("Rests on: " + why)
+            if cc.empty:
+                cc.empty = why
+        s.charts.append(c.chart(cc, f, note=carnegie, dash=False))  # the dashboard's cohort has no origin filter
+        everyone = c.src.cohort(c.eng, f)  # the same re-check for every NeurIPS 2019 researcher
+        s.charts.append(c.chart(cohort_chart("cohort-nips-2019", "All NeurIPS 2019 researchers: where they are at "
+                                             f"their latest paper · {lb.describe(f)}", everyone), f, note=where_now))
 
     def ret(s: Section):
         f = _adapt(c.src, Filters(tier=HEADLINE.tier))

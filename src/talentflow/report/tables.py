@@ -90,9 +90,15 @@ def cell(row: dict, key: str) -> str:
         v = coverage(row)
         return NONE_CELL if v is None else lb.pct(v)
     v = row.get(key)
-    if v is None and row.get("suppressed"):
+    if v is None and row.get("suppressed") and _withheld(key):
         return SUPPRESSED_CELL
     return fmt(v, key)
+
+
+def _withheld(key: str) -> bool:
+    """A number the privacy rule may withhold (a count, share, interval or coverage count), not a label."""
+    return key in ("share", "ci_low", "ci_high", "rate", "value", "outflow", "inflow", "net", "median_last_year") \
+        or key == "n" or key.startswith(("n_", "count"))
 
 
 def _present(rows: list[dict], key: str) -> bool:
