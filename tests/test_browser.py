@@ -255,3 +255,143 @@ def test_report_chart_opens_the_same_view_in_the_dashboard(browser, site, server
         "Workplace · NeurIPS 2022 · accepted papers · location rule.")
     assert not w.errors, w.errors
     page.close()
+
+
+# ---- issue 13: what a reader finds within two clicks of index.html ---------------------------------------------
+
+def _nav(page, label: str, width: int) -> None:
+    if width < 760:
+        page.click(".tf-nav-toggle")
+    page.click(f"nav >> text={label}")
+
+
+def _findable(page, fid: str, definitions: tuple[str, ...], tmp_path) -> None:
+    """A chart with its definitions in the caption right under it (one screen), a CSV download, and SVG/PNG
+    exports that carry its title and the source line."""
+    fig = page.locator(f"#fig-{fid}")
+    assert fig.count() == 1, fid
+    note = fig.locator(".tf-note").inner_text()
+    assert all(d in note for d in definitions), (fid, note)
+    fig.scroll_into_view_if_needed()
+    top = fig.locator(".tf-chart").bounding_box()["y"]
+    nb = fig.locator(".tf-note").bounding_box()
+    assert nb["y"] + nb["height"] - top <= page.viewport_size["height"], f"{fid}: definition off the screen"
+    csv_href = fig.locator(".tf-downloads a", has_text="CSV").get_attribute("href")
+    assert csv_href and csv_href.endswith(".csv")
+    with page.expect_download() as d:
+        fig.locator("button.tf-export[data-format=svg]").click()
+    svg = Path(d.value.path()).read_text()
+    assert svg.startswith("<svg") and "Source: talentflow" in svg, fid
+    with page.expect_download() as d:
+        fig.locator("button.tf-export[data-format=png]").click()
+    assert Path(d.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", fid
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_issue13_answers_within_two_clicks(browser, site, width, tmp_path):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    ctx = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True)
+    page = ctx.new_page()
+    w = Watch(page)
+    page.goto((site / "index.html").as_uri())
+    _rendered(page, 3)
+    # NeurIPS 2022 workplace under both rules, and origin with what it rests on: on the first page.
+    _findable(page, "overview-work", ("Workplace:", "Location rule:"), tmp_path)
+    _findable(page, "overview-work-hq", ("Workplace:", "Headquarters rule:"), tmp_path)
+    assert "headquarters rule" in page.locator("#chart-overview-work-hq").get_attribute("aria-label")
+    _findable(page, "overview-origin", ("Origin:",), tmp_path)
+    origin = page.locator("#fig-overview-origin")
+    assert "n = " in page.locator("#spec-overview-origin").text_content()  # the people it rests on
+    assert "country known for" in page.locator(".tf-card").first.inner_text()
+    # Its full rows behind "All columns", in words.
+    origin.locator(".tf-all-columns summary").click()
+    heads = origin.locator(".tf-all-columns th").all_inner_texts()
+    assert {"Country", "Share", "CI low", "People"} <= set(heads), heads
+    page.screenshot(path=str(ARTIFACTS / f"issue13-index-{width}.png"), full_page=True)
+    # One click: the Carnegie-style cohort, with its definitions and what it rests on.
+    _nav(page, "Cohorts", width)
+    page.wait_for_selector("#fig-cohort-carnegie")
+    fig = page.locator("#fig-cohort-carnegie")
+    assert all(d in fig.locator(".tf-note").inner_text() for d in ("Origin:", "Working in the US", "Where now:"))
+    if fig.get_attribute("data-empty") != "1":
+        _rendered(page, 1)
+        _findable(page, "cohort-carnegie", ("Origin:", "Where now:"), tmp_path)
+    _rendered(page, 1)
+    _findable(page, "cohort-nips-2019", ("Where now:",), tmp_path)
+    page.screenshot(path=str(ARTIFACTS / f"issue13-cohorts-{width}.png"), full_page=True)
+    # Two clicks: China's share over the years.
+    _nav(page, "Countries", width)
+    page.click("a[href='country-CN.html']")
+    _rendered(page, 2)
+    _findable(page, "c-CN-trend-work", ("Workplace:",), tmp_path)
+    _findable(page, "c-CN-trend-origin", ("Origin:",), tmp_path)
+    # One click: the top institutions (the top 25 drawn and listed; the mirror has more than ten).
+    _nav(page, "Institutions", width)
+    _rendered(page, 2)
+    _findable(page, "inst-work-nips", ("Workplace:",), tmp_path)
+    import csv
+
+    ranked = [r for r in csv.DictReader((site / "charts" / "inst-work-nips.csv").open()) if r["count"]]
+    assert page.locator("#fig-inst-work-nips .tf-table-alt tbody tr").count() == min(25, len(ranked)) > 0
+    _no_overflow(page)
+    assert not w.errors, w.errors
+    assert not w.offsite(), w.offsite()
+    ctx.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_report_tables_show_a_short_view_and_every_column_behind(browser, site, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    w = Watch(page)
+    page.goto((site / "cohorts.html").as_uri())
+    table = page.locator("figure.tf-table", has_text="Retention by origin country")
+    heads = table.locator("table").first.locator("th").all_inner_texts()
+    assert heads == ["Country", "Stay rate", "95% CI", "People", "Left", "Arrived"], heads
+    body = table.locator("table").first.inner_text()
+    assert "%" in body and "–" in body and "False" not in body and "graduate" not in body
+    assert not table.locator(".tf-all-columns table").is_visible()
+    table.locator(".tf-all-columns summary").click()
+    full = table.locator(".tf-all-columns th").all_inner_texts()
+    assert {"Stayed", "CI low", "Net", "Suppressed"} <= set(full) and len(full) > len(heads), full
+    assert table.locator("a", has_text="CSV").count() == 1
+    _no_overflow(page)
+    page.screenshot(path=str(ARTIFACTS / f"report-cohorts-tables-{width}.png"), full_page=True)
+    assert not w.errors, w.errors
+    page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_copied_dashboard_link_shows_every_chart_and_table_again(browser, server, width):
+    ctx = browser.new_context(viewport={"width": width, "height": 900})
+    ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    page = ctx.new_page()
+    w = Watch(page)
+    _dashboard(page, server.url + "/")
+    _swap(page, lambda: page.select_option("#f-venue", "nips"), "venue=nips")
+    _swap(page, lambda: page.select_option("#f-stage", "work"), "stage=work")
+    _swap(page, lambda: page.select_option("#f-country", "CN"), "country=CN")
+    specs = page.evaluate("[...document.querySelectorAll('#charts script[type=\"application/json\"]')]"
+                          ".map(s => [s.id, s.textContent])")
+    tables = page.locator("#charts table").all_text_contents()
+    assert len(specs) >= 4 and tables
+    page.click(".tf-copy")
+    page.wait_for_function("document.querySelector('.tf-copy').textContent === 'Link copied'")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.url and "country=CN" in copied
+    fresh = browser.new_context(viewport={"width": width, "height": 900})
+    other = fresh.new_page()
+    w2 = Watch(other)
+    _dashboard(other, copied)
+    assert other.evaluate("[...document.querySelectorAll('#charts script[type=\"application/json\"]')]"
+                          ".map(s => [s.id, s.textContent])") == specs
+    assert other.locator("#charts table").all_text_contents() == tables
+    # the chart tables name their columns in words, and every column is behind "All columns"
+    fig = other.locator("#fig-d-retention")
+    assert fig.locator(".tf-table-alt thead th").all_text_contents()[:2] == ["Country", "Stay rate"]
+    assert "Arrived" in fig.locator(".tf-all-columns th").all_text_contents()
+    _no_overflow(other)
+    other.screenshot(path=str(ARTIFACTS / f"dashboard-copied-{width}.png"), full_page=True)
+    fresh.close()
+    assert not w.errors + w2.errors, w.errors + w2.errors
+    assert not w.offsite() + w2.offsite(), w.offsite() + w2.offsite()
+    ctx.close()

@@ -176,3 +176,129 @@ def test_bom_in_a_profile_dump(tmp_path):
     r = _run("--data", tmp_path / "data", "data", "import-profiles", dump, "--format", "json")
     assert r.exit_code == 0, r.output
     assert "1 profiles imported, 0 lines rejected" in _flat(r.output)
+
+
+# ---- tables that fit 80 columns --------------------------------------------------------------------------------
+
+RETENTION_ROW = {"country": "US", "from_stage": "graduate", "to_stage": "work", "share": 0.8437, "count": 1234,
+                 "ci_low": 0.431, "ci_high": 0.452, "n": 1463, "outflow": 229, "inflow": 507, "net": 278,
+                 "n_people": 85945, "n_both_known": 3785, "n_from_unknown": 507544, "n_to_unknown": 63802,
+                 "n_from_profile": 0, "n_to_profile": 0, "rule": "location", "suppressed": False}
+HIDDEN_ROW = {**RETENTION_ROW, "country": "AE", "share": None, "count": None, "ci_low": None, "ci_high": None,
+              "n": None, "outflow": None, "inflow": None, "net": None, "suppressed": True}
+
+
+def _headers(out: str) -> list[str]:
+    """The header line of each table in `out`: the line above its header rule (a line of ─)."""
+    lines = out.splitlines()
+    return [lines[i - 1] for i, ln in enumerate(lines) if i and ln and set(ln) == {"─"}]
+
+
+def _assert_fits(out: str, width: int = 80, headers: tuple = ()) -> None:
+    """No line wider than `width`, and every expected header whole on its table's header line (a folded header
+    would be split over two lines)."""
+    from rich.cells import cell_len
+
+    long = [ln for ln in out.splitlines() if cell_len(ln) > width]
+    assert not long, long
+    found = _headers(out)
+    assert found, out
+    for want in headers:
+        assert any(f" {want} " in f" {h} " for h in found), (want, found)
+
+
+def _emit(monkeypatch, rows, width=80, **kw) -> tuple[str, str]:
+    import io
+
+    from rich.console import Console
+
+    import talentflow.cli.common as common
+
+    out, err = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(common, "console", Console(file=out, width=width, emoji=False))
+    monkeypatch.setattr(common, "err_console", Console(file=err, width=width, emoji=False))
+    if kw.get("wide"):
+        monkeypatch.setattr(common, "Console", lambda **a: Console(file=out, **a))
+    emit_rows(rows, "table", **kw)
+    return out.getvalue(), err.getvalue()
+
+
+def test_a_wide_table_fits_80_columns_in_words(monkeypatch):
+    out, err = _emit(monkeypatch, [RETENTION_ROW, HIDDEN_ROW], view="retention", title="Retention")
+    _assert_fits(out, headers=("Country", "Stay rate", "95% CI", "People", "Left", "Arrived"))
+    flat = " ".join(out.split())
+    assert "United States" in flat and "84.4%" in flat and "43.1–45.2%" in flat and "1,463" in flat
+    assert "0.844" not in flat and "507544" not in flat and "False" not in flat  # no raw values
+    assert "United Arab Em…" in flat and "suppressed" in flat  # a long name is cut; a withheld cell says so
+    assert "more columns with --wide" in err
+
+
+def test_wide_shows_every_column_without_folding(monkeypatch):
+    out, err = _emit(monkeypatch, [RETENTION_ROW, HIDDEN_ROW], view="retention", wide=True)
+    (header,) = _headers(out)
+    for want in ("Country", "From stage", "Net", "Researchers", "From unknown", "Suppressed", "Rule", "CI low"):
+        assert f" {want} " in f" {header} ", (want, header)
+    assert "507,544" in out and "location rule" in out and not err
+
+
+def test_long_names_are_cut_not_folded(monkeypatch):
+    rows = [{"rank": i, "institution": "Massachusetts Institute of Technology Computer Science and Artificial "
+             f"Intelligence Laboratory {i}", "country": "US", "count": 1000 * i, "share": 0.01 * i, "n": 9}
+            for i in range(1, 4)]
+    out, _ = _emit(monkeypatch, rows, view="institutions")
+    _assert_fits(out, headers=("Rank", "Institution", "Country", "People", "Share"))
+    assert "…" in out and "3,000" in out and "3.0%" in out
+    narrow, _ = _emit(monkeypatch, rows, width=40, view="institutions")
+    _assert_fits(narrow, width=40, headers=("Rank", "Institution"))  # columns leave from the right
+    assert "Massachusetts In…" in narrow and "Share" not in narrow
+
+
+@pytest.fixture(scope="module")
+def metrics_db(tmp_path_factory):
+    from careers_fixtures import careers_engine, run_careers
+
+    path = tmp_path_factory.mktemp("metrics-tables") / "t.duckdb"
+    e = careers_engine(str(path))
+    run_careers(e)
+    e.execute("CHECKPOINT")
+    e.close()
+    return path
+
+
+METRIC_TABLES = [
+    (["shares", "--venue", "nips", "--year", "2022", "--stage", "current"], ("Country", "Share", "95% CI", "People",
+                                                                              "Coverage")),
+    (["shares", "--venue", "nips", "--year", "2022", "--stage", "current", "--by", "institution"],
+     ("Institution", "Share", "95% CI")),
+    (["flows", "--venue", "nips", "--year", "2022", "--proxy"], ("From", "To", "People", "Share", "95% CI")),
+    (["retention", "--venue", "nips", "--year", "2022", "--from", "origin", "--proxy"], ("Country", "Stay rate")),
+    (["cohort", "--venue", "nips", "--year", "2022"], ("Where now", "Share", "95% CI", "People")),
+    (["trend", "--venue", "nips", "--stage", "current"], ("Year", "Country", "Share", "95% CI")),
+    (["institutions", "--venue", "nips", "--year", "2022", "--stage", "current"], ("Rank", "Institution", "People")),
+]
+
+
+@pytest.mark.parametrize("args,headers", METRIC_TABLES, ids=lambda a: " ".join(a[:1]) if isinstance(a, list) else "")
+def test_metric_tables_fit_80_columns_and_csv_json_stay_complete(metrics_db, args, headers):
+    base = ["--db", metrics_db, *args, "--n-boot", "20", "--min-cell", "1"]
+    r = _run(*base, env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.output
+    _assert_fits(r.stdout, headers=headers)
+    w = _run(*base, "--wide", env={"COLUMNS": "80"})
+    assert w.exit_code == 0, w.output
+    assert "Rule" in _headers(w.stdout)[0] and "Suppressed" in _headers(w.stdout)[0]  # every column
+    rows = json.loads(_run(*base, "--format", "json").stdout)
+    csv_out = _run(*base, "--format", "csv").stdout
+    assert rows and csv_out.splitlines()[0].split(",") == list(rows[0])  # every column, raw names
+    assert isinstance(rows[0]["share"], float) and {"ci_low", "ci_high", "n", "suppressed"} <= set(rows[0])
+
+
+def test_every_table_command_has_wide():
+    root = typer.main.get_command(app)
+    for path in FORMAT_COMMANDS:
+        cmd = root
+        for name in path:
+            cmd = cmd.commands[name]
+        fmt = next(p for p in cmd.params if "--format" in p.opts)
+        if fmt.default == "table":  # the commands that print tables (resolve and export print records)
+            assert any("--wide" in p.opts for p in cmd.params), path

@@ -191,13 +191,14 @@ def test_titles_labels_and_links_in_words(site):
     assert "nips" not in re.sub(r'(href|id|data-[a-z]+)="[^"]*"|<script[^>]*>.*?</script>', "", html, flags=re.S)
     # Each chart: an aria label, a table alternative, its definitions, and the same view in the dashboard.
     figs = re.findall(r'<figure class="tf-figure" id="fig-([^"]+)">(.*?)</figure>', html, re.S)
-    assert len(figs) == 2
+    assert [cid for cid, _ in figs] == ["overview-origin", "overview-work", "overview-work-hq"]  # both rules
     for cid, body in figs:
         assert re.search(r'aria-label="[^"]*Largest: (China|United States) [\d.]+%', body), cid
         assert "Show table" in body and "<th scope=\"row\">China</th>" in body
         assert "Other (small countries)" in body
         assert re.search(r'class="tf-dash" href="http://127\.0\.0\.1:8000/\?stage=(origin|work)&amp;venue=nips&amp;'
-                         r'year=2022&amp;tier=accepted"', body), cid
+                         r'year=2022&amp;tier=accepted(&amp;attribution=hq)?"', body), cid
+        assert ("Headquarters rule:" in body) == cid.endswith("-hq")
     assert "Origin: country of the undergraduate institution." in html
     assert "Location rule: a workplace counts" in html and "Headquarters rule" in html
     assert '<a class="tf-skip" href="#main">' in html and 'aria-controls="tf-nav"' in html
@@ -206,9 +207,10 @@ def test_titles_labels_and_links_in_words(site):
     assert "Generative AI" in sub and "tf-dash" not in sub
     assert "Undergraduate origin by year · NeurIPS · all years" not in (site / "trends.html").read_text()
     assert "by year · NeurIPS all years · accepted papers · location rule" in (site / "trends.html").read_text()
-    # Tables show percentages, not fractions.
+    # Tables show percentages, not fractions, and name their columns in words.
     cn = (site / "country-CN.html").read_text()
-    assert re.search(r"<td>\d+\.\d%</td>", cn) and not re.search(r"<td>0\.\d{3}</td>", cn)
+    assert re.search(r"<td[^>]*>\d+\.\d%</td>", cn) and not re.search(r"<td[^>]*>0\.\d{3}</td>", cn)
+    assert ">Stay rate</th>" in cn and ">n_from_unknown</th>" not in cn and ">False</td>" not in cn
 
 
 def test_empty_chart_renders_an_explanation_and_suggestions():

@@ -97,3 +97,52 @@ def test_exported_image_carries_title_n_and_source():
         assert text in svg, text
     assert re.search(r">\d+\.\d%<", svg)  # value labels on the bars
     assert c.spec["width"] == "container" and ch.for_export(c.spec)["width"] == ch.EXPORT_WIDTH
+
+
+def test_every_metric_column_has_a_header_in_words():
+    """The metrics library's rows (every kind the CLI, report and dashboard show) have a header for every column,
+    and every view names columns that exist or have a header."""
+    from careers_fixtures import careers_engine, run_careers
+    from talentflow import metrics
+    from talentflow.metrics import MetricQuery
+    from talentflow.report import tables as tb
+
+    e = careers_engine()
+    run_careers(e)
+    q = MetricQuery(venue="nips", year=2022)
+    fl = metrics.flows(e, q, "origin", "work", n_boot=5)
+    kinds = {"shares": metrics.shares(e, q, "current", n_boot=5), "flows": fl,
+             "retention": metrics.retention_from_flows(fl, q, None, frm="origin"),
+             "cohort": metrics.cohort(e, q, n_boot=5), "trend": metrics.trend(e, MetricQuery(venue="nips"), "current",
+                                                                              n_boot=5),
+             "institutions": metrics.institutions(e, q, "current", n_boot=5)}
+    cols = lb.table("columns")
+    missing = {kind: sorted(k for k in tb.all_keys(rows) if k not in cols) for kind, rows in kinds.items()}
+    assert all(rows for rows in kinds.values()) and not any(missing.values()), missing
+    for kind, rows in kinds.items():  # every column of the view is shown for these rows
+        want = [k for k in lb.views()[kind]["columns"] if k in (tb.CI, tb.COVERAGE) or k in rows[0]]
+        assert [c.key for c in tb.short(rows, kind)] == want
+    for name, v in lb.views().items():
+        heads = v.get("headers", {})
+        assert set(heads) <= set(v["columns"]) | set(cols), (name, set(heads) - set(v["columns"]) - set(cols))
+        unknown = [k for k in v["columns"] if k not in cols and k not in heads and k not in (tb.CI, tb.COVERAGE)
+                   and " " not in k and k not in {c for rows in kinds.values() for c in tb.all_keys(rows)}]
+        # columns of non-metric tables fall back to their name in words ("first_year" → "First year")
+        assert all(lb.column(k)[0].isupper() for k in unknown), (name, unknown)
+
+
+def test_cells_in_words():
+    from talentflow.report import tables as tb
+
+    row = {"country": "CN", "share": 0.8437, "ci_low": 0.431, "ci_high": 0.452, "count": 1234, "n": 2000,
+           "n_people": 4000, "n_observed": 2000, "year": 2022, "rule": "hq", "stage": "work", "suppressed": False}
+    assert [tb.cell(row, k) for k in ("country", "share", "ci", "count", "coverage", "year", "rule", "stage")] == \
+        ["China", "84.4%", "43.1–45.2%", "1,234", "50.0%", "2022", "headquarters rule", "Workplace"]
+    assert tb.cell(row, "suppressed") == "no"
+    hidden = {**row, "country": SUPPRESSED, "share": None, "ci_low": None, "ci_high": None, "count": None,
+              "stage": None, "suppressed": True}
+    assert [tb.cell(hidden, k) for k in ("country", "share", "ci", "count", "stage")] == \
+        ["Other (small countries)", "suppressed", "suppressed", "suppressed", "–"]
+    assert tb.cell({**row, "n": 0, "share": 0.0}, "share") == "–"  # 0 of 0 people is no estimate
+    assert lb.column("n", "shares") == "Out of" and lb.column("share", "retention") == "Stay rate"
+    assert lb.column("pct_with_country") == "% with a country" and lb.column("first_year") == "First year"

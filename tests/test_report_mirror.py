@@ -30,7 +30,8 @@ def test_report_builds_with_provenance_and_scorecard(mirror_report):
     assert res.pages >= 13
     data = (out / "data.html").read_text()
     assert "papercopilot/paperlists" in data and "chang-xinhai/AI-Conference-Paper-Lists" in data
-    assert re.search(r"<td>nips</td><td>2022</td><td>[\d,]+</td>", data)
+    assert re.search(r"<td>NeurIPS</td><td>2022</td><td[^>]*>[\d,]+</td>", data)  # venue in words, papers
+    assert "Affiliation resolution coverage" in data and ">% with a country</th>" in data
     ind = (out / "indicators.html").read_text()
     assert "S&amp;E first university degrees" in ind and "tf-error" not in ind.split("Scorecard")[1][:2000]
 

@@ -70,8 +70,17 @@ def handle_errors(fn: Callable) -> Callable:
     return wrapper
 
 
-def emit_rows(rows: list[dict], fmt: str, title: str | None = None) -> None:
-    """Print rows as a rich table, CSV or JSON (a list of objects). Cells are printed literally."""
+MIN_TEXT = 12  # a name column is cut (with …) to no fewer characters than this, or its header
+
+
+def emit_rows(rows: list[dict], fmt: str, title: str | None = None, view=None, wide: bool = False,
+              headers: dict | None = None) -> None:
+    """Print rows as a table in words, CSV or JSON (a list of objects). CSV and JSON carry every column, raw.
+
+    The table shows the short `view` (a name in labels.toml [views], or a list of keys; None: every column)
+    with headers in words (`headers` overrides) and formatted numbers, fitted to the terminal: long names are cut with "…", and
+    columns are left out from the right only when even that does not fit. `wide`: every column, at full width
+    (wider than the terminal if need be). Cells are printed literally."""
     if fmt not in FORMATS:
         raise TalentflowError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
     if fmt == "json":
@@ -85,22 +94,66 @@ def emit_rows(rows: list[dict], fmt: str, title: str | None = None) -> None:
             w.writeheader()
             w.writerows(rows)
         return
+    from rich import box
+    from rich.cells import cell_len
     from rich.table import Table
 
-    t = Table(title=Text(title) if title else None, show_lines=False)
-    cols = list(rows[0].keys()) if rows else []
-    for c in cols:
-        t.add_column(Text(str(c)), overflow="fold")
-    def cell(v) -> str:
-        if v is None:
-            return ""
-        if isinstance(v, float):
-            return f"{v:.1f}" if abs(v) >= 1 else f"{v:.3f}"
-        return str(v)
+    from ..report import tables as tb
 
-    for r in rows:
-        t.add_row(*[Text(cell(r[c])) for c in cols])
-    console.print(t)
+    cols = tb.full(rows, view, headers) if wide or view is None else tb.short(rows, view, headers)
+    body = tb.text(rows, cols)
+    natural = [max([cell_len(c.header)] + [cell_len(r[i]) for r in body]) for i, c in enumerate(cols)]
+    width = console.width
+    if wide:
+        widths, out = natural, Console(emoji=False, width=max(width, _span(natural)))
+    else:
+        widths, out = _fit(cols, natural, width), console
+        cols, body = cols[:len(widths)], [r[:len(widths)] for r in body]
+    if title and cell_len(title) > _span(widths):  # a title wider than its table: a line of its own
+        out.print(Text(title))
+        title = None
+    # a header rule and no vertical lines: three characters between columns, none at the edges
+    t = Table(title=Text(title) if title else None, show_lines=False, box=box.SIMPLE_HEAD, show_edge=False,
+              pad_edge=False)
+    for c, w in zip(cols, widths):
+        t.add_column(Text(c.header), width=w, no_wrap=True, overflow="ellipsis",
+                     justify="right" if c.numeric else "left")
+    for r in body:
+        t.add_row(*[Text(v) for v in r])
+    out.print(t)
+    left = tb.hidden(rows, cols)
+    if rows and left and not wide:
+        err_console.print(f"[dim]{len(left)} more column{'s' if len(left) > 1 else ''} with --wide; "
+                          "--format csv|json for every column, unformatted.[/]")
+
+
+def _span(widths: list[int]) -> int:
+    """Characters a table of these column widths takes (3 between columns)."""
+    return sum(widths) + 3 * max(len(widths) - 1, 0)
+
+
+def _fit(cols: list, natural: list[int], width: int) -> list[int]:
+    """Column widths within `width`: numbers and headers whole, name columns cut down to MIN_TEXT, widest
+    first; the rightmost columns dropped if still too wide."""
+    from rich.cells import cell_len
+
+    low = [n if c.numeric else min(n, max(cell_len(c.header), MIN_TEXT)) for c, n in zip(cols, natural)]
+    keep = len(cols)
+    while keep > 1 and _span(low[:keep]) > width:
+        keep -= 1
+    widths = natural[:keep]
+    excess = _span(widths) - width
+    while excess > 0:
+        i = max(range(keep), key=lambda j: (widths[j] - low[j], -j))
+        if widths[i] <= low[i]:
+            break
+        widths[i] -= 1
+        excess -= 1
+    return widths
+
+
+def wide_option():
+    return typer.Option(False, "--wide", help="Table: every column, in full (may be wider than the terminal).")
 
 
 FORMATS = ("table", "csv", "json")

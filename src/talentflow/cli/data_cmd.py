@@ -14,7 +14,7 @@ from ..sources.fetch import RAW_BASE, fetch_one
 from ..sources.verify import check
 from rich.markup import escape
 
-from .common import emit_rows, err_console, format_option, handle_errors, out_file, settings_of, writing
+from .common import emit_rows, err_console, format_option, handle_errors, out_file, settings_of, writing, wide_option
 from .main import app
 
 data_app = typer.Typer(no_args_is_help=True, help="The data mirror: list, verify, fetch, quality report.")
@@ -24,7 +24,7 @@ app.add_typer(data_app, name="data")
 @data_app.command("list")
 @handle_errors
 def list_(ctx: typer.Context, group: Optional[str] = typer.Option(None, help="conferences|registry|indicators|peers|live"),
-          venue: Optional[str] = None, fmt: str = format_option("table")) -> None:
+          venue: Optional[str] = None, fmt: str = format_option("table"), wide: bool = wide_option()) -> None:
     """Datasets the catalog knows, and whether each is present in the data directory."""
     s = settings_of(ctx)
     data = s.data_dir
@@ -43,13 +43,14 @@ def list_(ctx: typer.Context, group: Optional[str] = typer.Option(None, help="co
                 rows.append({"id": f"live:{sn.id}", "group": "live", "kind": m.kind, "venue": m.extra.get("venue"),
                              "year": m.extra.get("year"), "present": sn.records_path.is_file(), "bytes": m.bytes,
                              "license": m.licence, "excluded": ""})
-    emit_rows(rows, fmt, title=f"{sum(r['present'] for r in rows)} of {len(rows)} datasets present")
+    emit_rows(rows, fmt, title=f"{sum(r['present'] for r in rows)} of {len(rows)} datasets present",
+              view="data_list", wide=wide)
 
 
 @data_app.command("verify")
 @handle_errors
 def verify(ctx: typer.Context, group: Optional[str] = None, venue: Optional[str] = None,
-           fmt: str = format_option("table"),
+           fmt: str = format_option("table"), wide: bool = wide_option(),
            partial: bool = typer.Option(False, "--partial",
                                         help="A partial mirror: missing files are listed but do not fail.")) -> None:
     """Check every catalogued file against its sha256 (or, if recompressed, the upstream git blob). Exit status 1
@@ -72,7 +73,7 @@ def verify(ctx: typer.Context, group: Optional[str] = None, venue: Optional[str]
             missing += st == "missing"
             if fmt != "table" or st != "ok":
                 rows.append({"id": f"live:{sn.id}", "status": st, "detail": detail})
-    emit_rows(rows, fmt, title="verification problems" if fmt == "table" else None)
+    emit_rows(rows, fmt, title="verification problems" if fmt == "table" else None, wide=wide)
     if fmt == "table":
         err_console.print(f"{bad} mismatched, {missing} missing{' (partial mirror)' if partial and missing else ''}; "
                           "all other files verified.")
@@ -90,7 +91,7 @@ def checksum(ctx: typer.Context,
              compare: Optional[Path] = typer.Option(None, "--compare",
                                                     help="Another database: list the tables that differ (exit 1 "
                                                          "if any)."),
-             fmt: str = format_option("table")) -> None:
+             fmt: str = format_option("table"), wide: bool = wide_option()) -> None:
     """Row count and order-independent checksum of every table of the database: two builds hold the same data
     when every line agrees (compare builds of the same talentflow and DuckDB versions)."""
     from ..engine import connect
@@ -104,12 +105,13 @@ def checksum(ctx: typer.Context,
     with connect(s, read_only=True) as eng:
         rows = table_checksums(eng, tables or None)
     if compare is None:
-        emit_rows(rows, fmt, title=f"{len(rows)} tables of {s.db_path}" if fmt == "table" else None)
+        emit_rows(rows, fmt, title=f"{len(rows)} tables of {s.db_path}" if fmt == "table" else None, wide=wide)
         return
     with connect(s, compare, read_only=True) as eng:
         other = table_checksums(eng, tables or None)
     diff = compare_rows(rows, other)
-    emit_rows(diff, fmt, title=f"tables that differ: {s.db_path} (a) vs {compare} (b)" if fmt == "table" else None)
+    emit_rows(diff, fmt, title=f"tables that differ: {s.db_path} (a) vs {compare} (b)" if fmt == "table" else None,
+              wide=wide)
     if fmt == "table":
         err_console.print(f"{len(diff)} of {len(set(r['table'] for r in rows + other))} tables differ.")
     if diff:
@@ -148,6 +150,7 @@ def fetch(ctx: typer.Context, ids: Optional[list[str]] = typer.Argument(None, he
 @data_app.command("report")
 @handle_errors
 def report(ctx: typer.Context, fmt: str = format_option("table", ("table", "csv", "json", "markdown")),
+           wide: bool = wide_option(),
            out: Optional[Path] = typer.Option(None, "--out", callback=out_file,
                                               help="Write to a file instead of stdout.")) -> None:
     """Per dataset: papers, accepted, authorships, % with affiliation / person id / position, joins, quarantine."""
@@ -168,13 +171,9 @@ def report(ctx: typer.Context, fmt: str = format_option("table", ("table", "csv"
                 typer.echo(text)
             return
         rows = quality_rows(eng, s.data_dir)
-    if fmt == "table":
-        cols = ("unit", "papers", "accepted", "accepted_authorships", "pct_aff", "pct_person_id", "pct_position",
-                "quarantined", "diff_pct", "note")
-        rows = [{c: r[c] for c in cols} for r in rows]
     if out and fmt in ("csv", "json"):
         import contextlib
         with writing(out) as f, contextlib.redirect_stdout(f):
             emit_rows(rows, fmt)
         return
-    emit_rows(rows, fmt)
+    emit_rows(rows, fmt, view="data_report", wide=wide)

@@ -11,7 +11,7 @@ from typing import Optional
 import typer
 from rich.markup import escape
 
-from .common import console, emit_rows, format_option, handle_errors, settings_of
+from .common import console, emit_rows, format_option, handle_errors, settings_of, wide_option
 from .main import app
 
 
@@ -37,7 +37,7 @@ def _fmt(x) -> str:
 def subfields_cmd(
     ctx: typer.Context,
     labels: Optional[Path] = typer.Option(None, help="Label file (default eval/subfield_labels.tsv)."),
-    fmt: str = format_option("table", ("table", "json")),
+    fmt: str = format_option("table", ("table", "json")), wide: bool = wide_option(),
     errors: bool = typer.Option(False, "--errors", help="Also list every misclassified paper."),
     embedding: bool = typer.Option(False, "--embedding",
                                    help="Also evaluate the embedding classifier (needs the [embed] extra)."),
@@ -65,11 +65,11 @@ def subfields_cmd(
         console.print(f"[bold]{escape(name)}[/]: accuracy {r.accuracy:.3f} on {r.n} labelled papers"
                       + (f" ({len(r.not_found)} labels not found in the mirror)" if r.not_found else ""))
         emit_rows([{**c, "precision": _fmt(c["precision"]), "recall": _fmt(c["recall"]), "f1": _fmt(c["f1"])}
-                   for c in r.per_class], "table", title=f"{name}: per subfield")
-        emit_rows(r.confusion, "table", title=f"{name}: confusions (true → predicted)")
+                   for c in r.per_class], "table", title=f"{name}: per subfield", wide=wide)
+        emit_rows(r.confusion, "table", title=f"{name}: confusions (true → predicted)", wide=wide)
         if errors:
             emit_rows([{k: e.get(k) for k in ("venue", "year", "title", "label", "predicted", "matched_rule")}
-                       for e in r.errors], "table", title=f"{name}: misclassified papers")
+                       for e in r.errors], "table", title=f"{name}: misclassified papers", wide=wide)
 
 
 @eval_app.command("tiers")
@@ -77,7 +77,7 @@ def subfields_cmd(
 def tiers_cmd(
     ctx: typer.Context,
     raw: bool = typer.Option(False, "--raw", help="Check the raw mirror files instead of the built database."),
-    fmt: str = format_option("table", ("table", "json")),
+    fmt: str = format_option("table", ("table", "json")), wide: bool = wide_option(),
 ) -> None:
     """Tier-mapping hygiene: statuses/tracks the mapping misses, entries matching nothing, accepted disagreements.
     Exit status 1 when the mapping and the data disagree."""
@@ -104,12 +104,12 @@ def tiers_cmd(
     else:
         for name in ("uncovered_statuses", "uncovered_tracks", "venue_years_without_scheme"):
             if getattr(h, name):
-                emit_rows(getattr(h, name), "table", title=name)
+                emit_rows(getattr(h, name), "table", title=name, wide=wide)
             else:
                 console.print(f"{name}: none")
         console.print("unused mapping entries: " + escape(", ".join(h.unused_entries + h.unused_venue_years) or "none"))
         if h.accepted_disagreements:
             emit_rows(h.accepted_disagreements, "table",
-                      title="papers.accepted vs tier (expected: accepted outside the main conference)")
+                      title="papers.accepted vs tier (expected: accepted outside the main conference)", wide=wide)
     if not h.clean:
         raise typer.Exit(1)

@@ -9,7 +9,8 @@ from rich.markup import escape
 
 from ..engine import connect
 from ..errors import NotBuilt
-from .common import emit_rows, err_console, format_option, handle_errors, min_cell_of, settings_of
+from ..report import labels as lb
+from .common import emit_rows, err_console, format_option, handle_errors, min_cell_of, settings_of, wide_option
 from .main import app
 
 VENUE = typer.Option(None, "--venue", help="Conference short name (nips, iclr, icml, cvpr, …); default all.")
@@ -21,6 +22,7 @@ SECTOR = typer.Option(None, "--sector", help="academia|industry|government|nonpr
 ATTR = typer.Option("location", "--attribution", help="location|hq: country of the site or of the headquarters.")
 PROXY = typer.Option(False, "--proxy/--no-proxy", help="Admit proxy stage values (counted apart in n_proxy).")
 FMT = format_option("table")
+WIDE = wide_option()
 NBOOT = typer.Option(None, "--n-boot", help="Bootstrap resamples (default: settings n_boot).")
 SEED = typer.Option(None, "--seed", help="Bootstrap seed (default: settings seed).")
 ROLLUP = typer.Option("none", "--rollup", help="none|parent: institutions as resolved, or rolled up to their "
@@ -70,16 +72,9 @@ def _boot(s, n_boot, seed) -> dict:
             "seed": check_seed(s.seed if seed is None else seed, what="--seed")}
 
 
-TABLE_DROP = ("stage", "rule", "from_stage", "to_stage", "n_people", "n_observed_paper", "n_observed_profile",
-              "rollup")
-
-
-def _emit(rows, fmt, title, q) -> None:
+def _emit(rows, fmt, title, q, view: str, wide: bool) -> None:
     first = rows[0] if rows else {}
-    if fmt == "table":  # the terminal table keeps the essentials; csv/json carry every field
-        drop = TABLE_DROP + (() if q.include_proxy else ("count_proxy",))
-        rows = [{k: v for k, v in r.items() if k not in drop} for r in rows]
-    emit_rows(rows, fmt, title=title)
+    emit_rows(rows, fmt, title=title, view=view, wide=wide)  # csv/json: every field, raw
     if fmt == "table":
         how = ("proxy values INCLUDED: count_proxy of each count rests on a proxy" if q.include_proxy else
                "observed values only: n_proxy and n_unknown are counted, not estimated")
@@ -100,7 +95,7 @@ def shares_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--stage", 
                count: str = typer.Option("people", "--count", help="Unit counted: people|authorships|papers|"
                                          "fractional|first-author|last-author (see docs/methodology.md)."),
                rollup: str = ROLLUP, n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED,
-               min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
+               min_cell: Optional[int] = MINCELL, fmt: str = FMT, wide: bool = WIDE) -> None:
     """Share of each country (institution, sector) in a career stage, with 95% bootstrap intervals."""
     from ..metrics import shares
     from ..report.privacy import counting_layout
@@ -111,8 +106,9 @@ def shares_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--stage", 
     with eng:
         rows = _protect("shares", shares(eng, q, stage, by, limit=limit, count=count, rollup=rollup,
                                          **_boot(s, n_boot, seed)), k, labels=(by,), **counting_layout(count))
-    _emit(rows, fmt, f"{stage} shares by {by}" + ("" if count == "people" else f", counting {count}")
-          + (", rolled up to parent organisations" if rollup == "parent" else ""), q)
+    _emit(rows, fmt, f"{lb.stage(stage)} shares by {by}" + ("" if count == "people" else f", counting "
+          f"{lb.label('count', count)}") + (", rolled up to parent organisations" if rollup == "parent" else ""),
+          q, "shares", wide)
 
 
 @app.command("flows")
@@ -122,7 +118,7 @@ def flows_cmd(ctx: typer.Context, frm: str = typer.Option("origin", "--from", he
               venue: Optional[str] = VENUE, year: Optional[list[int]] = YEAR, tier: str = TIER,
               subfield: Optional[str] = SUBFIELD, sector: Optional[str] = SECTOR, attribution: str = ATTR,
               proxy: bool = PROXY, n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED,
-              min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
+              min_cell: Optional[int] = MINCELL, fmt: str = FMT, wide: bool = WIDE) -> None:
     """Country-to-country flow matrix with counts and row shares."""
     from ..metrics import flows
 
@@ -131,7 +127,8 @@ def flows_cmd(ctx: typer.Context, frm: str = typer.Option("origin", "--from", he
     s, eng = _engine(ctx)
     with eng:
         rows = _protect("flows", flows(eng, q, frm, to, **_boot(s, n_boot, seed)), k)
-    _emit(rows, fmt, f"flows {frm} → {to}", q)
+    _emit(rows, fmt, f"Flows: {lb.stage(frm).lower()} → {lb.stage(to).lower()} (share of each From country)", q,
+          "flows", wide)
 
 
 @app.command("retention")
@@ -141,7 +138,7 @@ def retention_cmd(ctx: typer.Context, country: Optional[str] = typer.Option(None
                   venue: Optional[str] = VENUE, year: Optional[list[int]] = YEAR, tier: str = TIER,
                   subfield: Optional[str] = SUBFIELD, sector: Optional[str] = SECTOR, attribution: str = ATTR,
                   proxy: bool = PROXY, n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED,
-                  min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
+                  min_cell: Optional[int] = MINCELL, fmt: str = FMT, wide: bool = WIDE) -> None:
     """Stay rates (share of people trained in a country who work there), inflows and outflows per country."""
     from ..metrics import flows, retention_from_flows
 
@@ -151,7 +148,7 @@ def retention_cmd(ctx: typer.Context, country: Optional[str] = typer.Option(None
     with eng:
         fl = flows(eng, q, frm, "work", **_boot(s, n_boot, seed))
         rows = _protect("retention", retention_from_flows(fl, q, country, frm=frm), k, flows=fl)
-    _emit(rows, fmt, f"retention {frm} → work", q)
+    _emit(rows, fmt, f"Retention: {lb.stage(frm).lower()} → workplace in the same country", q, "retention", wide)
 
 
 @app.command("cohort")
@@ -161,7 +158,8 @@ def cohort_cmd(ctx: typer.Context, venue: str = typer.Option(..., "--venue"), ye
                work: Optional[str] = typer.Option(None, "--work", help="Work country at the cohort year."),
                tier: str = TIER, subfield: Optional[str] = SUBFIELD, sector: Optional[str] = SECTOR,
                attribution: str = ATTR, proxy: bool = PROXY, n_boot: Optional[int] = NBOOT,
-               seed: Optional[int] = SEED, min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
+               seed: Optional[int] = SEED, min_cell: Optional[int] = MINCELL, fmt: str = FMT,
+               wide: bool = WIDE) -> None:
     """Where a cohort is in the last year each member appears in the mirror ('not_seen_since' counted)."""
     from ..metrics import cohort, cohort_basis, explain_cohort
     from ..report.privacy import protect_basis
@@ -172,7 +170,8 @@ def cohort_cmd(ctx: typer.Context, venue: str = typer.Option(..., "--venue"), ye
     with eng:
         rows = _protect("cohort", cohort(eng, q, origin, work, **_boot(s, n_boot, seed)), k)
         basis = protect_basis(cohort_basis(eng, q, origin, work), k)
-    _emit(rows, fmt, f"cohort {venue} {year}", q)
+    _emit(rows, fmt, f"Cohort {lb.venue(venue)} {year}: where its researchers are at their latest paper", q,
+          "cohort", wide)
     # what the answer rests on, always on stderr; an empty cohort says why instead of printing nothing
     err_console.print(("No one in this cohort. " if not rows else "") + escape(explain_cohort(basis, k)))
 
@@ -184,7 +183,7 @@ def trend_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--stage"),
               venue: Optional[str] = VENUE, year: Optional[list[int]] = YEAR, tier: str = TIER,
               subfield: Optional[str] = SUBFIELD, sector: Optional[str] = SECTOR, attribution: str = ATTR,
               proxy: bool = PROXY, n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED,
-              min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
+              min_cell: Optional[int] = MINCELL, fmt: str = FMT, wide: bool = WIDE) -> None:
     """A country's share in a stage, year by year, with intervals."""
     from ..metrics import trend
 
@@ -193,7 +192,7 @@ def trend_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--stage"),
     s, eng = _engine(ctx)
     with eng:
         rows = _protect("trend", trend(eng, q, stage, country, **_boot(s, n_boot, seed)), k)
-    _emit(rows, fmt, f"{stage} trend", q)
+    _emit(rows, fmt, f"{lb.stage(stage)} share by year", q, "trend", wide)
 
 
 @app.command("institutions")
@@ -203,7 +202,7 @@ def institutions_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--st
                      year: Optional[list[int]] = YEAR, tier: str = TIER, subfield: Optional[str] = SUBFIELD,
                      sector: Optional[str] = SECTOR, attribution: str = ATTR, proxy: bool = PROXY,
                      rollup: str = ROLLUP, n_boot: Optional[int] = NBOOT, seed: Optional[int] = SEED,
-                     min_cell: Optional[int] = MINCELL, fmt: str = FMT) -> None:
+                     min_cell: Optional[int] = MINCELL, fmt: str = FMT, wide: bool = WIDE) -> None:
     """Institutions ranked by the people whose stage is there (origin/graduate: producing; work: employing);
     --rollup parent ranks their ultimate parent organisations."""
     from ..metrics import institutions
@@ -214,14 +213,15 @@ def institutions_cmd(ctx: typer.Context, stage: str = typer.Option("work", "--st
     with eng:
         rows = _protect("institutions", institutions(eng, q, stage, limit=limit, rollup=rollup,
                                                      **_boot(s, n_boot, seed)), k, unshown_other=False)
-    _emit(rows, fmt, f"institutions ({stage})" + (", rolled up to parent organisations" if rollup == "parent"
-                                                  else ""), q)
+    _emit(rows, fmt, f"Institutions: {lb.stage(stage).lower()}" + (", rolled up to parent organisations"
+                                                                    if rollup == "parent" else ""),
+          q, "institutions", wide)
 
 
 @app.command("person")
 @handle_errors
 def person_cmd(ctx: typer.Context, person_id: str = typer.Argument(..., help="OpenReview id (~Jane_Doe1) or key."),
-               fmt: str = FMT) -> None:
+               fmt: str = FMT, wide: bool = WIDE) -> None:
     """One person's observations and stages, from public conference data (never part of published output)."""
     from ..metrics import person
 
@@ -229,10 +229,11 @@ def person_cmd(ctx: typer.Context, person_id: str = typer.Argument(..., help="Op
     with eng:
         rows = person(eng, person_id)
     if fmt == "table":
-        emit_rows([r for r in rows if r["kind"] == "event"], fmt, title=f"{person_id}: observations")
+        emit_rows([r for r in rows if r["kind"] == "event"], fmt, title=f"{person_id}: observations",
+                  view="person_events", wide=wide)
         hist = [r for r in rows if r["kind"] == "history"]
         if hist:
-            emit_rows(hist, fmt, title="career history (dated)")
-        emit_rows([r for r in rows if r["kind"] == "stages"], fmt, title="stages")
+            emit_rows(hist, fmt, title="career history (dated)", wide=wide)
+        emit_rows([r for r in rows if r["kind"] == "stages"], fmt, title="stages", view="person_stages", wide=wide)
     else:
         emit_rows(rows, fmt)

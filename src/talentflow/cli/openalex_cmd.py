@@ -11,7 +11,7 @@ from typing import Optional
 import typer
 from rich.markup import escape
 
-from .common import console, emit_rows, err_console, format_option, handle_errors, settings_of
+from .common import console, emit_rows, err_console, format_option, handle_errors, settings_of, wide_option
 from .eval_subfields_cmd import eval_group
 from .sync_cmd import _data_dir, _progress, _tracker, sync_app
 
@@ -60,7 +60,7 @@ def eval_openalex(
     venue: Optional[str] = typer.Option(None, "--venue"),
     year: Optional[int] = typer.Option(None, "--year"),
     examples: int = typer.Option(20, "--examples", min=0, help="Most frequent disagreements to list."),
-    fmt: str = format_option("table", ("table", "json")),
+    fmt: str = format_option("table", ("table", "json")), wide: bool = wide_option(),
 ) -> None:
     """How often OpenAlex's institution country agrees with talentflow's resolver on the same (linked)
     authorships. Needs a database built with OpenAlex data."""
@@ -79,8 +79,8 @@ def eval_openalex(
     rate = "—" if a.rate is None else f"{a.rate:.1%}"
     console.print(f"[bold]{a.linked}[/] linked authorships; where both answer, the countries agree in "
                   f"[bold]{rate}[/] ({a.classes['agree']} of {a.classes['agree'] + a.classes['disagree']}).")
-    emit_rows([{"class": c, "authorships": n} for c, n in a.classes.items()], "table", title="all linked")
+    emit_rows([{"class": c, "authorships": n} for c, n in a.classes.items()], "table", title="all linked", wide=wide)
     if a.by_venue_year:
-        emit_rows(a.by_venue_year, "table", title="by venue-year")
+        emit_rows(a.by_venue_year, "table", title="by venue-year", wide=wide)
     if a.disagreements:
-        emit_rows(a.disagreements, "table", title="most frequent disagreements")
+        emit_rows(a.disagreements, "table", title="most frequent disagreements", wide=wide)

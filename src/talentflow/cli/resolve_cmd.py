@@ -16,7 +16,7 @@ from rich.markup import escape
 
 from ..errors import InputError, InvalidValue, TalentflowError
 from ..limits import check_affiliation
-from .common import console, emit_rows, err_console, format_option, handle_errors, settings_of
+from .common import console, emit_rows, err_console, format_option, handle_errors, settings_of, wide_option
 from .eval_subfields_cmd import eval_group
 from .main import app
 
@@ -160,7 +160,7 @@ eval_app = eval_group()
 def eval_resolve_cmd(
     ctx: typer.Context,
     labels: Path = typer.Option(Path("eval/resolve_labels.tsv"), help="Hand-labelled pairs."),
-    fmt: str = format_option("table", ("table", "json")),
+    fmt: str = format_option("table", ("table", "json")), wide: bool = wide_option(),
     peers: bool = typer.Option(True, "--peers/--no-peers", help="Also measure agreement with peers' answers."),
     fold_greater_china: bool = typer.Option(False, "--fold-greater-china", help="Score HK, MO, TW as CN."),
     sweep_fuzzy: bool = typer.Option(False, "--sweep-fuzzy", help="Also score several fuzzy-match thresholds."),
@@ -204,20 +204,22 @@ def eval_resolve_cmd(
         fld, subset = key.split(":")
         for w in ("distinct", "weighted"):
             rows.append({"field": fld, "subset": subset, "weighting": w, **{k: f"{v:.2%}" for k, v in m[w].items()}})
-    emit_rows(rows, "table", title=f"resolution accuracy on {out['n']} labelled pairs ({labels})")
+    emit_rows(rows, "table", title=f"resolution accuracy on {out['n']} labelled pairs ({labels})", wide=wide)
     console.print(f"evidence of other observations from {out['evidence_db']}" if out["evidence_db"] else
                   "no built database: scored without the evidence of other observations (talentflow build)")
     if "blind" in out:
         emit_rows(side_by_side({"tuned-on labels": out, "blind": out["blind"]}), "table",
-                  title=f"tuned-on labels ({labels}, optimistic) beside the blind set ({out['blind']['path']})")
+                  title=f"tuned-on labels ({labels}, optimistic) beside the blind set ({out['blind']['path']})",
+                  wide=wide)
         console.print("blind set errors (rows not listed): "
                       + escape(", ".join(f"{k} {v}" for k, v in out["blind"]["error_kinds"].items()) or "none"))
     emit_rows([{**{k: e[k] for k in ("kind", "n", "gold", "pred", "reason")},
                 "affiliation": e["affiliation"][:60], "domain": e["domain"][:30]}
                for e in out["errors"]], "table", title=f"{len(out['errors'])} rows with an error "
-                                                      "(gold and pred: location/HQ/sector)")
+                                                      "(gold and pred: location/HQ/sector)",
+              view="resolve_errors", wide=wide)
     if sweep_fuzzy:
-        emit_rows(out["fuzzy_sweep"], "table", title="fuzzy threshold sweep (location, distinct)")
+        emit_rows(out["fuzzy_sweep"], "table", title="fuzzy threshold sweep (location, distinct)", wide=wide)
     for name, p in out.get("peers", {}).items():
         console.print(f"[bold]{escape(name)}[/]: {p['agree']}/{p['n']} agree ({p['rate']:.1%}); disagreements: "
                       + escape(", ".join(f"{k} {v}" for k, v in sorted(p["categories"].items(), key=lambda kv: -kv[1])))
@@ -230,7 +232,7 @@ def eval_resolve_cmd(
 def hygiene_cmd(
     ctx: typer.Context,
     top: int = typer.Option(50, help="How many unmatched affiliations to list."),
-    fmt: str = format_option("table"),
+    fmt: str = format_option("table"), wide: bool = wide_option(),
     need: bool = typer.Option(False, "--need", help="Also list the most frequent pairs the registries alone miss "
                                                    "or get wrong, and whether the curated data settles them."),
 ) -> None:
@@ -251,11 +253,11 @@ def hygiene_cmd(
 
             cn = curation_need(eng, _resolver(s), top)
     emit_rows(h["unmatched"], fmt, title=f"top {top} unmatched (of {h['n_unmatched_pairs']} pairs, "
-                                         f"{h['n_unmatched_authorships']} authorships)")
+                                         f"{h['n_unmatched_authorships']} authorships)", wide=wide)
     emit_rows([{"curated_id": i} for i in h["unused_curated"]], fmt,
-              title=f"{len(h['unused_curated'])} curated entries that matched nothing")
+              title=f"{len(h['unused_curated'])} curated entries that matched nothing", wide=wide)
     if need:
         emit_rows(cn["pairs"], fmt, title=f"top {top} pairs the registries alone miss or get wrong: "
-                                          f"{cn['settled']} settled by curated data and rules")
+                                          f"{cn['settled']} settled by curated data and rules", wide=wide)
     if fmt == "table":
         err_console.print(f"coverage: {h['coverage']:.2%} of authorships with an affiliation or domain get a country")

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .common import emit_rows, err_console, format_option, handle_errors, settings_of
+from .common import emit_rows, err_console, format_option, handle_errors, settings_of, wide_option
 from .data_cmd import data_app
 from .main import app
 
@@ -148,7 +148,7 @@ def sync_orcid(
 @handle_errors
 def import_profiles(ctx: typer.Context, file: Path = typer.Argument(..., help="JSON Lines of OpenReview profile "
                                                                               "objects (.jsonl or .jsonl.gz)."),
-                    fmt: str = format_option("table")) -> None:
+                    fmt: str = format_option("table"), wide: bool = wide_option()) -> None:
     """Import a dump of OpenReview profiles through the same path as a sync; malformed lines are reported."""
     from ..sources.openreview import import_profile_dump
 
@@ -158,7 +158,8 @@ def import_profiles(ctx: typer.Context, file: Path = typer.Argument(..., help="J
         emit_rows([{"line": b["line"], "id": b["id"], "field": "(record)", "problem": b["problem"]}
                    for b in r["rejected"]] +
                   [{"line": None, "id": q["record_key"], "field": q["field"], "problem": q["problem"]}
-                   for q in r["field_problems"]], fmt, title="problems (rejected lines; fields quarantined at build)")
+                   for q in r["field_problems"]], fmt, title="problems (rejected lines; fields quarantined at build)",
+                  wide=wide)
     err_console.print(f"{escape(r['snapshot'])}: {r['profiles']} profiles imported, {len(r['rejected'])} lines "
                       f"rejected, {len(r['field_problems'])} field problems; {r['status']}.")
 
@@ -178,7 +179,7 @@ def import_orcid(ctx: typer.Context, file: Path = typer.Argument(..., help="ORCI
 @data_app.command("snapshots")
 @handle_errors
 def snapshots_(ctx: typer.Context, verify: bool = typer.Option(True, "--verify/--no-verify"),
-               fmt: str = format_option("table")) -> None:
+               fmt: str = format_option("table"), wide: bool = wide_option()) -> None:
     """Live snapshots in the data directory, with their origin records (and checksums verified)."""
     from ..sources import snapshots as snaps
 
@@ -191,6 +192,6 @@ def snapshots_(ctx: typer.Context, verify: bool = typer.Option(True, "--verify/-
         rows.append({"id": r["id"], "kind": r["kind"], "records": r["record_count"], "fetched_at": r["fetched_at"],
                      "status": st, **({"endpoint": r["endpoint"], "sha256": r["sha256"], "licence": r["licence"]}
                                       if fmt != "table" else {})})
-    emit_rows(rows, fmt, title=f"{len(rows)} snapshots")
+    emit_rows(rows, fmt, title=f"{len(rows)} snapshots", wide=wide)
     if bad:
         raise typer.Exit(1)

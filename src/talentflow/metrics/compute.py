@@ -329,8 +329,8 @@ def explain_cohort(b: dict, min_cell: int = 0) -> str:
                " from synced career histories (talentflow sync profiles / openreview / orcid).")
     elif b["work"] and b["origin_and_work_match"] == 0 and b.get("work_by_proxy_only"):
         why = (f" The workplace of {n('work_by_proxy_only')} of them is in {b['work']} by proxy only: papers of"
-               " that year state no positions, so the affiliation may be a student's (--include-proxy admits"
-               " proxy values of both stages).")
+               " that year state no positions, so the affiliation may be a student's (--proxy, or proxy=true"
+               " in the API, admits proxy values of both stages).")
     elif b["origin_and_work_match"] and b["seen_after_cohort_year"] == 0:
         why = (" None of them is seen after the cohort year: that needs a later paper under the same person or a"
                " career history (years before 2021 carry no OpenReview ids; people are followed by name links).")

@@ -45,6 +45,7 @@ class Chart:
     empty: str = ""  # why there is nothing to draw (the chart is not drawn)
     suggest: list[tuple[str, str]] = field(default_factory=list)  # (label, href): nearby queries with data
     dash: str = ""  # the dashboard query string showing the same view ("" = no dashboard view)
+    view: str | None = None  # headers of its rows' table ("All columns"): a view of labels.toml [views]
 
 
 @functools.lru_cache(maxsize=1)
@@ -70,6 +71,11 @@ def _pct(v):
 
 def _int(v) -> str:
     return "" if v is None else f"{v:,}"
+
+
+def _heads(*keys: str, view: str | None = None) -> list[str]:
+    """Column headers of a chart's table, from the one vocabulary (labels.toml [columns], [views])."""
+    return [lb.column(k, view) for k in keys]
 
 
 def _estimable(r: dict) -> bool:
@@ -171,9 +177,11 @@ def _colour_field(codes: list, title: str | None = "country", legend: bool = Fal
 
 def share_bars(cid: str, title: str, rows: list[dict], key: str = "country", top: int = 15,
                stage: str | None = None, x_title: str = "share of researchers (%)",
-               subtitle: list[str] | None = None) -> Chart:
+               subtitle: list[str] | None = None, view: str | None = None) -> Chart:
     """Horizontal bars of shares with their confidence interval and the value at the end of each bar (a key of
-    countries or cohort whereabouts gets country labels and colours)."""
+    countries or cohort whereabouts gets country labels and colours). `view`: the table kind of the rows (its
+    headers name the table's columns; default shares, or cohort for whereabouts)."""
+    view = view or ("cohort" if key == "whereabouts" else "shares")
     data = [r for r in rows if _estimable(r)]
     data = sorted([r for r in data if r.get(key) != SUPPRESSED], key=lambda r: (-r["share"], str(r.get(key))))[:top] \
         + [r for r in data if r.get(key) == SUPPRESSED]  # the pooled small cells last
@@ -199,9 +207,9 @@ def share_bars(cid: str, title: str, rows: list[dict], key: str = "country", top
         max_pct="max(datum.share_pct, datum.ci_high_pct || 0)").properties(height=max(60, 22 * len(vals))))
     spec["padding"] = LABEL_ROOM
     c = Chart(cid, title, spec, rows, subtitle=basis(rows, stage) if subtitle is None else subtitle,
-              aria=_summary(title, [(v["label"], v["share_text"]) for v in vals]))
-    c.table = {"columns": [key, "share", "95% CI", "people"],
-               "rows": [[v["label"], v["share_text"], "" if v["ci_low_pct"] is None else
+              aria=_summary(title, [(v["label"], v["share_text"]) for v in vals]), view=view)
+    c.table = {"columns": _heads(key, "share", "ci", "count", view=view),
+               "rows": [[v["label"], v["share_text"], "–" if v["ci_low_pct"] is None else
                          f"{v['ci_low_pct']:.1f}–{v['ci_high_pct']:.1f}%", _int(v["count"])] for v in vals]}
     return _finish(c)
 
@@ -233,8 +241,8 @@ def world_map(cid: str, title: str, rows: list[dict], stage: str | None = None) 
     }
     top = sorted(vals, key=lambda v: (-v["share_pct"], v["country"]))
     c = Chart(cid, title, spec, rows, subtitle=basis(rows, stage),
-              aria=_summary(title + " (world map)", [(v["country"], v["share_text"]) for v in top]))
-    c.table = {"columns": ["country", "share", "people"],
+              aria=_summary(title + " (world map)", [(v["country"], v["share_text"]) for v in top]), view="shares")
+    c.table = {"columns": _heads("country", "share", "count"),
                "rows": [[v["country"], v["share_text"], _int(v["count"])] for v in top]}
     return _finish(c)
 
@@ -275,8 +283,9 @@ def trend_lines(cid: str, title: str, rows: list[dict], key: str = "country", to
     c = Chart(cid, title, spec, rows, subtitle=["Gaps: years where the group is below the publication threshold "
                                                 "or has no researcher with a known country."] if gaps else [],
               aria=_summary(f"{title}, {years[0]}–{years[-1]}", [
-                  (lb.country(k), f"{lb.pct(have[(k, last)]['share'])} in {last}") for k in keep if (k, last) in have]))
-    c.table = {"columns": ["year"] + [lb.country(k) for k in keep],
+                  (lb.country(k), f"{lb.pct(have[(k, last)]['share'])} in {last}") for k in keep if (k, last) in have]),
+              view="trend")
+    c.table = {"columns": _heads("year") + [lb.country(k) for k in keep],
                "rows": [[str(y)] + [lb.pct(have[(k, y)]["share"]) if (k, y) in have else "suppressed / none"
                                     for k in keep] for y in years]}
     return _finish(c)
@@ -301,8 +310,9 @@ def grouped_bars(cid: str, title: str, rows: list[dict], x: str, group: str, val
     cats = list(dict.fromkeys(v["x_label"] for v in vals))
     names = [lb.country(g) if group == "country" else str(g) for g in groups]
     cell = {(v["x_label"], v["label"]): v["value_text"] for v in vals}
-    c = Chart(cid, title, spec, rows, aria=f"{title}: {', '.join(names)} across {len(cats)} {x} values.")
-    c.table = {"columns": [x] + names, "rows": [[k] + [cell.get((k, nm), "") for nm in names] for k in cats]}
+    c = Chart(cid, title, spec, rows, aria=f"{title}: {', '.join(names)} across {len(cats)} {x} values.",
+              view="shares")
+    c.table = {"columns": _heads(x) + names, "rows": [[k] + [cell.get((k, nm), "") for nm in names] for k in cats]}
     return _finish(c)
 
 
@@ -325,8 +335,8 @@ def ranking_bars(cid: str, title: str, rows: list[dict], key: str = "institution
     spec = _vl((bars + text).properties(height=max(60, 20 * len(vals))))
     spec["padding"] = LABEL_ROOM
     c = Chart(cid, title, spec, rows, subtitle=basis(rows),
-              aria=_summary(title, [(v["name"], f"{v['count_text']} researchers") for v in vals]))
-    c.table = {"columns": [key, "country", "researchers", "share"],
+              aria=_summary(title, [(v["name"], f"{v['count_text']} researchers") for v in vals]), view="institutions")
+    c.table = {"columns": _heads(key, "country", "count", "share"),
                "rows": [[v["name"], v["label"], v["count_text"], v["share_text"]] for v in vals]}
     return _finish(c)
 
@@ -388,7 +398,7 @@ def sankey(cid: str, title: str, legs: list[tuple[str, str, list[dict]]], top: i
     c = Chart(cid, title, fig, csv_rows, kind="plotly",
               aria=_summary(title + " (flow diagram)", [(f"{lb.country(x)} → {lb.country(y)}", f"{n:,}")
                                                         for _, _, x, y, n in picked]))
-    c.table = {"columns": ["from", "to", "researchers"],
+    c.table = {"columns": _heads("from", "to", "count"),
                "rows": [[f"{lb.country(x)} ({lb.stage(frm).lower()})", f"{lb.country(y)} ({lb.stage(to).lower()})",
                          f"{n:,}"] for frm, to, x, y, n in picked]}
     return _finish(c)

@@ -80,13 +80,14 @@ def country(code) -> str:
         return OTHER_SMALL
     if code in table("whereabouts"):  # a cohort member's whereabouts that is not a country
         return table("whereabouts")[code]
-    code = str(code).upper()
+    raw = str(code)
+    code = raw.upper()
     if code in table("countries"):
         return table("countries")[code]
     import pycountry
 
     c = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
-    return (getattr(c, "common_name", None) or c.name) if c else code
+    return (getattr(c, "common_name", None) or c.name) if c else (code if len(code) == 2 else raw)
 
 
 def label(kind: str, code) -> str:
@@ -100,6 +101,32 @@ def label(kind: str, code) -> str:
 def pct(v, digits: int = 1) -> str:
     """0.8437 → '84.4%'; None → '–'."""
     return "–" if v is None else f"{100 * v:.{digits}f}%"
+
+
+def interval(low, high, digits: int = 1) -> str:
+    """(0.431, 0.452) → '43.1–45.2%'; an unknown end → '–'."""
+    if low is None or high is None:
+        return "–"
+    return f"{100 * low:.{digits}f}–{100 * high:.{digits}f}%"
+
+
+def column(key: str, view: str | None = None) -> str:
+    """The header of a table column (labels.toml [columns], or the view's own header), else its name in words:
+    'pct_aff' → 'Pct aff'; a name that already has spaces is kept."""
+    own = views().get(view, {}).get("headers", {}) if view else {}
+    if key in own:
+        return own[key]
+    if key in table("columns"):
+        return table("columns")[key]
+    if " " in key or not key:
+        return key
+    text = key.replace("_", " ")
+    return text[0].upper() + text[1:]
+
+
+def views() -> dict[str, dict]:
+    """The short default views of the table kinds (labels.toml [views.KIND]: columns, headers)."""
+    return _data("labels")["views"]
 
 
 def describe(f, with_rule: bool = True) -> str:

@@ -15,6 +15,7 @@ from ..errors import NotBuilt, TalentflowError
 from . import charts as ch
 from . import labels as lb
 from . import provenance
+from . import tables
 from .charts import Chart, country_name
 from .privacy import SUPPRESSED, protect_basis
 from .source import Filters, MetricSource
@@ -32,6 +33,8 @@ class Table:
     footer: str = ""
     people: bool = True  # rows count people: checked against the privacy rule (False: papers, files, records)
     csv: str = ""  # relative path of the CSV download, filled by the site writer
+    view: str | list | None = None  # the short view shown first (labels.toml [views]); None: every column
+    headers: dict | None = None  # header overrides for this table
 
     def __post_init__(self):
         if not self.columns and self.rows:
@@ -120,13 +123,7 @@ def _find(rows: list[dict], key: str, value: str) -> dict | None:
 
 def _coverage(row: dict | None):
     """Share of the population whose stage value is known (the library's n_observed / n_people)."""
-    if not row:
-        return None
-    if row.get("coverage") is not None:
-        return row["coverage"]
-    if row.get("n_people") and row.get("n_observed") is not None:
-        return row["n_observed"] / row["n_people"]
-    return None
+    return tables.coverage(row) if row else None
 
 
 def _card(label: str, row: dict | None, f: Filters, stage: str) -> dict:
@@ -160,10 +157,14 @@ def overview(c: Ctx) -> Page:
             _card("Share of NeurIPS 2022 top-tier researchers working in China", _find(work, "country", "CN"), f,
                   "work"),
         ]
+        hq = _adapt(c.src, Filters(**{**HEADLINE.__dict__, "attribution": "hq"}))
         s.charts += [c.chart(ch.share_bars("overview-origin", f"Undergraduate origin · {lb.describe(f)}", origin,
                                            stage="origin"), f, stage="origin"),
                      c.chart(ch.share_bars("overview-work", f"Workplace · {lb.describe(f)}", work, stage="work"), f,
                              stage="work")]
+        if hq.attribution == "hq":  # the same workplace under MacroPolo's rule (employer's headquarters)
+            s.charts.append(c.chart(ch.share_bars("overview-work-hq", f"Workplace · {lb.describe(hq)}",
+                                                  c.src.shares(c.eng, hq, "work"), stage="work"), hq, stage="work"))
         s.links = [("claims.html", "The talent claims, checked"), ("maps.html", "World maps"),
                    ("flows.html", "Origin → graduate → work"),
                    ("macropolo.html", "Comparison with MacroPolo")]
@@ -278,14 +279,15 @@ def country_page(c: Ctx, code: str) -> Page:
             inn = [{k: r.get(k) for k in cols} for r in rows if r[b] == code and r[a] != code]
             s.tables.append(Table(f"Researchers of {name} origin working abroad (share of {name}-origin "
                                   "researchers)", sorted(out, key=lambda r: -(r.get("count") or 0))[:15],
-                                  footer=c.footer(base)))
+                                  footer=c.footer(base), view="flows"))
             s.tables.append(Table(f"Researchers working in {name} with a foreign origin (share of their origin "
                                   "country's researchers)", sorted(inn, key=lambda r: -(r.get("count") or 0))[:15],
-                                  footer=c.footer(base)))
+                                  footer=c.footer(base), view="flows"))
 
     def retention_build(s: Section):
         rows = [r for r in c.src.retention(c.eng, base) if r.get("country") == code]
-        s.tables.append(Table(f"Retention: {name}-trained graduates working in {name}", rows, footer=c.footer(base)))
+        s.tables.append(Table(f"Retention: {name}-trained graduates working in {name}", rows, footer=c.footer(base),
+                              view="retention"))
 
     def inst_build(s: Section):
         rows = [r for r in c.src.institutions(c.eng, base, "work", limit=300, intervals=False)
@@ -365,7 +367,8 @@ def tiers(c: Ctx) -> Page:
     if c.eng.table_exists("tier_availability"):
         rows = c.eng.query_dicts("SELECT venue, year, scheme, accepted, spotlight, oral, note FROM tier_availability "
                                  "ORDER BY venue, year")
-        p.sections.append(Section("Which venue-years label which tier", tables=[Table("Tier availability", rows, people=False)]))
+        p.sections.append(Section("Which venue-years label which tier", tables=[
+            Table("Tier availability", rows, people=False, view="tier_availability")]))
     return p
 
 
@@ -374,21 +377,38 @@ def cohorts(c: Ctx) -> Page:
              "degree working in the US at NeurIPS 2019, located again in their latest papers (compare Carnegie "
              "Endowment 2025: 87 of 100 still in the US, 10 in China, 3 elsewhere).")
 
+    where_now = ("Where now: the country of the member's affiliation on their latest paper in any later year; "
+                 "'not seen since' = no later paper found.")
+    carnegie = " ".join([lb.stage_definition("origin"), "Working in the US at the cohort year: "
+                         + lb.stage_definition("work").removeprefix("Workplace: "), where_now])
+
+    def cohort_chart(cid: str, title: str, rows: list[dict]) -> Chart:
+        n = next((r["n"] for r in rows if r.get("n")), None)
+        return ch.share_bars(cid, title, rows, key="whereabouts", x_title="share of the cohort (%)",
+                             subtitle=[f"n = {n:,} researchers in the cohort, found again or not"] if n else None)
+
     def build(s: Section):
         f = _adapt(c.src, Filters(venue="nips", year=2019))
         rows = c.src.cohort(c.eng, f, origin="CN", work="US")
-        s.tables.append(Table("NeurIPS 2019: Chinese-origin researchers working in the US, where they are now", rows,
-                              footer=c.footer(f)))
         from ..metrics import MetricQuery, cohort_basis, explain_cohort
 
-        if c.eng.table_exists("metric_base"):  # what the panel rests on, and why it is empty when it is
+        cc = cohort_chart("cohort-carnegie", "NeurIPS 2019 researchers of Chinese origin working in the US: where "
+                          f"they are at their latest paper · {lb.describe(f)}", rows)
+        if c.eng.table_exists("metric_base"):  # what the answer rests on, and why it is empty when it is
             b = cohort_basis(c.eng, MetricQuery(venue="nips", years=(2019,), tier=HEADLINE.tier), "CN", "US")
-            s.text.append("Rests on: " + explain_cohort(protect_basis(b, c.min_cell), c.min_cell))
+            why = explain_cohort(protect_basis(b, c.min_cell), c.min_cell)
+            s.text.append("Rests on: " + why)
+            if cc.empty:
+                cc.empty = why
+        s.charts.append(c.chart(cc, f, note=carnegie, dash=False))  # the dashboard's cohort has no origin filter
+        everyone = c.src.cohort(c.eng, f)  # the same re-check for every NeurIPS 2019 researcher
+        s.charts.append(c.chart(cohort_chart("cohort-nips-2019", "All NeurIPS 2019 researchers: where they are at "
+                                             f"their latest paper · {lb.describe(f)}", everyone), f, note=where_now))
 
     def ret(s: Section):
         f = _adapt(c.src, Filters(tier=HEADLINE.tier))
         s.tables.append(Table("Retention by origin country (all venues and years)", c.src.retention(c.eng, f),
-                              footer=c.footer(f)))
+                              footer=c.footer(f), view="retention"))
     p.sections += [c.section("Carnegie-style re-check", build), c.section("Retention", ret)]
     return p
 
@@ -444,7 +464,7 @@ def macropolo(c: Ctx) -> Page:
                         f"{100 * ours['ci_low']:.1f}–{100 * ours['ci_high']:.1f}",
                         "researchers with a known country": known or None, "query": lb.describe(f), "note": why})
         s.tables.append(Table("MacroPolo vs talentflow (percent of researchers)", out, footer=c.footer(
-            Filters(venue="nips"))))
+            Filters(venue="nips")), view="macropolo"))
     p.sections.append(c.section("Side by side", build, ["[P] primary source, [S] press reports of it. Europe "
                                                           "aggregates are not compared (talentflow reports countries)."]))
     return p
@@ -462,7 +482,7 @@ def indicators(c: Ctx) -> Page:
                 "license", "notes"]
         s.tables.append(Table("Latest value per indicator and country", [{k: r.get(k) for k in cols} for r in rows],
                               cols, footer=provenance.footer(provenance.origins(c.eng, None, groups=("indicators",))),
-                              people=False))
+                              people=False, view="scorecard"))
     except (ImportError, TalentflowError) as e:
         s.error = f"Scorecard unavailable: {e}"
     p.sections.append(s)
@@ -470,8 +490,6 @@ def indicators(c: Ctx) -> Page:
 
 
 COUNT_RULES = ("people", "authorships", "papers", "fractional", "first-author", "last-author")
-COUNT_LABELS = {"people": "people", "authorships": "authorships", "papers": "papers (any author)",
-                "fractional": "papers (fractional)", "first-author": "first author", "last-author": "last author"}
 
 
 def methodology(c: Ctx) -> Page:
@@ -488,15 +506,16 @@ def methodology(c: Ctx) -> Page:
             row = {"country": country_name(code)}
             for r in rules:
                 x = _find(by[r], "country", code)
-                row[COUNT_LABELS[r]] = ("–" if not x or x.get("share") is None else
-                                        f"{lb.pct(x['share'])} ({lb.pct(x['ci_low'])}–{lb.pct(x['ci_high'])})")
+                row[lb.label("count", r)] = ("–" if not x or x.get("share") is None else
+                                             f"{lb.pct(x['share'])} ({lb.interval(x['ci_low'], x['ci_high'])})")
             out.append(row)
         first = {r: next((x for x in by[r] if x.get("n")), {}) for r in rules}
-        out.append({"country": "rests on", **{COUNT_LABELS[r]: f"{first[r].get('n', 0):,} of "
+        out.append({"country": "rests on", **{lb.label("count", r): f"{first[r].get('n', 0):,} of "
                                               f"{first[r].get('n_units', first[r].get('n_people', 0)):,}"
                                               for r in rules}})
         s.tables.append(Table(f"Country shares by counting rule · {lb.describe(f)} · affiliation on the paper", out,
-                              footer=c.footer(f), people=False))
+                              footer=c.footer(f), people=False, view="counting",
+                              headers={lb.label("count", r): lb.label("count", r).capitalize() for r in rules}))
     p.sections += [
         Section("What is counted", text=[
             "People, not papers: each researcher is counted once per query (venue, year or year range, tier, "
@@ -533,11 +552,13 @@ def methodology(c: Ctx) -> Page:
 def data_page(c: Ctx, licences: str) -> Page:
     p = Page("data", "Data coverage and provenance", "Every input file with its upstream repository, pinned commit "
              "and licence; per venue-year coverage; resolution coverage.")
-    p.sections.append(Section("Dataset origins", tables=[Table("Sources", provenance.all_origins(c.eng), people=False)]))
+    p.sections.append(Section("Dataset origins", tables=[Table("Sources", provenance.all_origins(c.eng), people=False,
+                                                                view="sources")]))
     res = provenance.resolution_coverage(c.eng)
     p.sections.append(Section("Affiliation resolution coverage", tables=[Table("By venue", res, people=False)] if res else [],
                               error=None if res else "The resolve stage has not been built into this database."))
     p.sections.append(Section("Conference coverage",
-                              tables=[Table("Per venue-year", provenance.conference_coverage(c.eng), people=False)]))
+                              tables=[Table("Per venue-year", provenance.conference_coverage(c.eng), people=False,
+                                            view="conference_coverage")]))
     p.sections.append(Section("Vendored JavaScript and map data", text=[licences]))
     return p

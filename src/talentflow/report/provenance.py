@@ -75,7 +75,7 @@ def resolution_coverage(eng) -> list[dict]:
     if not eng.table_exists("authorships_resolved"):
         return []
     cols = {c.lower() for c in eng.columns("SELECT * FROM authorships_resolved")}
-    country = next((c for c in ("country", "work_country", "aff_country") if c in cols), None)
+    country = next((c for c in ("country_location", "country", "work_country", "aff_country") if c in cols), None)
     if country is None or "venue" not in cols:
         return []
     return eng.query_dicts(f"""

@@ -27,6 +27,7 @@ from ..settings import Settings
 from . import labels as lb
 from . import pages as pg
 from .charts import Chart, world_topojson, write_images
+from . import tables as tb
 from .privacy import assert_publishable
 from .source import MetricSource
 
@@ -36,7 +37,6 @@ NAV = [("index", "Overview"), ("maps", "Maps"), ("flows", "Flows"), ("trends", "
        ("claims", "Claims"), ("macropolo", "MacroPolo"), ("indicators", "Scorecard"), ("methodology", "Methodology"),
        ("data", "Data & provenance")]
 DASHBOARD = "http://127.0.0.1:8000/"  # `talentflow serve`'s default address: report charts link to their view there
-PCT_COLUMNS = ("share", "ci_low", "ci_high", "coverage")
 
 
 @dataclass
@@ -52,24 +52,11 @@ def environment() -> Environment:
     env = Environment(loader=PackageLoader("talentflow.report", "templates"), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["pct"] = lb.pct
-    env.filters["cell"] = _cell
+    env.filters["cell"] = lambda v, col="": tb.fmt(v, col)
     env.filters["label"] = lambda v, kind: lb.label(kind, v)
     env.globals["by_label"] = lambda kind, codes: sorted(codes, key=lambda c: lb.label(kind, c).casefold())
+    env.globals["table_of"] = tb.html  # a table's short view and its full table, in words
     return env
-
-
-def _cell(v, col: str = "") -> str:
-    if v is None:
-        return ""
-    if "year" in col or col in ("date", "commit"):
-        return str(v)
-    if col in PCT_COLUMNS and isinstance(v, float):
-        return lb.pct(v)
-    if isinstance(v, float):
-        return f"{v:,.3f}" if abs(v) < 1 else f"{v:,.1f}"
-    if isinstance(v, int) and not isinstance(v, bool):
-        return f"{v:,}"
-    return str(v)
 
 
 def copy_static(out: Path) -> None:

@@ -67,7 +67,8 @@ def _retention_and_cohort(s: MetricSource, eng, f: Filters, query: str, what: st
             f"({lb.pct(both / people)}); each bar rests on its own country's people (in the table)"]
            if both and people else None)
     rc = ch.share_bars("d-retention", f"Stay rate: graduate school → workplace in the same country{where} · {what}",
-                       ret, x_title="stayed in the country of their graduate school (%)", subtitle=sub)
+                       ret, x_title="stayed in the country of their graduate school (%)", subtitle=sub,
+                       view="retention")
     rc.note = ("Of the people whose graduate school is in a country (and whose workplace is known), the share "
                "who work there. Inflows, outflows and net are in the CSV.")
     if rc.empty:
