@@ -23,10 +23,10 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 CHILD = """
 import json, resource, sys, time
 from talentflow.settings import Settings
-from talentflow.ingest.build import build, STAGES
+from talentflow.pipeline import build, load
 s = Settings.from_env(data_dir=sys.argv[1], db_path=sys.argv[2])
 only = sys.argv[3].split(",") if sys.argv[3] else None
-stages = [st for st in STAGES if only is None or st[0] in only]
+stages = [st for st in load() if only is None or st.name in only]
 t = time.perf_counter()
 r = build(s, stages=stages)
 print(json.dumps({"seconds": time.perf_counter() - t, "ran": r.ran,

@@ -23,7 +23,7 @@ def build(ctx: typer.Context, force: bool = typer.Option(False, help="Rebuild ev
                                              "of failing (each is listed in the table input_files).")) -> None:
     """Build or update the database from the data directory (only what changed is rebuilt). Every input file is
     checked against the catalog first."""
-    from ..ingest.build import build as run_build
+    from ..pipeline import build as run_build
 
     s = settings_of(ctx).with_(allow_missing=allow_missing, allow_changed=allow_changed)
     with Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -12,10 +12,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 
 from ..errors import NotBuilt
+from ..pipeline.stage import Stage
 
 VERSION = "11"
 # Venues whose shares are precomputed (the others are computed on demand, ≤ 1 s each).
@@ -24,13 +24,9 @@ PRECOMPUTE_TIERS = ("accepted", "oral")  # MacroPolo's top-tier and elite
 PRECOMPUTE_FROM = 2012  # earlier years are computed on demand (keeps the stage within its 30 s budget)
 
 
-def fingerprint(settings) -> str:
-    from .bootstrap import DIRECT_MAX, NORMAL_ABOVE
-    from .cube import SCOPE_MIN_CLUSTERS
-
-    key = (VERSION, settings.n_boot, settings.seed, settings.min_cell, PRECOMPUTE_VENUES, PRECOMPUTE_TIERS,
-           PRECOMPUTE_FROM, SCOPE_MIN_CLUSTERS, DIRECT_MAX, NORMAL_ABOVE)
-    return hashlib.sha256(repr(key).encode()).hexdigest()
+def params(settings) -> str:
+    """The settings the stored intervals are computed with (the module constants are its code)."""
+    return f"n_boot={settings.n_boot} seed={settings.seed} min_cell={settings.min_cell}"
 
 
 def _stage_cols(s: str) -> str:
@@ -146,3 +142,9 @@ def run(engine, settings, progress) -> dict:
     stats["metrics_seconds"] = round(time.perf_counter() - t, 1)
     progress("metrics: shares", 2, 2)
     return stats
+
+
+STAGE = Stage("metrics", needs=("papers", "careers"),
+              writes=("metric_base", "person_last_seen", "metric_rows", "metric_labels", "metric_shares",
+                      "metric_trend", "metric_trend_meta", "metric_trend_years"),
+              version=VERSION, run=run, params=params)
