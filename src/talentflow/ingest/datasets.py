@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 
 from ..pipeline.stage import Stage
-from ..sources.catalog import CATALOG_PATH, load_catalog
+from ..sources import catalog as cat
+from ..sources.catalog import load_catalog
 from . import stage as ingest
 from .units import plan_units
 
@@ -18,7 +19,7 @@ VERSION = "1"
 
 def params(settings) -> str:
     """The catalog itself (every row is listed)."""
-    return hashlib.sha256((settings.catalog_path or CATALOG_PATH).read_bytes()).hexdigest()
+    return hashlib.sha256((settings.catalog_path or cat.CATALOG_PATH).read_bytes()).hexdigest()
 
 
 def run(eng, settings, progress) -> dict:

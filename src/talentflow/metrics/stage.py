@@ -16,6 +16,7 @@ import time
 
 from ..errors import NotBuilt
 from ..pipeline.stage import Stage
+from . import contract
 
 VERSION = "11"
 # Venues whose shares are precomputed (the others are computed on demand, ≤ 1 s each).
@@ -115,9 +116,7 @@ def build_shares(engine, settings) -> dict:
                                                          "include_proxy": proxy, **r})
             for attribution in ATTRIBUTIONS:  # rows in the order of one rule after the other
                 rows += got[attribution]
-    cols = ["venue", "year", "tier", "attribution", "include_proxy", "stage", "country", "share", "count",
-            "ci_low", "ci_high", "n", "count_proxy", "n_people", "n_observed", "n_proxy", "n_unknown",
-            "n_observed_paper", "n_observed_profile", "rule"]
+    cols = list(contract.TABLES["metric_shares"])
     types = {"year": pa.int32(), "include_proxy": pa.bool_(), "share": pa.float64(), "ci_low": pa.float64(),
              "ci_high": pa.float64()}
     INT_COLS = {"count", "n", "count_proxy", "n_people", "n_observed", "n_proxy", "n_unknown", "n_observed_paper",
@@ -144,7 +143,5 @@ def run(engine, settings, progress) -> dict:
     return stats
 
 
-STAGE = Stage("metrics", needs=("papers", "careers"),
-              writes=("metric_base", "person_last_seen", "metric_rows", "metric_labels", "metric_shares",
-                      "metric_trend", "metric_trend_meta", "metric_trend_years"),
-              version=VERSION, run=run, params=params)
+STAGE = Stage("metrics", needs=("papers", "careers"), writes=tuple(contract.TABLES), version=VERSION, run=run,
+              params=params)

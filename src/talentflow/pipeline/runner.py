@@ -42,6 +42,7 @@ class BuildResult:
     skipped: list[str] = field(default_factory=list)
     stats: dict[str, dict] = field(default_factory=dict)
     seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # wall time of each stage that ran
     inputs: list[InputCheck] = field(default_factory=list)  # every input file, verified
     scratch_dropped: list[str] = field(default_factory=list)
 
@@ -257,7 +258,9 @@ def build(settings: Settings, force: bool = False, wait: float = 0.0, progress: 
                         result.skipped.append(st.name)
                         continue
                     progress(f"stage {st.name}", 0, 1)
+                    t = time.perf_counter()
                     result.stats[st.name] = st.run(eng, settings, progress) or {}
+                    result.stage_seconds[st.name] = round(time.perf_counter() - t, 2)
                     result.ran.append(st.name)
                 _input_files_table(eng, per_stage)
                 result.scratch_dropped = drop_scratch(eng)  # engine leftovers are no part of the published data
