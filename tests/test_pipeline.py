@@ -20,6 +20,7 @@ from talentflow.engine import connect
 from talentflow.engine.duck import DuckEngine
 from talentflow.pipeline import DagError, Stage, build, dependants, load, order
 from talentflow.pipeline import stage as stage_mod
+from talentflow.pipeline.dag import table as dag_table
 from talentflow.pipeline.stage import code_files, data_files
 from talentflow.sources import openreview as orv
 
@@ -277,3 +278,17 @@ def test_params_and_version_rebuild_their_stage(copied):
     assert build(s.with_(n_boot=7)).ran == ["metrics"]
     stages = [dataclasses.replace(st, version=st.version + "x") if st.name == "papers" else st for st in load()]
     assert build(s.with_(n_boot=7), stages=stages).ran == ["papers", "careers", "metrics"]
+
+
+def test_the_dag_table_in_the_docs_is_the_declared_one():
+    text = (stage_mod.ROOT.parents[1] / "docs" / "schema.md").read_text()
+    block = text.split("| stage | needs | writes |\n|---|---|---|\n", 1)[1].split("\n\n", 1)[0]
+    rows = [line.strip("| ").split(" | ") for line in block.splitlines()]
+    got = [(n, "" if needs == "—" else needs, w) for n, needs, w in rows]
+    want = []
+    for r in dag_table(load()):
+        w = ", ".join(f"`{t}`" for t in r["writes"].split(", "))
+        if r["appends"]:
+            w += "; adds rows to " + ", ".join(f"`{t}`" for t in r["appends"].split(", "))
+        want.append((r["stage"], r["needs"], w))
+    assert got == want

@@ -90,7 +90,7 @@ def test_build_venue_and_year_options(tmp_path, monkeypatch):
     r = run(app, [*base, "build", "--year", "2023"], env=env)
     assert r.exit_code == 2 and "--year needs --venue" in r.output
     r = run(app, [*base, "build", "--venue", "nope"], env=env)
-    assert r.exit_code == 1 and "Unknown conference-year 'nope'" in r.output
+    assert r.exit_code == 2 and "Unknown conference-year 'nope'" in r.output
     r = run(app, [*base, "build", "--venue", "NIPS", "--venue", "iclr", "--year", "2023"], env=env)
     assert r.exit_code == 0, r.output
     assert "subset iclr2023,nips2023" in " ".join(r.output.split())
