@@ -23,8 +23,6 @@ splink runs only on the DuckDB engine; elsewhere every id-less authorship stays 
 
 from __future__ import annotations
 
-import hashlib
-
 from . import linking_models
 
 LINKING_VERSION = "3"
@@ -32,11 +30,6 @@ RECORD_THRESHOLD = 0.99
 PROFILE_THRESHOLD = 0.9
 MAX_BLOCK = 300
 MIN_RECORDS, MIN_LABELLED = 1000, 100  # below these the models cannot be trained meaningfully
-
-
-def fingerprint() -> str:
-    return hashlib.sha256(f"{LINKING_VERSION}|{RECORD_THRESHOLD}|{PROFILE_THRESHOLD}|{MAX_BLOCK}".encode()
-                          ).hexdigest()
 
 
 def name_norm_sql(expr: str, dialect) -> str:
