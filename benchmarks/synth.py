@@ -160,7 +160,7 @@ CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 from talentflow.settings import Settings
-from talentflow.ingest.build import build
+from talentflow.pipeline import build
 s = Settings.from_env(data_dir=sys.argv[1], db_path=sys.argv[2], catalog_path=Path(sys.argv[1]) / "catalog.tsv",
                       engine=sys.argv[3])
 marks = []

@@ -63,10 +63,10 @@ def mirror_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def mirror_settings(mirror_dir, tmp_path_factory, worker_id) -> Settings:
-    """One full build of the real mirror (every stage in STAGES), shared by the session's integration tests — and,
+    """One full build of the real mirror (every stage of the DAG), shared by the session's integration tests — and,
     under pytest-xdist, by every worker: the first to take the lock builds, the others wait and read the same file
     (tests only open it read-only)."""
-    from talentflow.ingest.build import build
+    from talentflow.pipeline import build
 
     root = tmp_path_factory.getbasetemp()
     if worker_id != "master":

@@ -7,16 +7,18 @@ import os
 import time
 from pathlib import Path
 
+from talentflow.pipeline import Stage
+
 VERSION = "1"
 
 
-def fingerprint(settings) -> str:
+def params(settings) -> str:
     return os.environ.get("TF_FAULT_KEY", "")  # a new key makes the stage (and a build) run again
 
 
 def run(engine, settings, progress) -> dict:
     marker = os.environ.get("TF_FAULT_MARKER")
-    engine.execute("CREATE OR REPLACE TABLE fault_stage AS SELECT ? AS key", [fingerprint(settings)])
+    engine.execute("CREATE OR REPLACE TABLE fault_stage AS SELECT ? AS key", [params(settings)])
     if marker:
         Path(marker).write_text(str(os.getpid()))
     mode = os.environ.get("TF_FAULT_MODE", "")
@@ -25,3 +27,6 @@ def run(engine, settings, progress) -> dict:
     elif mode == "sql":  # interrupted inside the engine, not between Python statements
         engine.query("SELECT count(*) FROM range(100000000000) a WHERE a.range % 7 = 3")
     return {}
+
+
+STAGE = Stage("fault", needs=("ingest",), writes=("fault_stage",), version=VERSION, run=run, params=params)

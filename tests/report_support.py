@@ -32,6 +32,9 @@ def tiny_db(path: Path) -> Path:
     con.execute("""CREATE TABLE tier_availability AS SELECT * FROM (VALUES
         ('nips', 2022, 'neurips', 'available', 'available', 'available', 'test note')) t(venue, year, scheme,
         accepted, spotlight, oral, note)""")
+    # the dashboard offers the years the database has papers for (the metrics library lists no years)
+    con.execute("""CREATE TABLE papers AS SELECT 'nips' AS venue, y::INTEGER AS year, 'p' || y AS paper_id
+                   FROM range(2017, 2025) t(y)""")
     con.close()
     return path
 

@@ -15,22 +15,22 @@ from pathlib import Path
 import pytest
 
 from talentflow.engine import connect
-from talentflow.ingest.build import build, lock_path, temp_paths
+from talentflow.pipeline import build, lock_path, temp_paths
 
 from conftest import fixture_settings
 
 TESTS = Path(__file__).parent
-STAGES = [("ingest", "talentflow.ingest.stage"), ("fault", "fault_stage")]
+STAGES = ["talentflow.ingest.stage", "fault_stage"]
 SCRIPT = """
 import json, sys
 from pathlib import Path
 from talentflow.errors import BuildLocked
-from talentflow.ingest.build import build
+from talentflow.pipeline import build
 from talentflow.settings import Settings
 a = json.loads(sys.argv[1])
 s = Settings(data_dir=Path(a["data"]), db_path=Path(a["db"]), catalog_path=Path(a["catalog"]))
 try:
-    r = build(s, force=a.get("force", False), wait=a.get("wait", 0.0), stages=[tuple(x) for x in a["stages"]])
+    r = build(s, force=a.get("force", False), wait=a.get("wait", 0.0), stages=a["stages"])
 except BuildLocked as e:
     print("LOCKED", e)
     sys.exit(3)
@@ -149,7 +149,7 @@ def test_second_build_with_wait_runs_after_the_first(tmp_path, monkeypatch):
 def test_an_engine_that_fails_its_query_on_ctrl_c_before_the_watcher_runs_is_still_an_interruption():
     """DuckDB may take the signal itself and fail the running query ("Query interrupted") before the watcher thread
     has seen the signal: that must still end the build as a KeyboardInterrupt, not as a crash."""
-    from talentflow.ingest.build import _interrupt_on_ctrl_c
+    from talentflow.pipeline.runner import _interrupt_on_ctrl_c
 
     class Eng:
         def interrupt(self) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from talentflow.engine import connect
-from talentflow.ingest.build import build, temp_paths
+from talentflow.pipeline import build, temp_paths
 
 from conftest import fixture_settings
 
@@ -26,7 +26,7 @@ TESTS = Path(__file__).parent
 BUILD = """
 import json, sys
 from pathlib import Path
-from talentflow.ingest.build import build
+from talentflow.pipeline import build
 from talentflow.settings import Settings
 a = json.loads(sys.argv[1])
 r = build(Settings(data_dir=Path(a["data"]), db_path=Path(a["db"]), catalog_path=Path(a["catalog"]), n_boot=20))

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from talentflow.cli.common import emit_rows
 from talentflow.cli.main import app
-from talentflow.ingest.build import build
+from talentflow.pipeline import build
 
 from conftest import fixture_settings
 
@@ -37,7 +37,7 @@ def empty_data(tmp_path, monkeypatch) -> Path:
 def built(tmp_path_factory):
     s = fixture_settings(tmp_path_factory.mktemp("cli"), {"aaai/aaai2021.json.gz": [
         {"id": "1", "title": "A title", "author": "Ann Lee"}]})
-    build(s, stages=[("ingest", "talentflow.ingest.stage")])
+    build(s, stages=["talentflow.ingest.stage", "talentflow.ingest.live", "talentflow.ingest.datasets"])
     return s
 
 

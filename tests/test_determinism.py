@@ -138,7 +138,7 @@ def test_two_cold_builds_of_a_fixture_are_identical(tmp_path):
     """Every table of two cold builds has the same rows; no engine scratch table is published. (Both builds run
     in this process; tie-breaks that depend on the process's string-hash seed are tested above.)"""
     from talentflow.engine.checksum import compare, scratch_tables, table_checksums
-    from talentflow.ingest.build import build
+    from talentflow.pipeline import build
 
     s = _synthetic_mirror(tmp_path)
     sums, stats = [], []
@@ -158,7 +158,7 @@ def test_two_cold_builds_of_a_fixture_are_identical(tmp_path):
 SECOND_BUILD = """
 import sys
 from pathlib import Path
-from talentflow.ingest.build import build
+from talentflow.pipeline import build
 from talentflow.settings import Settings
 build(Settings(data_dir=Path(sys.argv[1]), db_path=Path(sys.argv[2])))
 """

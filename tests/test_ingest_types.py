@@ -10,12 +10,12 @@ from typer.testing import CliRunner
 
 from talentflow.cli.main import app
 from talentflow.engine import connect
-from talentflow.ingest.build import build
+from talentflow.pipeline import build
 from talentflow.ingest.quality import quality_markdown, quality_rows
 
 from conftest import fixture_settings
 
-INGEST = [("ingest", "talentflow.ingest.stage")]
+INGEST = ["talentflow.ingest.stage", "talentflow.ingest.live", "talentflow.ingest.datasets"]
 EMPTY_KEY = "td41d8cd98f00"  # 't' + md5('')[:12]: the key every record without id and title used to get
 
 

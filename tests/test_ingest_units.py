@@ -11,7 +11,7 @@ import pytest
 
 from talentflow.engine import connect
 from talentflow.errors import BuildLocked, ChecksumMismatch, DataMissing, InputError
-from talentflow.ingest.build import build, build_lock
+from talentflow.pipeline import build, build_lock
 from talentflow.ingest.stage import STATUS_FILE
 
 from conftest import fixture_settings

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from talentflow.cli.main import app
 from talentflow.engine import connect
 from talentflow.errors import ChecksumMismatch
-from talentflow.ingest.build import build
+from talentflow.pipeline import build
 from talentflow.resolve.registry import FILES, registry_db
 from talentflow.sources.catalog import CATALOG_COLUMNS
 

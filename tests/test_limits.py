@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from conftest import fixture_settings
 from talentflow.cli.main import app
 from talentflow.errors import ChecksumMismatch, InputError, UnknownValue
-from talentflow.ingest.build import build
+from talentflow.pipeline import build
 from talentflow.sources.catalog import load_catalog
 from talentflow.sources.verify import check
 

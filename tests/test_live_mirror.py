@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from fake_openreview import PASSWORD, USER, FakeServer, FakeState, entry, profile
 from talentflow.cli.main import app
 from talentflow.engine import connect
-from talentflow.ingest.build import build
+from talentflow.pipeline import build
 from talentflow.metrics import MetricQuery, shares
 
 pytestmark = pytest.mark.mirror

@@ -23,7 +23,7 @@ from fake_openreview import PASSWORD, USER, FakeServer, FakeState, profile, entr
 from talentflow.cli.main import app
 from talentflow.engine import connect
 from talentflow.errors import ChecksumMismatch
-from talentflow.ingest.build import build
+from talentflow.pipeline import build
 from talentflow.metrics import MetricQuery, cohort, person, shares
 from talentflow.sources import openreview as orv
 from talentflow.sources import orcid

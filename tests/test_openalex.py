@@ -17,7 +17,7 @@ from talentflow.cli.main import app
 from talentflow.engine import connect
 from talentflow.engine.checksum import compare, scratch_tables, table_checksums
 from talentflow.errors import InputError
-from talentflow.ingest.build import build
+from talentflow.pipeline import build
 from talentflow.openalex.agreement import country_agreement
 from talentflow.openalex.stage import TABLES
 

@@ -15,7 +15,7 @@ from conftest import fixture_settings
 from talentflow.cli.main import app
 from talentflow.engine import connect
 from talentflow.errors import TalentflowError, UnknownValue
-from talentflow.ingest.build import build
+from talentflow.pipeline import build
 from talentflow.sources import openalex as oa
 from talentflow.sources import snapshots as snaps
 from talentflow.sources.catalog import load_catalog

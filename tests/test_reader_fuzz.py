@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from talentflow.engine import connect
-from talentflow.ingest.build import build
+from talentflow.pipeline import build
 
 from conftest import fixture_settings
 
-INGEST = [("ingest", "talentflow.ingest.stage")]
+INGEST = ["talentflow.ingest.stage", "talentflow.ingest.live", "talentflow.ingest.datasets"]
 SENTINEL = "ZZSENTINEL"  # in every wrong-typed value: it must never reach a table except as quarantine raw_value
 NUMBER = 987654321
 

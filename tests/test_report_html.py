@@ -172,7 +172,7 @@ def test_a_failing_metric_is_reported_not_fatal(tmp_path, monkeypatch):
 
     broken = types.SimpleNamespace(**{k: getattr(fake_metrics, k) for k in dir(fake_metrics) if not k.startswith("_")})
 
-    def boom(*a, **k):
+    def boom(eng, q, frm="origin", to="work", n_boot=1000, seed=0):  # the contract's signature, failing
         raise RuntimeError("flows exploded")
     broken.flows = boom
     res = build_report(tiny_settings(tmp_path), tmp_path / "out", images=False, metrics=broken)

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from talentflow.engine import connect  # noqa: E402
 from talentflow.indicators.claims import check_claims, render_markdown  # noqa: E402
-from talentflow.ingest.build import build  # noqa: E402
+from talentflow.pipeline import build  # noqa: E402
 from talentflow.metrics.claims import check_talent_claims  # noqa: E402
 from talentflow.settings import Settings  # noqa: E402
 

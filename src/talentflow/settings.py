@@ -24,6 +24,7 @@ SETTINGS: tuple[tuple[str, object, str], ...] = (
     ("catalog_path", None, "Dataset catalog TSV (default: the one shipped in the package)."),
     ("allow_missing", False, "Build without conference files missing from the data directory (counted) instead of failing."),
     ("allow_changed", False, "Build with input files that differ from the catalog (recorded in input_files) instead of failing."),
+    ("subset", (), "Conference-years a build reads, as (venue, year or None for every year) pairs; empty: all of them. CLI: build --venue V [--year Y]."),
     ("openalex_path", None, "OpenAlex snapshot directory (data/works/manifest, …) read by the openalex stage; default <data>/openalex when present. Env TALENTFLOW_OPENALEX."),
 )
 
@@ -48,6 +49,7 @@ class Settings:
     allow_changed: bool = False
     catalog_path: Path | None = None
     openalex_path: Path | None = None
+    subset: tuple[tuple[str, int | None], ...] = ()
 
     @classmethod
     def from_env(cls, data_dir: str | Path | None = None, db_path: str | Path | None = None, **overrides) -> "Settings":
@@ -67,6 +69,14 @@ class Settings:
         if not self.data_dir.is_dir():
             raise ConfigError(f"Data directory {self.data_dir} does not exist.")
         return self.data_dir
+
+    def selects(self, venue: str | None, year: int | None) -> bool:
+        """Whether a conference-year is read by this build (every one unless `subset` names some)."""
+        return not self.subset or any(v == venue and (y is None or y == year) for v, y in self.subset)
+
+    def subset_label(self) -> str:
+        """'' for a full build, else the conference-years read, e.g. 'nips2019,iclr' (build_state.subset)."""
+        return ",".join(f"{v}{'' if y is None else y}" for v, y in sorted(set(self.subset), key=str))
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)

@@ -23,8 +23,6 @@ splink runs only on the DuckDB engine; elsewhere every id-less authorship stays 
 
 from __future__ import annotations
 
-import hashlib
-
 from . import linking_models
 
 LINKING_VERSION = "3"
@@ -32,11 +30,6 @@ RECORD_THRESHOLD = 0.99
 PROFILE_THRESHOLD = 0.9
 MAX_BLOCK = 300
 MIN_RECORDS, MIN_LABELLED = 1000, 100  # below these the models cannot be trained meaningfully
-
-
-def fingerprint() -> str:
-    return hashlib.sha256(f"{LINKING_VERSION}|{RECORD_THRESHOLD}|{PROFILE_THRESHOLD}|{MAX_BLOCK}".encode()
-                          ).hexdigest()
 
 
 def name_norm_sql(expr: str, dialect) -> str:
@@ -164,7 +157,12 @@ def predict(engine, seed: int, min_probability: float = 0.5) -> None:
     """Both models' scores above min_probability: `_lk_pred_records`, `_lk_pred_profiles`."""
     build_profiles(engine)
     linking_models.predict_records(engine, seed, min_probability, MAX_BLOCK)
-    linking_models.predict_profiles(engine, seed, min_probability)
+    tables = ("_lk_queries", "_lk_profiles", "_lk_train_queries", "_lk_train_profiles")
+    if all(engine.scalar(f"SELECT count(*) FROM {t}") for t in tables):
+        linking_models.predict_profiles(engine, seed, min_probability)
+    else:  # no pair to score or to learn from (a subset build of a venue-year without profiles): attach nothing
+        engine.execute("CREATE OR REPLACE TEMP TABLE _lk_pred_profiles AS SELECT 0::BIGINT unique_id, "
+                       "NULL::VARCHAR person_id, 0.0::DOUBLE match_probability WHERE false")
 
 
 def drop_splink_tables(engine) -> list[str]:

@@ -3,21 +3,12 @@ paper_subfields, paper_subfield_tags), from the `papers` table and the two revie
 
 from __future__ import annotations
 
-import hashlib
-
 from ..errors import NotBuilt
-from .subfields import SUBFIELDS_FILE, build_subfields, load_subfields
-from .tiers import TIERS_FILE, build_tiers, hygiene, load_tiers
+from ..pipeline.stage import Stage
+from .subfields import build_subfields, load_subfields
+from .tiers import build_tiers, hygiene, load_tiers
 
 VERSION = "2"
-
-
-def fingerprint(settings) -> str:
-    h = hashlib.sha256()
-    for p in (TIERS_FILE, SUBFIELDS_FILE):
-        h.update(p.name.encode())
-        h.update(hashlib.sha256(p.read_bytes()).digest())
-    return h.hexdigest()
 
 
 def run(engine, settings, progress) -> dict:
@@ -35,3 +26,9 @@ def run(engine, settings, progress) -> dict:
     stats.update(build_subfields(engine, sub_cfg))
     progress("paper subfields", 2, 2)
     return stats
+
+
+# `papers` holds the rows of ingest and of live (new venue-years).
+STAGE = Stage("papers", needs=("ingest", "live"),
+              writes=("paper_tiers", "tier_availability", "paper_subfields", "paper_subfield_tags"),
+              version=VERSION, run=run, data=("careers/tiers.toml", "careers/subfields.toml"))

@@ -6,30 +6,26 @@ the career histories of `profile_history` (live).
 
 from __future__ import annotations
 
-import hashlib
 import time
-from pathlib import Path
 
 from ..errors import NotBuilt
+from ..pipeline.stage import Stage
 from . import linking
 from .events import build_events
 from .histories import build_profile_events, country_checks
-from .positions import POSITIONS_FILE
 from .stages import build_stages
 
 VERSION = "4"
 
 
-def fingerprint(settings) -> str:
-    h = hashlib.sha256()
-    here = Path(__file__).parent
-    # its own code too: editing how events or stages are formed rebuilds them
-    code = ("stage.py", "events.py", "stages.py", "histories.py", "linking.py", "linking_models.py")
-    for p in (POSITIONS_FILE, *(here / f for f in code)):
-        h.update(p.name.encode())
-        h.update(hashlib.sha256(p.read_bytes()).digest())
-    h.update(linking.fingerprint().encode())
-    return h.hexdigest()
+def params(settings) -> str:
+    """splink trains the linking models: its version is part of what the links are made of."""
+    from importlib import metadata
+
+    try:
+        return "splink " + metadata.version("splink")
+    except metadata.PackageNotFoundError:
+        return "no splink"
 
 
 def run(engine, settings, progress) -> dict:
@@ -49,3 +45,9 @@ def run(engine, settings, progress) -> dict:
     stats.update(build_stages(engine))
     progress("careers: stages", 3, 3)
     return stats
+
+
+STAGE = Stage("careers", needs=("ingest", "live", "resolve", "papers"),
+              writes=("person_links", "profile_events", "career_events", "profile_country_checks", "people",
+                      "person_stages"),
+              version=VERSION, run=run, data=("careers/positions.csv",), params=params)

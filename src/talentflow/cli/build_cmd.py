@@ -20,12 +20,20 @@ def build(ctx: typer.Context, force: bool = typer.Option(False, help="Rebuild ev
           wait: float = typer.Option(0.0, help="Seconds to wait for another running build before giving up."),
           allow_missing: bool = typer.Option(False, help="Skip (and count) conference files missing from the data directory."),
           allow_changed: bool = typer.Option(False, help="Read input files that differ from the catalog instead "
-                                             "of failing (each is listed in the table input_files).")) -> None:
+                                             "of failing (each is listed in the table input_files)."),
+          venue: Optional[list[str]] = typer.Option(None, "--venue", help="Read only this venue's conference "
+                                                    "files (repeatable): a subset build, e.g. --venue nips."),
+          year: Optional[list[int]] = typer.Option(None, "--year", help="With --venue: only these years "
+                                                   "(repeatable; every named venue in every named year).")) -> None:
     """Build or update the database from the data directory (only what changed is rebuilt). Every input file is
-    checked against the catalog first."""
-    from ..ingest.build import build as run_build
+    checked against the catalog first. With --venue (and --year) only those conference-years are read: a quick
+    build, recorded as a subset in build_state (use its own --db: it replaces a full database)."""
+    from ..pipeline import build as run_build
 
-    s = settings_of(ctx).with_(allow_missing=allow_missing, allow_changed=allow_changed)
+    if year and not venue:
+        raise typer.BadParameter("--year needs --venue (the conference whose years to read).", param_hint="--year")
+    subset = tuple((v.lower(), y) for v in venue or () for y in (year or [None]))
+    s = settings_of(ctx).with_(allow_missing=allow_missing, allow_changed=allow_changed, subset=subset)
     with Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True) as prog:
         task = prog.add_task("build", total=1)
@@ -39,10 +47,12 @@ def build(ctx: typer.Context, force: bool = typer.Option(False, help="Rebuild ev
     if not res.ran:
         err_console.print(f"Up to date ({escape(str(s.db_path))}); nothing rebuilt in {res.seconds:.1f} s.")
         return
-    err_console.print(f"Built {', '.join(res.ran)} into {escape(str(s.db_path))} in {res.seconds:.1f} s.")
+    what = f" (subset {s.subset_label()})" if s.subset else ""
+    err_console.print(f"Built {', '.join(res.ran)} into {escape(str(s.db_path))}{escape(what)} in {res.seconds:.1f} s.")
     for stage, st in res.stats.items():
         brief = {k: v for k, v in st.items() if not isinstance(v, (dict, list)) or (k == "missing" and v)}
-        err_console.print(escape(f"  {stage}: " + ", ".join(f"{k}={v}" for k, v in brief.items())))
+        took = res.stage_seconds.get(stage)
+        err_console.print(escape(f"  {stage} ({took:.1f} s): " + ", ".join(f"{k}={v}" for k, v in brief.items())))
 
 
 EXPORT_TABLES = {

@@ -12,26 +12,22 @@ Tables written (all carry `source_dataset`, the catalog id, so every number trac
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 import zipfile
 from pathlib import Path
 
 from ..errors import DataMissing, InputError
+from ..pipeline.stage import Stage
 from ..sources.catalog import load_catalog, select
 from . import countries, derive
 from .files import FILES, file_key
 from .leaderboards import LB_COLUMNS
 from .models import MODEL_COLUMNS
-from .orgs import ORGS_PATH, PREFIXES_PATH, load_orgs, load_prefixes, org_key, org_report
+from .orgs import load_orgs, load_prefixes, org_key, org_report
 from .sqlutil import missing, num, q, read_csv, run as run_sql
 from .tables import RAW_COLUMNS, owid, owid_columns_check
 
 VERSION = "2"
-# Modules whose code shapes the tables (scorecard/claims/query only read them and are left out).
-BUILD_MODULES = ("stage.py", "derive.py", "tables.py", "models.py", "leaderboards.py", "files.py", "sqlutil.py",
-                 "countries.py", "orgs.py")
-
 MODEL_LISTS = {
     "epoch_notable_ai_models_2026-07.csv": "notable",
     "epoch_large_scale_ai_models_2025-12.csv": "large_scale",
@@ -49,18 +45,6 @@ def datasets(settings=None) -> list:
 def inputs(settings) -> list:
     """Every indicator file is read (the build verifies them before the stage runs)."""
     return datasets(settings)
-
-
-def fingerprint(settings) -> str:
-    """Input files (catalog sha256), curated mappings, and the stage's own code: any change reruns the stage."""
-    h = hashlib.sha256()
-    for ds in sorted(datasets(settings), key=lambda d: d.id):
-        h.update(f"{ds.id}\t{ds.sha256}\n".encode())
-    for p in (ORGS_PATH, PREFIXES_PATH, countries.ALIASES_PATH):
-        h.update(p.read_bytes())
-    for name in BUILD_MODULES:
-        h.update(name.encode() + Path(__file__).with_name(name).read_bytes())
-    return h.hexdigest()
 
 
 def _noop(desc: str, done: int, total: int) -> None:
@@ -271,3 +255,10 @@ def _files_table(engine, cat) -> None:
                   ON x.source_dataset = k.dataset_id
         LEFT JOIN (SELECT dataset_id, count(*) n FROM indicator_quarantine GROUP BY 1) qq ON qq.dataset_id = k.dataset_id
         ORDER BY k.dataset_id""")
+
+
+# Reads no table of another stage: a new or changed indicator file rebuilds this stage alone.
+STAGE = Stage("indicators", needs=(), writes=("indicators", "ai_models", "ai_model_countries", "leaderboard_entries",
+                                               "indicator_quarantine", "indicator_files", "indicator_checks",
+                                               "indicator_org_names"),
+              version=VERSION, run=run, data=("indicators/*.csv",), inputs=inputs)

@@ -15,12 +15,10 @@ imported profile dumps) → tables. A build never calls the network; it reads on
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 from ..errors import ChecksumMismatch
+from ..pipeline.stage import Stage
 from ..sources import snapshots as snaps
-from .profiles import DEGREES_FILE, Parsed, parse_openreview_profile, parse_orcid_record
+from .profiles import Parsed, parse_openreview_profile, parse_orcid_record
 
 VERSION = "1"
 ACCEPTED_TIERS = {"oral": "Oral", "spotlight": "Spotlight", "poster": "Poster"}
@@ -41,11 +39,15 @@ NOTE_COLS = {"paper_id": "VARCHAR", "title": "VARCHAR", "status_raw": "VARCHAR",
              "authors": "VARCHAR[]", "authorids": "VARCHAR[]", "dataset_id": "VARCHAR"}
 
 
-def fingerprint(settings) -> str:
-    h = hashlib.sha256(snaps.fingerprint(settings.data_dir, snaps.LIVE_KINDS).encode())
-    for p in sorted(Path(__file__).parent.glob("profiles.py")) + [Path(__file__), DEGREES_FILE]:
-        h.update(p.read_bytes())
-    return h.hexdigest()
+def params(settings) -> str:
+    """The snapshots read (their manifests' checksums) and the subset of notes read."""
+    return snaps.fingerprint(settings.data_dir, snaps.LIVE_KINDS) + settings.subset_label()
+
+
+def _selected(s: snaps.Snapshot, settings) -> bool:
+    """Notes of a venue-year are read when the build selects it (a subset build); career histories always."""
+    return s.manifest.kind != "openreview_notes" or settings.selects(s.manifest.extra.get("venue"),
+                                                                     s.manifest.extra.get("year"))
 
 
 def _arrow(rows: list[dict], cols: dict[str, str]):
@@ -117,7 +119,8 @@ def run(eng, settings, progress) -> dict:
     import pyarrow as pa
 
     data = settings.require_data()
-    all_snaps = [s for s in snaps.list_snapshots(data) if s.manifest.kind in snaps.LIVE_KINDS]  # not OpenAlex's
+    all_snaps = [s for s in snaps.list_snapshots(data)
+                 if s.manifest.kind in snaps.LIVE_KINDS and _selected(s, settings)]  # not OpenAlex's
     out, notes, rows = Parsed(), [], []
     for k, s in enumerate(all_snaps):
         progress(f"live: {s.id}", k, len(all_snaps))
@@ -204,3 +207,9 @@ def _papers(eng) -> dict:
         FROM x LEFT JOIN profile_aliases a ON a.username = x.authorids[x.i]""")
     return {"live_papers": eng.scalar("SELECT count(*) FROM _lv_notes_vy WHERE NOT mirror_has"),
             "live_notes_not_ingested": eng.scalar("SELECT count(*) FROM _lv_notes_vy WHERE mirror_has")}
+
+
+# Reads `papers` (is a venue-year the mirror's?) and adds the rows of the venue-years it has alone.
+STAGE = Stage("live", needs=("ingest",), writes=("live_snapshots", "profiles", "profile_aliases", "profile_history"),
+              appends=("papers", "authorships", "quarantine"), version=VERSION, run=run,
+              data=("ingest/degrees.csv",), params=params)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from ..errors import ChecksumMismatch, DataMissing, InputError
+from ..errors import ChecksumMismatch, DataMissing, InputError, UnknownValue
+from ..pipeline.stage import Stage
 from ..sources.catalog import load_catalog
 from ..sources.verify import check, file_sha256
 from .explode import explode
@@ -55,23 +56,22 @@ def reader_version() -> str:
     return h.hexdigest()[:16]
 
 
-def fingerprint(settings) -> str:
-    """Cheap change detection for the no-op path: reader code, status rules, and each file's size+mtime."""
-    h = hashlib.sha256(reader_version().encode())
-    h.update(STATUS_FILE.read_bytes())
-    data = settings.require_data()
-    for d in load_catalog(settings.catalog_path):
-        if d.group == "conferences":
-            p = d.local(data)
-            st = p.stat() if p.exists() else None
-            h.update(f"{d.id}:{d.sha256}:{st and st.st_size}:{st and st.st_mtime_ns}".encode())
-    return h.hexdigest()
-
-
 def inputs(settings) -> list:
-    """The conference files this stage reads: every member of every unit (the build verifies them first)."""
+    """The conference files this stage reads: every member of every unit the build selects (the build verifies
+    them first)."""
+    return [d for u in selected_units(settings) for d in u.members]
+
+
+def selected_units(settings) -> list[Unit]:
+    """The conference-years of the catalog, or those `settings.subset` names (UnknownValue for one the catalog
+    does not have)."""
     units, _ = plan_units(load_catalog(settings.catalog_path))
-    return [d for u in units for d in u.members]
+    for venue, year in settings.subset:
+        if not any(u.venue == venue and (year is None or u.year == year) for u in units):
+            have = sorted({str(u.year) for u in units if u.venue == venue})
+            raise UnknownValue("conference-year", f"{venue}{year or ''}",
+                               [f"{venue}{y}" for y in have] or sorted({u.venue for u in units}))
+    return [u for u in units if settings.selects(u.venue, u.year)]
 
 
 def _verify_members(unit: Unit, data: Path, allow_changed: bool = False) -> list[str]:
@@ -193,7 +193,7 @@ def run(eng, settings, progress) -> dict:
     data = settings.require_data()
     accepted, rejected = _status_lists()
     eng.execute(TABLES)
-    units, skipped = plan_units(load_catalog(settings.catalog_path))
+    units = selected_units(settings)
     done = dict(eng.query("SELECT unit_id, key FROM ingest_units"))
     wanted = {u.id for u in units}
     counts = {"units": len(units), "rebuilt": 0, "kept": 0, "missing": []}
@@ -233,7 +233,6 @@ def run(eng, settings, progress) -> dict:
         eng.execute("INSERT INTO ingest_units VALUES (?, ?, ?, ?)", [u.id, key, u.shape, json.dumps(stats.get(u.id, {}), sort_keys=True)])
     counts["rebuilt"] = len(todo)
     progress("ingest", len(units), len(units))
-    _datasets_table(eng, units, skipped, load_catalog(settings.catalog_path))
     counts["papers"] = eng.scalar("SELECT count(*) FROM papers")
     counts["authorships"] = eng.scalar("SELECT count(*) FROM authorships")
     counts["quarantined"] = eng.scalar("SELECT count(*) FROM quarantine")
@@ -273,3 +272,9 @@ def _datasets_table(eng, units: list[Unit], skipped, catalog) -> None:
         LEFT JOIN (SELECT dataset_id, count(*) n, count(*) FILTER (WHERE accepted) acc FROM papers GROUP BY 1) p ON p.dataset_id = c.id
         LEFT JOIN (SELECT dataset_id, count(*) n FROM authorships GROUP BY 1) a ON a.dataset_id = c.id
         LEFT JOIN (SELECT dataset_id, count(*) n FROM quarantine GROUP BY 1) qq ON qq.dataset_id = c.id""")
+
+
+STAGE = Stage("ingest", needs=(), writes=("papers", "authorships", "paper_affiliations", "quarantine",
+                                           "peer_author_country", "ingest_units"),
+              version=VERSION, run=run, data=("ingest/status.toml",), inputs=inputs,
+              params=lambda settings: settings.subset_label())

@@ -13,10 +13,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 
 from ..errors import NotBuilt
+from ..pipeline.stage import Stage
+from . import contract
 
 VERSION = "12"
 # Venues whose shares are precomputed (the others are computed on demand, ≤ 1 s each).
@@ -25,13 +26,9 @@ PRECOMPUTE_TIERS = ("accepted", "oral")  # MacroPolo's top-tier and elite
 PRECOMPUTE_FROM = 2012  # earlier years are computed on demand (keeps the stage within its 30 s budget)
 
 
-def fingerprint(settings) -> str:
-    from .bootstrap import DIRECT_MAX, NORMAL_ABOVE
-    from .cube import SCOPE_MIN_CLUSTERS
-
-    key = (VERSION, settings.n_boot, settings.seed, settings.min_cell, PRECOMPUTE_VENUES, PRECOMPUTE_TIERS,
-           PRECOMPUTE_FROM, SCOPE_MIN_CLUSTERS, DIRECT_MAX, NORMAL_ABOVE)
-    return hashlib.sha256(repr(key).encode()).hexdigest()
+def params(settings) -> str:
+    """The settings the stored intervals are computed with (the module constants are its code)."""
+    return f"n_boot={settings.n_boot} seed={settings.seed} min_cell={settings.min_cell}"
 
 
 def _stage_cols(s: str) -> str:
@@ -137,9 +134,7 @@ def build_shares(engine, settings) -> dict:
                                                          "include_proxy": proxy, **r})
             for attribution in ATTRIBUTIONS:  # rows in the order of one rule after the other
                 rows += got[attribution]
-    cols = ["venue", "year", "tier", "attribution", "include_proxy", "stage", "country", "share", "count",
-            "ci_low", "ci_high", "n", "count_proxy", "n_people", "n_observed", "n_proxy", "n_unknown",
-            "n_observed_paper", "n_observed_profile", "rule"]
+    cols = list(contract.TABLES["metric_shares"])
     types = {"year": pa.int32(), "include_proxy": pa.bool_(), "share": pa.float64(), "ci_low": pa.float64(),
              "ci_high": pa.float64()}
     INT_COLS = {"count", "n", "count_proxy", "n_people", "n_observed", "n_proxy", "n_unknown", "n_observed_paper",
@@ -164,3 +159,8 @@ def run(engine, settings, progress) -> dict:
     stats["metrics_seconds"] = round(time.perf_counter() - t, 1)
     progress("metrics: shares", 2, 2)
     return stats
+
+
+# resolve: institution_parents, for the rankings rolled up to parent organisations
+STAGE = Stage("metrics", needs=("resolve", "papers", "careers"), writes=tuple(contract.TABLES), version=VERSION,
+              run=run, params=params)

@@ -27,10 +27,8 @@ Tables (ids in OpenAlex's short form, `W…`, `A…`, `I…`, `S…`):
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 from ..errors import ChecksumMismatch, InputError
+from ..pipeline.stage import Stage
 from ..sources import openalex as oa_src
 from ..sources import snapshots as snaps
 from . import layout as lay
@@ -40,15 +38,11 @@ VERSION = "1"
 TABLES = ("openalex_inputs", "openalex_works", "openalex_authorships", "openalex_authorship_institutions",
           "openalex_institutions", "openalex_authors", "openalex_career_observations", "openalex_paper_links",
           "openalex_authorship_links", "openalex_quarantine")
-_CODE = ("stage.py", "layout.py", "sql.py", "links.py")
 
 
-def fingerprint(settings) -> str:
-    h = hashlib.sha256(lay.fingerprint(settings).encode())
-    h.update(snaps.fingerprint(settings.data_dir, (oa_src.KIND,)).encode())
-    for p in [Path(__file__).with_name(n) for n in _CODE] + [oa_src.VENUES_FILE]:
-        h.update(p.name.encode() + hashlib.sha256(p.read_bytes()).digest())
-    return h.hexdigest()
+def params(settings) -> str:
+    """The snapshot's manifests and parts (size and mtime) and the synced works snapshots."""
+    return lay.fingerprint(settings) + snaps.fingerprint(settings.data_dir, (oa_src.KIND,))
 
 
 def _q(s: str) -> str:
@@ -279,3 +273,8 @@ def _observations(eng) -> dict:
         count(DISTINCT author_id) FILTER (WHERE person_id IS NOT NULL) FROM openalex_career_observations""")[0]
     return {"career_observations": int(r[0]), "career_observations_with_person": int(r[1]),
             "observed_authors": int(r[2]), "observed_authors_with_person": int(r[3])}
+
+
+# Links works to `papers` and `authorships` (ingest, and live for new venue-years); nothing in the build reads it.
+STAGE = Stage("openalex", needs=("ingest", "live"), writes=TABLES, version=VERSION, run=run,
+              data=("sources/openalex_venues.csv",), params=params)

@@ -349,13 +349,12 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 def sankey(cid: str, title: str, legs: list[tuple[str, str, list[dict]]], top: int = 10) -> Chart:
     """Plotly Sankey over consecutive stages: legs = [(from_stage, to_stage, flow rows), …]. A country has the same
     colour at every stage; the pooled small links go to one grey node per stage, at the bottom."""
-    from .source import pair_keys
+    from ..metrics.contract import FLOW_FROM as a, FLOW_TO as b
 
     picked = []
     for frm, to, rows in legs:
         rows = [r for r in rows if r.get("count")]
         if rows:
-            a, b = pair_keys(rows[0])
             picked += [(frm, to, r[a], r[b], r["count"]) for r in
                        sorted(rows, key=lambda r: (-r["count"], str(r[a]), str(r[b])))[:top * 3]]
     if not picked:

@@ -272,8 +272,8 @@ def country_page(c: Ctx, code: str) -> Page:
     def flows_build(s: Section):
         rows = c.src.flows(c.eng, base, "origin", "work", intervals=False)
         if rows:
-            from .source import pair_keys
-            a, b = pair_keys(rows[0])
+            from ..metrics.contract import FLOW_FROM as a, FLOW_TO as b
+
             cols = [a, b, "count", "share", "n"]
             out = [{k: r.get(k) for k in cols} for r in rows if r[a] == code and r[b] != code]
             inn = [{k: r.get(k) for k in cols} for r in rows if r[b] == code and r[a] != code]

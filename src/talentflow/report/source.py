@@ -1,27 +1,26 @@
 """The one door between published outputs and the metrics library: validated filters, cached calls, privacy.
 
 `talentflow.metrics` computes the numbers (MetricQuery, ALLOWED, shares/flows/retention/cohort/trend/
-institutions). This module turns user-facing filters into a MetricQuery (unknown values → `UnknownValue` listing
-the allowed ones), caches results per query key, and passes every result through small-cell suppression before
-anything is rendered or served. The report and the web app both use it, so they show the same numbers.
+institutions) under the contract of `talentflow.metrics.contract`, which a library (or a stand-in) is checked
+against once, here. This module turns user-facing filters into a MetricQuery (unknown values → `UnknownValue`
+listing the allowed ones), caches results per query key, and passes every result through small-cell suppression
+before anything is rendered or served. The report and the web app both use it, so they show the same numbers.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..errors import TalentflowError, UnknownValue
 from ..limits import check_text, check_year, check_year_range
+from ..metrics import contract
+from ..metrics.contract import FLOW_FROM, FLOW_TO
 from . import privacy
 
-FILTERS = ("venue", "year", "years", "tier", "subfield", "sector", "attribution", "country", "include_proxy")
-STAGES = ("origin", "graduate", "work")
-FLOW_KEYS = (("from", "to"), ("frm", "to"), ("source", "target"), ("from_country", "to_country"),
-             ("origin", "work"))
+FILTERS = contract.QUERY_FIELDS  # a filter for every field of the library's MetricQuery
 
 
 class MetricsUnavailable(TalentflowError):
@@ -29,10 +28,9 @@ class MetricsUnavailable(TalentflowError):
 
 
 def load_metrics():
-    try:
-        return importlib.import_module("talentflow.metrics")
-    except ImportError as e:
-        raise MetricsUnavailable(f"The metrics library is not available: {e}") from e
+    from .. import metrics
+
+    return metrics
 
 
 @dataclass(frozen=True)
@@ -72,22 +70,16 @@ def parse_years(text: str | None) -> tuple[int, int] | None:
     return check_year_range(*nums)
 
 
-def pair_keys(row: dict) -> tuple[str, str]:
-    for a, b in FLOW_KEYS:
-        if a in row and b in row:
-            return a, b
-    texts = [k for k, v in row.items() if isinstance(v, str)]
-    if len(texts) < 2:
-        raise ValueError(f"cannot find the from/to columns of a flow row: {sorted(row)}")
-    return texts[0], texts[1]
-
-
 class MetricSource:
     """Validated, cached, privacy-safe access to the metrics library. Thread-safe; the engine (or a cursor) is
     passed per call so a web server can use one cursor per request."""
 
-    def __init__(self, min_cell: int = 5, n_boot: int = 1000, seed: int = 0, metrics=None, cache_size: int = 4096):
+    def __init__(self, min_cell: int = 5, n_boot: int = 1000, seed: int = 0,
+                 metrics: contract.MetricsLibrary | None = None, cache_size: int = 4096):
         self.m = metrics if metrics is not None else load_metrics()
+        broken = contract.problems(self.m)
+        if broken:
+            raise MetricsUnavailable(f"The metrics library does not keep its contract: {'; '.join(broken)}")
         self.min_cell, self.n_boot, self.seed = min_cell, n_boot, seed
         self._cache: dict[tuple, Any] = {}
         self._lock = threading.Lock()
@@ -97,14 +89,11 @@ class MetricSource:
     # -- validation ------------------------------------------------------------------------------------------
     def allowed(self) -> dict[str, list]:
         if self._allowed is None:
-            lib = getattr(self.m, "ALLOWED", {})
-            allowed = {k: list(lib[k]) for k in list(lib.keys())}  # keys(): the library may fill lists lazily
-            allowed.setdefault("stage", list(STAGES))
-            self._allowed = allowed
+            self._allowed = {k: list(self.m.ALLOWED[k]) for k in contract.PARAMETERS}  # lists may fill lazily
         return self._allowed
 
     def check(self, what: str, value, shown_as: str | None = None):
-        """Return value unchanged if allowed (or if the library declares no list for it); else UnknownValue."""
+        """Return value unchanged if allowed (or if the contract has no list for it); else UnknownValue."""
         if value is None:
             return None
         if isinstance(value, str):
@@ -137,13 +126,11 @@ class MetricSource:
         return Filters(**vals)
 
     def query(self, f: Filters):
-        """The library's MetricQuery for these filters (only the fields it declares)."""
-        mq = self.m.MetricQuery
-        names = {x.name for x in dataclasses.fields(mq)} if dataclasses.is_dataclass(mq) else set(FILTERS)
-        kw = {k: v for k, v in dataclasses.asdict(f).items() if k in names and v is not None}
+        """The library's MetricQuery for these filters (Filters has its fields: contract.QUERY_FIELDS)."""
+        kw = {k: v for k, v in dataclasses.asdict(f).items() if v is not None}
         if f.years is not None:  # the library takes the list of years
             kw["years"] = tuple(range(f.years[0], f.years[1] + 1))
-        return mq(**kw)
+        return self.m.MetricQuery(**kw)
 
     # -- cached calls ----------------------------------------------------------------------------------------
     def _cached(self, key: tuple, compute: Callable[[], Any]):
@@ -163,43 +150,34 @@ class MetricSource:
     def shares(self, eng, f: Filters, stage: str = "origin", by: str = "country", intervals: bool = True,
                count: str = "people", rollup: str = "none") -> list[dict]:
         stage = self.check("stage", stage)
-        count = self.check("count", count) if count != "people" else count
-        rollup = self.check("rollup", rollup) if rollup != "none" else rollup
-        extra = {} if count == "people" else {"count": count}  # a library without counting rules still answers
-        if rollup != "none":
-            extra["rollup"] = rollup
+        count = self.check("count", count)
+        rollup = self.check("rollup", rollup)
         return self._cached(("shares", f, stage, by, intervals, count, rollup), lambda: privacy.protect(
-            "shares", self.m.shares(eng, self.query(f), stage=stage, by=by, **extra, **self._boot(intervals)),
+            "shares", self.m.shares(eng, self.query(f), stage=stage, by=by, count=count, rollup=rollup,
+                                    **self._boot(intervals)),
             self.min_cell, labels=(by,), **privacy.counting_layout(count)))
 
     def flows(self, eng, f: Filters, frm: str = "origin", to: str = "work", intervals: bool = True) -> list[dict]:
         """intervals=False skips the bootstrap (counts only: Sankey diagrams, flow tables)."""
-        allowed = self.allowed()
-        frm = self.check("frm" if "frm" in allowed else "stage", frm, "from")
-        to = self.check("to" if "to" in allowed else "stage", to, "to")
+        frm, to = self.check("frm", frm, "from"), self.check("to", to, "to")
 
         def compute():
             rows = list(self.m.flows(eng, self.query(f), frm=frm, to=to, **self._boot(intervals)))
-            a, b = pair_keys(rows[0]) if rows else ("from", "to")
             # shares and n are per origin row: small links are pooled within each row (n - visible = the pool)
-            return privacy.protect("flows", rows, self.min_cell, groups=(a, "country"), labels=(b,))
+            return privacy.protect("flows", rows, self.min_cell, groups=(FLOW_FROM, "country"), labels=(FLOW_TO,))
         return self._cached(("flows", f, frm, to, intervals), compute)
 
     def retention(self, eng, f: Filters, country: str | None = None, frm: str = "graduate", to: str = "work"
                   ) -> list[dict]:
         """Per country: of the people whose `frm` stage is there, the share whose `to` stage is there too."""
-        allowed = self.allowed()
         country = self.check("country", country.upper()) if country else None
-        frm = self.check("frm" if "frm" in allowed else "stage", frm, "from")
-        to = self.check("to" if "to" in allowed else "stage", to, "to")
+        frm, to = self.check("frm", frm, "from"), self.check("to", to, "to")
+
         def compute():
             q = self.query(f)
-            if hasattr(self.m, "retention_from_flows"):  # one flow computation for both, protected together
-                fl = list(self.m.flows(eng, q, frm=frm, to=to, **self._boot(True)))
-                rows = self.m.retention_from_flows(fl, q, country=country, frm=frm, to=to)
-            else:
-                rows = self.m.retention(eng, q, country=country, frm=frm, to=to, **self._boot(True))
-                fl = list(self.m.flows(eng, q, frm=frm, to=to, n_boot=0, seed=self.seed))
+            # one flow computation for both, protected together
+            fl = list(self.m.flows(eng, q, frm=frm, to=to, **self._boot(True)))
+            rows = self.m.retention_from_flows(fl, q, country=country, frm=frm, to=to)
             return privacy.protect("retention", rows, self.min_cell, flows=fl)
         return self._cached(("retention", f, country, frm, to), compute)
 
@@ -221,13 +199,12 @@ class MetricSource:
                      rollup: str = "none") -> list[dict]:
         """The ranking; `rollup='parent'` ranks the institutions' ultimate parent organisations (same rules)."""
         stage = self.check("stage", stage)
-        rollup = self.check("rollup", rollup) if rollup != "none" else rollup
-        extra = {"rollup": rollup} if rollup != "none" else {}  # a library without roll-ups still ranks
+        rollup = self.check("rollup", rollup)
 
         def compute():
             # a ranking of one population: small institutions and the '(other)' tail stay unpublished
             rows = privacy.protect("institutions", self.m.institutions(eng, self.query(f), stage=stage, limit=limit,
-                                                                       **extra, **self._boot(intervals)),
+                                                                       rollup=rollup, **self._boot(intervals)),
                                    self.min_cell)
             return [r for r in rows if not r["suppressed"] and not str(r.get("institution", "")).startswith("(")
                     ][:limit]

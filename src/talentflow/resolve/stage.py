@@ -18,10 +18,9 @@ Tables:
 
 from __future__ import annotations
 
-import hashlib
-
+from ..pipeline.stage import Stage
 from . import evidence
-from .registry import build_registry, fingerprint as registry_fingerprint
+from .registry import build_registry
 from .resolver import load_resolver
 
 VERSION = "1"
@@ -31,13 +30,6 @@ RES_COLUMNS = ["affiliation_raw", "domain_raw", "n_authorships", "institution_id
                "sector_basis"]
 PART_COLUMNS = ["affiliation_raw", "domain_raw", "part_order", "part", "institution_id", "institution",
                 "country_location", "country_hq", "sector", "step"]
-
-
-def fingerprint(settings) -> str:
-    h = hashlib.sha256(registry_fingerprint(settings).encode())
-    for p in sorted(__import__("pathlib").Path(__file__).parent.glob("*.py")):
-        h.update(p.read_bytes())  # resolver code changes re-resolve
-    return h.hexdigest()
 
 
 def inputs(settings) -> list:
@@ -234,3 +226,14 @@ def run(engine, settings, progress=None) -> dict:
     stats["coverage_any_country"] = round((cov[1] or 0) / cov[2], 4) if cov[2] else 0.0
     stats["institutions"] = engine.scalar("SELECT count(*) FROM institutions")
     return stats
+
+
+# Affiliations of authorships (ingest, and live for new venue-years), papers' affiliation lists (ingest) and the
+# institutions of career histories (live). The registry files are its inputs.
+STAGE = Stage("resolve", needs=("ingest", "live"),
+              writes=("reg_institutions", "registry_names", "registry_domains", "registry_tokens", "registry_token_df",
+                      "free_mail", "cur_institutions", "cur_names", "cur_domains", "peer_countries",
+                      "resolve_evidence", "resolve_person_evidence", "affiliation_resolutions", "affiliation_parts",
+                      "institutions", "authorships_resolved", "resolve_unmatched", "registry_parents",
+                      "institution_parents"),
+              version=VERSION, run=run, data=("resolve/data/*.csv",), inputs=inputs)

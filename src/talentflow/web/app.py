@@ -120,7 +120,7 @@ def create_app(settings: Settings, metrics=None, request_timeout: float = REQUES
         src, src_error = None, str(e)
     lock = threading.Lock()
     env = environment()
-    # Year choices for the dashboard when the library declares no list: the years present in the database.
+    # Year choices for the dashboard: the years present in the database (the metrics contract lists no years).
     year_table = next((t for t in ("papers", "metric_base") if engine.table_exists(t)), None)
     years = (sorted(y for (y,) in engine.query(f"SELECT DISTINCT year FROM {year_table} WHERE year IS NOT NULL"))
              if year_table else [])
@@ -277,7 +277,7 @@ def create_app(settings: Settings, metrics=None, request_timeout: float = REQUES
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def dashboard():
         allowed = dict(src.allowed()) if src else {}
-        allowed.setdefault("year", years[::-1])
+        allowed["year"] = years[::-1]
         page = {"slug": "dashboard", "title": "Dashboard"}
         return env.get_template("dashboard.html").render(
             page=page, nav=[], allowed=allowed, error=src_error, min_cell=settings.min_cell, static="/static",

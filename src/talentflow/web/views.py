@@ -13,7 +13,8 @@ from ..report import charts as ch
 from ..report import labels as lb
 from ..report import provenance
 from ..report.privacy import protect_basis
-from ..report.source import Filters, MetricSource, pair_keys
+from ..metrics.contract import FLOW_FROM, FLOW_TO
+from ..report.source import Filters, MetricSource
 
 PROXY_NOTE = (" In years whose papers state no positions (NeurIPS before 2021, most non-OpenReview venues) a "
               "workplace is only a proxy and is not counted here.")
@@ -51,8 +52,7 @@ def suggestions(s: MetricSource, eng, f: Filters, stage: str, limit: int = 2) ->
 def _touching(rows: list[dict], country: str | None) -> list[dict]:
     if not country or not rows:
         return rows
-    a, b = pair_keys(rows[0])
-    return [r for r in rows if country in (r.get(a), r.get(b))]
+    return [r for r in rows if country in (r.get(FLOW_FROM), r.get(FLOW_TO))]
 
 
 def _retention_and_cohort(s: MetricSource, eng, f: Filters, query: str, what: str) -> list[ch.Chart]:
@@ -84,9 +84,9 @@ def _retention_and_cohort(s: MetricSource, eng, f: Filters, query: str, what: st
                            subtitle=[f"n = {n:,} researchers in the cohort, found again or not"] if n else None)
         cc.note = ("Each member's country at their latest paper in any later year; 'not seen since' = no later "
                    "paper found (people before 2021 are followed by name links only).")
-        basis, explain = getattr(s.m, "cohort_basis", None), getattr(s.m, "explain_cohort", None)
-        if cc.empty and basis and explain:  # what the cohort rests on, step by step, and why it is empty
-            cc.empty = explain(protect_basis(basis(eng, s.query(f), None, f.country), s.min_cell), s.min_cell)
+        if cc.empty:  # what the cohort rests on, step by step, and why it is empty
+            basis = s.m.cohort_basis(eng, s.query(f), None, f.country)
+            cc.empty = s.m.explain_cohort(protect_basis(basis, s.min_cell), s.min_cell)
         cc.csv_url = _csv_url("cohort", query, **({"work": f.country} if f.country else {}))
         out.append(cc)
     return out

@@ -1,18 +1,18 @@
-"""The build: runs the pipeline stages in order into a DuckDB file, atomically, incrementally, under a lock.
+"""The build: runs the stages of the DAG into a DuckDB file, atomically, incrementally, under a lock.
 
-Stages are modules exposing `VERSION` (bump when their output changes), `fingerprint(settings) -> str` (inputs and
-curated files they read), optionally `inputs(settings) -> list[Dataset]` (the data files they read) and
-`run(engine, settings, progress) -> dict` (creates their tables). Before anything runs, every input file is
-checksummed against the catalog (a changed file stops the build unless `allow_changed`, and is then recorded in
-`input_files`); a stage reruns when its fingerprint, the checksums of its input files as read, its VERSION or any
-earlier stage changed. Scratch tables (splink's, stage staging) are dropped before the database is published.
+Before anything runs, every input file of every stage is checksummed against the catalog (a changed file stops the
+build unless `allow_changed`, and is then recorded in `input_files`). Each stage's key is its code, data files,
+version and params, the checksums of its input files as read, and the keys of the stages it needs
+(`pipeline.stage`); a stage runs when its key differs from the one in `build_state`, so a change reruns the stage
+it touches and every stage that needs it, in topological order, and nothing else. Work happens in a copy of the
+database that replaces it only on success. Scratch tables (splink's, stage staging) are dropped before the
+database is published.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
-import importlib
 import os
 import shutil
 import signal
@@ -20,30 +20,17 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from ..engine import connect
 from ..engine.checksum import drop_scratch
 from ..errors import BuildLocked
 from ..settings import Settings
 from ..sources.verify import InputCheck, verify_inputs
-
-# The dependency order, written down once: (name, module).
-STAGES: list[tuple[str, str]] = [
-    ("ingest", "talentflow.ingest.stage"),          # conference files → papers, authorships, quarantine
-    ("live", "talentflow.ingest.live"),             # synced snapshots → papers of new venue-years, career histories
-    ("indicators", "talentflow.indicators.stage"),  # companion national indicators
-    ("resolve", "talentflow.resolve.stage"),        # affiliation → institution, countries, sector
-    ("papers", "talentflow.careers.papers_stage"),  # tiers and subfields per paper
-    ("careers", "talentflow.careers.stage"),        # people, career events, stages
-    ("metrics", "talentflow.metrics.stage"),        # materialised metric tables
-    ("openalex", "talentflow.openalex.stage"),      # OpenAlex snapshot / synced works, when present (last: it
-                                                    # reads papers and authorships, and nothing reads it)
-]
-
-Progress = Callable[[str, int, int], None]  # (description, done, total)
-
+from . import dag
+from .stage import Progress, Stage, code_digest
 
 def _noop(desc: str, done: int, total: int) -> None:
     pass
@@ -55,6 +42,7 @@ class BuildResult:
     skipped: list[str] = field(default_factory=list)
     stats: dict[str, dict] = field(default_factory=dict)
     seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # wall time of each stage that ran
     inputs: list[InputCheck] = field(default_factory=list)  # every input file, verified
     scratch_dropped: list[str] = field(default_factory=list)
 
@@ -169,19 +157,30 @@ def _interrupt_on_ctrl_c(eng) -> Iterator[None]:
         os.close(r)
 
 
-def _stage_key(module, settings: Settings, upstream: str, inputs: list[InputCheck]) -> str:
+def engine_identity(settings: Settings) -> str:
+    """The engine and its library version: part of every key (a new DuckDB may order or round differently)."""
+    lib = {"duckdb": "duckdb", "spark": "pyspark"}.get(settings.engine, settings.engine)
+    try:
+        return f"{settings.engine}:{metadata.version(lib)}"
+    except metadata.PackageNotFoundError:
+        return settings.engine
+
+
+def stage_key(stage: Stage, settings: Settings, inputs: list[InputCheck], needs: dict[str, str]) -> str:
+    """What the stage's tables are made of (module docstring); `needs` maps each needed stage to its key."""
     h = hashlib.sha256()
-    h.update(str(getattr(module, "VERSION", "0")).encode())
-    h.update(module.fingerprint(settings).encode())
+    h.update(f"{stage.name}\0{stage.version}\0{engine_identity(settings)}\0{code_digest(stage)}\0".encode())
+    h.update((stage.params(settings) if stage.params else "").encode() + b"\0")
     for c in inputs:  # the files as read: fixing a changed file rebuilds what depends on it
         h.update(f"{c.dataset.path}:{c.sha256 or 'missing'}\n".encode())
-    h.update(upstream.encode())
+    for n in stage.needs:
+        h.update(f"{n}:{needs[n]}\n".encode())
     return h.hexdigest()
 
 
-def _verify(modules, settings: Settings) -> dict[str, list[InputCheck]]:
+def _verify(stages: list[Stage], settings: Settings) -> dict[str, list[InputCheck]]:
     """Every stage's input files checked once (ChecksumMismatch names the first bad one)."""
-    wanted = {name: list(mod.inputs(settings)) if hasattr(mod, "inputs") else [] for name, mod in modules}
+    wanted = {s.name: list(s.inputs(settings)) if s.inputs else [] for s in stages}
     checks = {c.dataset.id: c for c in verify_inputs([d for ds in wanted.values() for d in ds],
                                                        settings.require_data(), settings.allow_changed)}
     return {name: [checks[d.id] for d in sorted(ds, key=lambda d: d.id)] for name, ds in wanted.items()}
@@ -211,28 +210,42 @@ def _stored_keys(db_path: Path, settings: Settings) -> dict[str, str]:
         return {}
 
 
+def plan(settings: Settings, stages: list[Stage | str] | None = None
+         ) -> tuple[list[Stage], dict[str, list[InputCheck]], dict[str, str]]:
+    """The stages in run order, their verified input files and their keys (nothing is written)."""
+    ordered = dag.order(dag.load(stages if stages is not None else dag.STAGE_MODULES))
+    per_stage = _verify(ordered, settings)
+    keys: dict[str, str] = {}
+    for st in ordered:
+        keys[st.name] = stage_key(st, settings, per_stage[st.name], keys)
+    return ordered, per_stage, keys
+
+
+def _build_state(eng, ordered: list[Stage], keys: dict[str, str], settings: Settings) -> None:
+    eng.execute("CREATE OR REPLACE TABLE build_state (stage VARCHAR, key VARCHAR, version VARCHAR, needs VARCHAR, "
+                "subset VARCHAR, built_at TIMESTAMP)")
+    for st in ordered:
+        eng.execute("INSERT INTO build_state VALUES (?, ?, ?, ?, ?, now())",
+                    [st.name, keys[st.name], st.version, ",".join(st.needs), settings.subset_label()])
+
+
 def build(settings: Settings, force: bool = False, wait: float = 0.0, progress: Progress = _noop,
-          stages: list[tuple[str, str]] | None = None) -> BuildResult:
-    """Build or update the database. Work happens in a temporary copy that replaces the database only on
-    success, so a crash or Ctrl-C leaves the previous database usable."""
+          stages: list[Stage | str] | None = None) -> BuildResult:
+    """Build or update the database. `stages`: Stage objects or names of modules declaring one (default: the
+    whole DAG, `dag.STAGE_MODULES`). Work happens in a temporary copy that replaces the database only on success,
+    so a crash or Ctrl-C leaves the previous database usable."""
     settings.require_data()
-    stages = stages or STAGES
     t0 = time.perf_counter()
     result = BuildResult()
     db = settings.db_path
     with build_lock(db, wait):
         _clean_temp(db)
-        modules = [(name, importlib.import_module(mod)) for name, mod in stages]
-        per_stage = _verify(modules, settings)
+        ordered, per_stage, keys = plan(settings, stages)
         result.inputs = [c for cs in per_stage.values() for c in cs]
         stored = {} if force else _stored_keys(db, settings)
-        keys, upstream, dirty_from = {}, "", None
-        for i, (name, mod) in enumerate(modules):
-            keys[name] = upstream = _stage_key(mod, settings, upstream, per_stage[name])
-            if dirty_from is None and stored.get(name) != keys[name]:
-                dirty_from = i
-        if dirty_from is None:
-            result.skipped = [n for n, _ in modules]
+        dirty = {st.name for st in ordered if stored.get(st.name) != keys[st.name]}
+        if not dirty:
+            result.skipped = [st.name for st in ordered]
             result.seconds = time.perf_counter() - t0
             return result
         tmp = temp_paths(db)[0]
@@ -240,18 +253,18 @@ def build(settings: Settings, force: bool = False, wait: float = 0.0, progress: 
             shutil.copyfile(db, tmp)
         try:
             with connect(settings, tmp) as eng, _interrupt_on_ctrl_c(eng):
-                for i, (name, mod) in enumerate(modules):
-                    if i < dirty_from:
-                        result.skipped.append(name)
+                for st in ordered:
+                    if st.name not in dirty:
+                        result.skipped.append(st.name)
                         continue
-                    progress(f"stage {name}", 0, 1)
-                    result.stats[name] = mod.run(eng, settings, progress) or {}
-                    result.ran.append(name)
+                    progress(f"stage {st.name}", 0, 1)
+                    t = time.perf_counter()
+                    result.stats[st.name] = st.run(eng, settings, progress) or {}
+                    result.stage_seconds[st.name] = round(time.perf_counter() - t, 2)
+                    result.ran.append(st.name)
                 _input_files_table(eng, per_stage)
                 result.scratch_dropped = drop_scratch(eng)  # engine leftovers are no part of the published data
-                eng.execute("CREATE OR REPLACE TABLE build_state (stage VARCHAR, key VARCHAR, built_at TIMESTAMP)")
-                for name, _ in modules:
-                    eng.execute("INSERT INTO build_state VALUES (?, ?, now())", [name, keys[name]])
+                _build_state(eng, ordered, keys, settings)
                 eng.execute("CHECKPOINT")
             os.replace(tmp, db)
         except BaseException:  # Ctrl-C included: the previous database stays as it was
