@@ -39,8 +39,9 @@ FAULT_RATE = 0.005
 MOVE_RATE = 0.10  # share of people whose affiliation changes once, half-way through their years
 
 
-def real_distributions(data: Path, catalog: Path) -> dict:
-    """Empirical distributions from the real mirror's paperlists files with OpenReview ids and aligned lists."""
+def real_distributions(data: Path, catalog: Path, max_sources: int | None = None) -> dict:
+    """Empirical distributions from the real mirror's paperlists files with OpenReview ids and aligned lists
+    (`max_sources`: only that many files, every k-th one, for a quick check of the generator)."""
     triples: Counter = Counter()
     sizes: Counter = Counter()
     first: Counter = Counter()
@@ -49,6 +50,8 @@ def real_distributions(data: Path, catalog: Path) -> dict:
     per_id: Counter = Counter()
     with catalog.open() as f:
         rows = [r for r in csv.DictReader(f, delimiter="\t") if r["kind"] == "paperlists"]
+    if max_sources:
+        rows = rows[::max(1, len(rows) // max_sources)][:max_sources]
     for r in rows:
         recs = json.loads(gzip.open(data / r["path"]).read())
         if not isinstance(recs, list):
@@ -80,10 +83,10 @@ def real_distributions(data: Path, catalog: Path) -> dict:
             "years": sorted(y for y in years if y[2] > 0)}
 
 
-def write_synthetic(data: Path, catalog: Path, out: Path, n: int) -> dict:
+def write_synthetic(data: Path, catalog: Path, out: Path, n: int, max_sources: int | None = None) -> dict:
     """Writes out/{conferences,registry,indicators,peers} and out/catalog.tsv; returns counts."""
     rng = np.random.default_rng(SEED)
-    d = real_distributions(data, catalog)
+    d = real_distributions(data, catalog, max_sources)
     out.mkdir(parents=True, exist_ok=True)
     for g in ("registry", "indicators", "peers"):
         if (data / g).exists() and not (out / g).exists():
