@@ -72,13 +72,25 @@ def _boot(s, n_boot, seed) -> dict:
             "seed": check_seed(s.seed if seed is None else seed, what="--seed")}
 
 
+def _population(q) -> str:
+    """The population in the report's words: "NeurIPS 2024 · accepted papers · location rule"."""
+    ys = q.year_list()
+    contiguous = ys is not None and len(ys) > 2 and ys == list(range(ys[0], ys[-1] + 1))
+    years = ("all years" if ys is None else f"{ys[0]}–{ys[-1]}" if contiguous else ", ".join(map(str, ys)))
+    parts = [f"{lb.venue(q.venue) if q.venue else 'all venues'} {years}", lb.tier(q.tier),
+             lb.attribution(q.attribution)]
+    parts += [lb.subfield(q.subfield)] if q.subfield else []
+    parts += [lb.sector(q.sector)] if q.sector else []
+    return " · ".join(parts)
+
+
 def _emit(rows, fmt, title, q, view: str, wide: bool) -> None:
     first = rows[0] if rows else {}
     emit_rows(rows, fmt, title=title, view=view, wide=wide)  # csv/json: every field, raw
     if fmt == "table":
         how = ("proxy values INCLUDED: count_proxy of each count rests on a proxy" if q.include_proxy else
                "observed values only: n_proxy and n_unknown are counted, not estimated")
-        err_console.print(f"[dim]{escape(q.describe())}; shares are of people with a known value (n); {how}.[/]")
+        err_console.print(f"[dim]{escape(_population(q))}; shares are of people with a known value (n); {how}.[/]")
         if "n_observed_profile" in first:
             r = first
             err_console.print(f"[dim]observed values: {_n(r['n_observed_paper'])} from papers, "
