@@ -247,3 +247,13 @@ def test_every_chart_builder_makes_a_valid_vega_lite_spec():
     broken = {**charts[0].spec, "mark": {"type": "no-such-mark"}}
     with pytest.raises(jsonschema.ValidationError):
         core.TopLevelSpec.validate(broken)
+
+
+def test_a_headline_on_a_small_or_selected_group_says_so():
+    from talentflow.report.pages import _basis
+
+    text, weak = _basis({"n": 368, "n_people": 10336, "n_observed": 368}, "origin")
+    assert weak and text == "rests on the 368 of 10,336 researchers whose undergraduate country is known (3.6%)"
+    assert _basis({"n": 4205, "n_people": 10336, "n_observed": 4205}, "work")[1] is False  # 40.7% known
+    assert _basis({"n": 90, "n_people": 100, "n_observed": 90}, "work")[1] is True  # fewer than 100 people
+    assert _basis(None, "work") == ("", False)

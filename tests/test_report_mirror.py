@@ -45,6 +45,14 @@ def test_headline_numbers_when_metrics_are_built(mirror_report, mirror_settings)
         return
     assert not res.errors, res.errors
     assert len(re.findall(r"95% CI \d+\.\d% – \d+\.\d%", index)) >= 2
+    # the origin card says in its main line what it rests on, that the group is small and selected, and gives
+    # the better-supported graduate-study figure beside it; the workplace card (≥ 40% known) carries no warning
+    cards = re.findall(r'<div class="tf-card" data-stage="(\w+)">(.*?)Query:', index, re.S)
+    origin = next(body for stage, body in cards if stage == "origin")
+    assert re.search(r"rests on the [\d,]+ of [\d,]+ researchers whose undergraduate country is known", origin)
+    assert "A small, selected group" in origin and "Better supported: Graduate study in China" in origin
+    work = next(body for stage, body in cards if stage == "work")
+    assert "whose workplace country is known" in work and "small, selected" not in work
     for f in (out / "charts").glob("*.csv"):
         for row in csv.DictReader(f.open()):
             for k in ("count", "n"):  # (a zero is no small cell: no one stayed, of n ≥ k)

@@ -12,6 +12,7 @@ from importlib import resources
 from typing import Callable
 
 from ..errors import NotBuilt, TalentflowError
+from ..metrics.claims import MIN_COVERAGE, MIN_N
 from . import charts as ch
 from . import labels as lb
 from . import provenance
@@ -126,8 +127,25 @@ def _coverage(row: dict | None):
     return tables.coverage(row) if row else None
 
 
-def _card(label: str, row: dict | None, f: Filters, stage: str) -> dict:
-    return {"label": label, "share": row.get("share") if row else None, "ci_low": row.get("ci_low") if row else None,
+KNOWN = {"origin": "undergraduate country", "graduate": "graduate-school country", "work": "workplace country",
+         "current": "affiliation country"}
+
+
+def _basis(row: dict | None, stage: str) -> tuple[str, bool]:
+    """What a headline rests on, in words for its main line, and whether that is too small or too selected a
+    group to speak for the population (the claims' rule: ≥ MIN_N people and ≥ MIN_COVERAGE of it)."""
+    if not row or row.get("n") is None:
+        return "", False
+    n, people, cov = row["n"], row.get("n_people") or 0, _coverage(row)
+    text = f"rests on the {n:,} of {people:,} researchers whose {KNOWN.get(stage, stage)} is known"
+    if cov is not None:
+        text += f" ({100 * cov:.1f}%)"
+    return text, n < MIN_N or (cov is not None and cov < MIN_COVERAGE)
+
+
+def _card(label: str, row: dict | None, f: Filters, stage: str, alt: dict | None = None) -> dict:
+    basis, weak = _basis(row, stage)
+    return {"label": label, "basis": basis, "weak": weak, "alt": alt if weak else None, "share": row.get("share") if row else None, "ci_low": row.get("ci_low") if row else None,
             "ci_high": row.get("ci_high") if row else None, "count": row.get("count") if row else None,
             "n": row.get("n") if row else None, "coverage": _coverage(row), "query": lb.describe(f),
             "stage": stage, "suppressed": bool(row and row.get("suppressed")),
@@ -147,13 +165,23 @@ def overview(c: Ctx) -> Page:
         f = _adapt(c.src, HEADLINE)
         origin = c.src.shares(c.eng, f, "origin")
         work = c.src.shares(c.eng, f, "work")
+        graduate = c.src.shares(c.eng, f, "graduate")
+
+        def alt(code: str) -> dict | None:
+            # the nearest quantity with far more support: where the same researchers did graduate study
+            r = _find(graduate, "country", code)
+            if not r or r.get("share") is None or r.get("suppressed"):
+                return None
+            return {"label": f"Graduate study in {lb.country(code)}", "share": r["share"], "ci_low": r["ci_low"],
+                    "ci_high": r["ci_high"], "basis": _basis(r, "graduate")[0]}
+
         s.cards = [
             _card("Share of NeurIPS 2022 top-tier researchers with a Chinese undergraduate origin",
-                  _find(origin, "country", "CN"), f, "origin"),
+                  _find(origin, "country", "CN"), f, "origin", alt("CN")),
             _card("Share of NeurIPS 2022 top-tier researchers working in the US", _find(work, "country", "US"), f,
                   "work"),
             _card("Share of NeurIPS 2022 top-tier researchers with a US undergraduate origin",
-                  _find(origin, "country", "US"), f, "origin"),
+                  _find(origin, "country", "US"), f, "origin", alt("US")),
             _card("Share of NeurIPS 2022 top-tier researchers working in China", _find(work, "country", "CN"), f,
                   "work"),
         ]
