@@ -1,6 +1,7 @@
 """Tier 2: HTML assertions on the generated static report (tiny database + the metrics contract)."""
 
 import csv
+import html as html_lib
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -85,6 +86,10 @@ def test_every_chart_has_csv_svg_png_and_a_provenance_footer(site):
         for ext in ("csv", "svg", "png"):
             assert f'href="charts/{cid}.{ext}"' in body and (site / "charts" / f"{cid}.{ext}").stat().st_size > 100
         assert "Data: papercopilot/paperlists (none stated" in body
+        # an embed snippet: the chart's SVG with its description and source line, ready to paste
+        snippet = html_lib.unescape(re.search(r'<details class="tf-embed">.*?<textarea[^>]*>(.*?)</textarea>', body,
+                                              re.S).group(1))
+        assert snippet.startswith(f'<figure><img src="charts/{cid}.svg" alt="') and "Data: papercopilot" in snippet
     sankey = (site / "flows.html").read_text()
     assert 'data-kind="plotly"' in sankey and 'data-format="svg"' in sankey and 'data-format="png"' in sankey
     assert (site / "charts" / "overview-origin.svg").read_text().startswith("<svg")
