@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from metrics_synthetic import COUNTRIES, synthetic_engine
-from talentflow.metrics import bootstrap, compute, cube
+from talentflow.metrics import bootstrap, compute, cube, rowstore
 from talentflow.metrics.query import MetricQuery
 from talentflow.metrics.units import build_rows, fast_units, reference_units
 
@@ -86,6 +86,25 @@ def test_fast_units_equal_the_sql_grouping(syn):
         assert _decoded(a, stages) == _decoded(b, stages), (q, by, stages)
 
 
+def test_held_rows_give_the_scanned_answers(syn, regime):
+    """The rows held in memory (a server's) give every metric exactly the answers of the SQL scan."""
+    rnd_q = random.Random(7)
+    venues, years = ["nips", "iclr", "cvpr"], list(range(2015, 2023))
+    queries = [(random_query(rnd_q, venues, years), rnd_q.random()) for _ in range(10)]
+    scanned = [_all_metrics(syn, q, random.Random(x)) for q, x in queries]
+    assert rowstore.hold(syn) is not None and rowstore.held(syn.cursor()) is rowstore.held(syn)
+    try:
+        held = [_all_metrics(syn.cursor(), q, random.Random(x)) for q, x in queries]
+        for q in [q for q, _ in queries] + [MetricQuery(venue="acl"), MetricQuery(subfield="robotics")]:
+            by = rnd_q.choice(["country", "institution"])
+            assert _decoded(fast_units(syn, q, ["work", "origin"], by), ["work", "origin"]) == \
+                _decoded(reference_units(syn, q, ["work", "origin"], by), ["work", "origin"])
+    finally:
+        rowstore.release(syn)
+    for (q, _), a, b in zip(queries, held, scanned):
+        assert a == b and [list(r) for x in a for r in x] == [list(r) for x in b for r in x], q
+
+
 def test_a_scan_out_of_order_is_sorted_back(syn):
     q = MetricQuery(venue="nips")
     want = _decoded(fast_units(syn, q, ["current", "work"]), ["current", "work"])
@@ -93,7 +112,10 @@ def test_a_scan_out_of_order_is_sorted_back(syn):
     try:
         syn.execute("CREATE OR REPLACE TABLE metric_rows AS SELECT * FROM keep_rows ORDER BY hash(seq)")
         assert _decoded(fast_units(syn, q, ["current", "work"]), ["current", "work"]) == want
+        rowstore.hold(syn)  # held rows are put back in seq order too
+        assert _decoded(fast_units(syn, q, ["current", "work"]), ["current", "work"]) == want
     finally:
+        rowstore.release(syn)
         syn.execute("CREATE OR REPLACE TABLE metric_rows AS SELECT * FROM keep_rows ORDER BY seq")
         syn.execute("DROP TABLE keep_rows")
 
@@ -127,19 +149,22 @@ def test_every_metric_equals_its_reference(syn, regime, monkeypatch):
         assert [list(r) for x in a for r in x] == [list(r) for x in b for r in x]  # same keys in the same order
 
 
-def test_stored_trend_years_equal_the_live_trend(syn, monkeypatch):
+@pytest.mark.parametrize("large", [False, True])
+def test_stored_trend_years_equal_the_live_trend(syn, monkeypatch, large):
     from talentflow.settings import Settings
 
-    monkeypatch.setattr(bootstrap, "DIRECT_MAX", 60)  # the larger years stay live: both kinds of year are mixed
+    monkeypatch.setattr(bootstrap, "DIRECT_MAX", 60)  # years of every regime are mixed
     monkeypatch.setattr(bootstrap, "NORMAL_ABOVE", 200)
     s = Settings(n_boot=150, seed=5, min_cell=0)
-    stats = cube.build_trend(syn, s, min_clusters=0)
+    stats = cube.build_trend(syn, s, min_clusters=0, large=large)
     assert stats["metric_trend_scopes"] > 20
-    assert syn.scalar("SELECT count(*) FROM metric_trend_years WHERE NOT stored") > 0
+    # large=False: the years above DIRECT_MAX are live; large=True: stored, for every country's trend only
+    assert syn.scalar("SELECT count(*) FROM metric_trend_years WHERE NOT stored") > 0 or large
+    assert syn.scalar("SELECT count(*) FROM metric_trend_years WHERE stored AND NOT per_country") > 0 or not large
     assert syn.scalar("SELECT count(*) FROM metric_trend_years WHERE stored AND NOT include_proxy") > 0
     scopes = syn.query("SELECT DISTINCT venue, tier, subfield, sector FROM metric_trend_years ORDER BY ALL")
     rnd = random.Random(4)
-    live = cube.trend_rows
+    live, stored_shares = cube.trend_rows, cube.share_rows
     for v, t, sf, sec in rnd.sample(scopes, 25):
         ys = None if rnd.random() < 0.5 else tuple(range(rnd.choice([2015, 2018, 2020]), 2023))
         q = MetricQuery(venue=v or None, tier=t, subfield=sf or None, sector=sec or None, years=ys,
@@ -152,7 +177,22 @@ def test_stored_trend_years_equal_the_live_trend(syn, monkeypatch):
                 want = compute.trend(syn, q, stage, country, n_boot=150, seed=5)
                 monkeypatch.setattr(cube, "trend_rows", live)
                 assert got == want and [list(r) for r in got] == [list(r) for r in want], (q, stage, country)
+    # a one-year `shares` by country of a stored scope is that year's stored rows
+    n_read = 0
+    for v, t, sf, sec in rnd.sample(scopes, 12):
+        for y in rnd.sample(range(2015, 2023), 3):
+            q = MetricQuery(venue=v or None, tier=t, subfield=sf or None, sector=sec or None, year=y,
+                            attribution=rnd.choice(["location", "hq"]), include_proxy=rnd.random() < 0.5)
+            stage = rnd.choice(STAGES)
+            n_read += cube.share_rows(syn, q, stage, 150, 5, 0) is not None
+            got = compute.shares(syn, q, stage, n_boot=150, seed=5)
+            monkeypatch.setattr(cube, "share_rows", lambda *a, **k: None)
+            want = compute.shares(syn, q, stage, n_boot=150, seed=5)
+            monkeypatch.setattr(cube, "share_rows", stored_shares)
+            assert got == want and [list(r) for r in got] == [list(r) for r in want], (q, stage)
+    assert n_read > 20
     # another n_boot, seed or min_cell is not what was stored: computed live
+    assert cube.share_rows(syn, MetricQuery(year=2020), "work", 151, 5, 0) is None
     assert cube.stored_years(syn, MetricQuery(), "work", 151, 5, 0) is None
     assert cube.stored_years(syn, MetricQuery(), "work", 150, 5, 5) is None
 

@@ -17,6 +17,7 @@ from ..errors import NotBuilt
 from ..limits import check_n_boot, check_rows, check_seed
 from .bootstrap import boot_counts, share_intervals
 from .query import BY, FLOW_FROM, FLOW_TO, STAGES, MetricQuery, check
+from .rowstore import held
 from .units import (HISTORY_SOURCES, _need, fast_cohort, fast_units, reference_cohort,  # noqa: F401 (re-exported)
                     reference_units, unit_select)
 
@@ -37,7 +38,7 @@ def _units(eng, q: MetricQuery, stages: list[str], by: str = "country", referenc
            ) -> dict[str, np.ndarray]:
     """Per unit: cluster code, year and, per stage, value (codes, labels), basis and source codes — from the
     coded `metric_rows` when the build has it (`reference=True`: grouped from metric_base, the definition)."""
-    if not reference and eng.table_exists("metric_rows"):
+    if not reference and (held(eng) is not None or eng.table_exists("metric_rows")):
         return fast_units(eng, q, stages, by)
     return reference_units(eng, q, stages, by)
 
@@ -129,6 +130,12 @@ def shares(eng, q: MetricQuery, stage: str = "work", by: str = "country", n_boot
 
         check("by", by, ["country"])
         return count_shares(eng, q, stage, count, n_boot=n_boot, seed=seed, min_cell=min_cell)[:limit]
+    if by == "country" and limit is None and cluster_by_paper:
+        from .cube import share_rows
+
+        stored = share_rows(eng, q, stage, n_boot, seed, min_cell)
+        if stored is not None:
+            return stored
     u = _units(eng, q, [stage], by)
     basis = u[f"b_{stage}"]
     inc = _included(basis, q)
@@ -250,7 +257,8 @@ def cohort(eng, q: MetricQuery, origin: str | None = None, work: str | None = No
     for c in (origin, work):
         if c:
             check("country", c.upper())
-    fetch = fast_cohort if eng.table_exists("metric_rows") and not reference else reference_cohort
+    fast = held(eng) is not None or eng.table_exists("metric_rows")
+    fetch = fast_cohort if fast and not reference else reference_cohort
     cl, vals, last = fetch(eng, q, year, origin and origin.upper(), work and work.upper())
     codes, names = _encode(vals, np.ones(len(vals), dtype=bool), min_cell, None)
     if len(codes):  # labels after merging suppressed cells (indexing, not a loop over people)
@@ -408,6 +416,9 @@ def institution_countries(eng, q: MetricQuery, stage: str, names: list[str], ref
     code); from metric_rows when built (`reference=True`: from metric_base)."""
     if not names:
         return {}
+    store = held(eng) if not reference else None
+    if store is not None:
+        return _institution_countries_held(store, q, stage, names)
     where, params = q.where("b")
     marks = ", ".join("?" * len(names))
     if not reference and eng.table_exists("metric_rows"):
@@ -421,6 +432,23 @@ def institution_countries(eng, q: MetricQuery, stage: str, names: list[str], ref
                   GROUP BY ALL"""
     best: dict[str, tuple[int, str]] = {}
     for name, country, n in eng.query(sql, params + names):
+        if name not in best or (-n, country) < (-best[name][0], best[name][1]):
+            best[name] = (n, country)
+    return {k: v[1] for k, v in best.items()}
+
+
+def _institution_countries_held(store, q: MetricQuery, stage: str, names: list[str]) -> dict[str, str]:
+    """institution_countries over the held rows: (institution, country) pairs counted in numpy."""
+    idx = store.rows(q)
+    inst, ctry = store.cols[f"{stage}_i"][idx], store.cols[f"{stage}_c"][idx]
+    codes = np.array(sorted({store.label_code["institution"][n] for n in names
+                             if n in store.label_code["institution"]}), dtype=np.int64)
+    m = np.isin(inst, codes) & (ctry >= 0)
+    n_c = max(len(store.labels["country"]), 1)
+    pairs, cnt = np.unique(inst[m].astype(np.int64) * n_c + ctry[m], return_counts=True)
+    best: dict[str, tuple[int, str]] = {}
+    for p, n in zip(pairs.tolist(), cnt.tolist()):  # one per (institution, country) pair, not per person
+        name, country = store.labels["institution"][p // n_c], store.labels["country"][p % n_c]
         if name not in best or (-n, country) < (-best[name][0], best[name][1]):
             best[name] = (n, country)
     return {k: v[1] for k, v in best.items()}

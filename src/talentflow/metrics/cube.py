@@ -58,9 +58,9 @@ def _query(scope: tuple[str, str, str, str], rule: str, proxy: bool = False) -> 
                        include_proxy=proxy)
 
 
-def build_trend(engine, settings, min_clusters: int = SCOPE_MIN_CLUSTERS) -> dict:
-    """metric_trend (rows), metric_trend_years (one row per stored year: n_clusters and coverage) and
-    metric_trend_meta (n_boot, seed)."""
+def build_trend(engine, settings, min_clusters: int = SCOPE_MIN_CLUSTERS, large: bool = True) -> dict:
+    """metric_trend (rows), metric_trend_years (one row per year: n_clusters and coverage) and metric_trend_meta
+    (n_boot, seed). `large=False` leaves the years above DIRECT_MAX clusters to be computed live."""
     from .bootstrap import boot_counts_many
     from .compute import _share_rows, _units, year_coding
     from .stage import _slice
@@ -92,9 +92,9 @@ def build_trend(engine, settings, min_clusters: int = SCOPE_MIN_CLUSTERS) -> dic
                     for proxy in (False, True) if has_proxy else (False,):
                         key = dict(zip(("venue", "tier", "subfield", "sector"), scope), rule=rule, stage=stage,
                                    include_proxy=proxy, year=int(y))
-                        if n_cl > bootstrap.DIRECT_MAX:  # computed live: this draw depends on the categories
-                            years.append({**key, "stored": False, "n_clusters": n_cl, "n": None,
-                                          **dict.fromkeys(COV_KEYS)})
+                        if n_cl > bootstrap.DIRECT_MAX and not large:  # computed live
+                            years.append({**key, "stored": False, "per_country": False, "n_clusters": n_cl,
+                                          "n": None, **dict.fromkeys(COV_KEYS)})
                             continue
                         todo.append((key, u["cluster"], n_cl, *year_coding(u, every, _query(scope, rule, proxy),
                                                                         stage)))
@@ -105,15 +105,18 @@ def build_trend(engine, settings, min_clusters: int = SCOPE_MIN_CLUSTERS) -> dic
                                          settings.n_boot, settings.seed)
                 for (key, cl, n_cl, codes, names, cov, cnt_proxy), boot in zip(group, boots):
                     got = _share_rows(cl, codes, names, settings.n_boot, settings.seed, boot=boot)
-                    years.append({**key, "stored": True, "n_clusters": n_cl, "n": got[0]["n"] if got else 0,
-                                  **cov})
+                    # above DIRECT_MAX the draw depends on the categories: these rows are every country's
+                    # answer only, and one country's trend computes such a year live
+                    years.append({**key, "stored": True, "per_country": n_cl <= bootstrap.DIRECT_MAX,
+                                  "n_clusters": n_cl, "n": got[0]["n"] if got else 0, **cov})
                     rows += [{**key, "pos": i, "country": r["group"], **{k: r[k] for k in ROW_KEYS[:-1]},
                               "count_proxy": int(cnt_proxy[i])} for i, r in enumerate(got)]
         done.append((units, at[0], len(rows), at[1], len(years)))
     _write(engine, "metric_trend", rows, ["venue", "tier", "subfield", "sector", "rule", "stage", "include_proxy",
                                           "year", "pos", "country", *ROW_KEYS])
     _write(engine, "metric_trend_years", years, ["venue", "tier", "subfield", "sector", "rule", "stage",
-                                                 "include_proxy", "year", "stored", "n_clusters", "n", *COV_KEYS])
+                                                 "include_proxy", "year", "stored", "per_country", "n_clusters",
+                                                 "n", *COV_KEYS])
     engine.execute(f"CREATE OR REPLACE TABLE metric_trend_meta AS SELECT {int(settings.n_boot)} AS n_boot, "
                    f"{int(settings.seed)}::BIGINT AS seed, {len(scopes)} AS scopes")
     return {"metric_trend": len(rows), "metric_trend_scopes": len(scopes)}
@@ -144,6 +147,7 @@ def _write(engine, name: str, rows: list[dict], cols: list[str]) -> None:
     import pyarrow as pa
 
     types = {"year": pa.int32(), "pos": pa.int32(), "include_proxy": pa.bool_(), "stored": pa.bool_(),
+             "per_country": pa.bool_(),
              "share": pa.float64(),
              "ci_low": pa.float64(), "ci_high": pa.float64()}
     ints = {"count", "n", "count_proxy", "n_clusters", *COV_KEYS}
@@ -206,6 +210,8 @@ def trend_rows(eng, q: MetricQuery, stage: str, country: str | None, n_boot: int
     meta = stored_years(eng, q, stage, n_boot, seed, min_cell)
     if meta is None:
         return None
+    meta = {y: m for y, m in meta.items() if _serves(m, country)} | {
+        y: {**m, "stored": False} for y, m in meta.items() if not _serves(m, country)}
     keep = sorted(y for y, m in meta.items() if m["stored"])
     rest = sorted(y for y, m in meta.items() if not m["stored"])
     by_year: dict[int, list[dict]] = {}
@@ -222,3 +228,25 @@ def trend_rows(eng, q: MetricQuery, stage: str, country: str | None, n_boot: int
         by_year[y] = [{"year": y, "stage": stage, "country": r["country"], **{k: r[k] for k in ROW_KEYS}, **cov,
                        "rule": q.attribution} for r in got]
     return [r for y in sorted(by_year) for r in by_year[y]]
+
+
+def _serves(m: dict, country: str | None) -> bool:
+    """A stored year answers every country's trend; one country's only where the draw was cluster by cluster
+    (per_country; a build before that column stored no other years)."""
+    return bool(m["stored"]) and (country is None or bool(m.get("per_country", True)))
+
+
+def share_rows(eng, q: MetricQuery, stage: str, n_boot: int, seed: int, min_cell: int) -> list[dict] | None:
+    """`shares` by country of a one-year query of a stored scope, read back: a trend year is the same computation
+    (the year's people, their clusters, every country coded by count); None when that year is not stored."""
+    ys = q.year_list()
+    if ys is None or len(ys) != 1:
+        return None
+    meta = stored_years(eng, q, stage, n_boot, seed, min_cell)
+    m = (meta or {}).get(ys[0])
+    if m is None or not m["stored"]:
+        return None
+    cov = {k: m[k] for k in COV_KEYS}
+    got = stored_rows(eng, q, stage, {ys[0]: m}, None).get(ys[0], [])
+    return [{"stage": stage, "country": r["country"], **{k: r[k] for k in ROW_KEYS}, **cov, "rule": q.attribution}
+            for r in got]

@@ -110,6 +110,8 @@ def create_app(settings: Settings, metrics=None, request_timeout: float = REQUES
         src, src_error = MetricSource(settings.min_cell, settings.n_boot, settings.seed, metrics=metrics), None
     except MetricsUnavailable as e:
         src, src_error = None, str(e)
+    if src is not None and hasattr(src.m, "preload") and engine.table_exists("metric_rows"):
+        src.m.preload(engine)  # the coded rows in memory: a query never asked before is slices, not a scan
     lock = threading.Lock()
     env = environment()
     # Year choices for the dashboard when the library declares no list: the years present in the database.
