@@ -260,6 +260,22 @@ def test_share_intervals_equal_nanquantile():
             assert np.array_equal(got, want, equal_nan=True), trial
 
 
+def test_quantile_of_the_rows_with_a_denominator_equals_nanquantile():
+    rng = np.random.default_rng(5)
+    for trial in range(600):
+        b, k = int(rng.choice([1, 2, 5, 40, 1000])), int(rng.integers(1, 40))
+        dt = rng.choice([np.float32, np.float64])  # direct draws are float32, the others float64
+        x = rng.integers(0, int(rng.choice([2, 5, 50])), (b, k)).astype(dt) / dt(rng.integers(1, 60))
+        ok = rng.random(b) >= rng.choice([0, 0.1, 0.5, 0.99])
+        ok[rng.integers(b)] = True  # (a flow row or share without any denominator is not bootstrapped)
+        x[~ok] = np.nan
+        for q in (0.025, 0.975):
+            with np.errstate(all="ignore"):
+                want = np.nanquantile(x, q, axis=0)
+            got = bootstrap.nan_row_quantile(x, q, ok)
+            assert got.dtype == want.dtype and np.array_equal(got, want, equal_nan=True), trial
+
+
 def _encode_before(values, mask, min_cell, limit):
     """compute._encode before the name lookup became a dict (verbatim)."""
     if isinstance(values, tuple):

@@ -225,6 +225,15 @@ def _profile_or_normal(cl, n_cl, cat, n_cat, n_boot, seed) -> np.ndarray:
     return w @ profiles
 
 
+def nan_row_quantile(x: np.ndarray, q: float, ok: np.ndarray) -> np.ndarray:
+    """np.nanquantile(x, q, axis=0) where the NaNs of x are whole rows (the replicates without a denominator; `ok`
+    marks the others): the quantile of the other rows, which is what nanquantile computes column by column in
+    Python — the same numbers and dtype (tests)."""
+    if ok.all():
+        return np.quantile(x, q, axis=0)
+    return np.quantile(x[ok], q, axis=0) if ok.any() else np.nanquantile(x, q, axis=0)
+
+
 def share_intervals(counts: np.ndarray, boot: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Percentile intervals of shares among the included categories (all columns but the last). An interval is
     widened to contain the point estimate in the degenerate cases where the percentiles miss it."""
@@ -237,9 +246,10 @@ def share_intervals(counts: np.ndarray, boot: np.ndarray, level: float = 0.95) -
     a = (1 - level) / 2
     if not len(sh) or np.all(np.isnan(sh)):
         return est.copy(), est.copy()
-    if np.isnan(sh).any():
-        lo = np.nanquantile(sh, a, axis=0)
-        hi = np.nanquantile(sh, 1 - a, axis=0)
+    if np.isnan(sh).any():  # whole replicates without a denominator (tot = 0)
+        ok = tot[:, 0] > 0
+        lo = nan_row_quantile(sh, a, ok)
+        hi = nan_row_quantile(sh, 1 - a, ok)
     else:  # the same numbers: nanquantile loops over columns in Python; quantile sorts them all at once
         lo, hi = np.quantile(sh, [a, 1 - a], axis=0)
     return np.minimum(lo, est), np.maximum(hi, est)

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import NotBuilt
 from ..limits import check_n_boot, check_rows, check_seed
-from .bootstrap import boot_counts, share_intervals
+from .bootstrap import boot_counts, nan_row_quantile, share_intervals
 from .query import BY, FLOW_FROM, FLOW_TO, STAGES, MetricQuery, check
 from .rowstore import held
 from .units import (HISTORY_SOURCES, _need, fast_cohort, fast_units, reference_cohort,  # noqa: F401 (re-exported)
@@ -188,8 +188,8 @@ def flows(eng, q: MetricQuery, frm: str = "origin", to: str = "work", n_boot: in
             bs = np.where(bsum > 0, boot[:, m] / np.where(bsum > 0, bsum, 1), np.nan)
         est = counts[m] / row_n
         if len(bs) and not np.all(np.isnan(bs)):
-            lo = np.minimum(np.nanquantile(bs, 0.025, axis=0), est)
-            hi = np.maximum(np.nanquantile(bs, 0.975, axis=0), est)
+            lo = np.minimum(nan_row_quantile(bs, 0.025, bsum[:, 0] > 0), est)
+            hi = np.maximum(nan_row_quantile(bs, 0.975, bsum[:, 0] > 0), est)
         else:
             lo, hi = est, est
         for j, i in enumerate(np.flatnonzero(m)):
