@@ -1,12 +1,15 @@
 """`metric_trend`: the per-year rows of `trend` (every country, every stage, rule and proxy choice) for the
 populations whose trend is costly to bootstrap live, written by the metrics stage with the published n_boot and
-seed, read back by `trend` instead of recomputing them.
+seed, read back by `trend` — and by `shares` by country of one year — instead of recomputing them.
 
 A trend is one independent computation per year, so a year's rows do not depend on which other years are asked:
-a stored year serves any year range. Only years the bootstrap resamples clusters directly (≤ DIRECT_MAX
-clusters) are stored; there one country's interval (two categories: the country, every other known value) is
-exactly that country's row of the every-country computation, since both sum the same integer counts of the same
-cluster draws. Larger years (where the draw depends on the categories) are computed live, as before.
+a stored year serves any year range, and a one-year `shares` by country is the same computation as that year's
+trend rows. In years the bootstrap resamples clusters directly (≤ DIRECT_MAX clusters) one country's interval
+(two categories: the country, every other known value) is exactly that country's row of the every-country
+computation, since both sum the same integer counts of the same cluster draws (`per_country`). Larger years
+(where the draw depends on the categories) are stored for the all-venue scopes without subfield or sector and
+serve their every-country trends and shares; one country's trend computes such a year live (two categories: a
+cheap draw).
 
 A scope (venue or all venues, tier, subfield or all, sector or all) is stored when its years would bootstrap
 more than SCOPE_MIN_CLUSTERS clusters live, estimated by the papers in those years (an upper bound).
@@ -60,7 +63,9 @@ def _query(scope: tuple[str, str, str, str], rule: str, proxy: bool = False) -> 
 
 def build_trend(engine, settings, min_clusters: int = SCOPE_MIN_CLUSTERS, large: bool = True) -> dict:
     """metric_trend (rows), metric_trend_years (one row per year: n_clusters and coverage) and metric_trend_meta
-    (n_boot, seed). `large=False` leaves the years above DIRECT_MAX clusters to be computed live."""
+    (n_boot, seed). The years above DIRECT_MAX clusters are stored for the scopes without a subfield or sector
+filter (the all-venue trends: each such year costs a profile draw, ~0.1-0.2 s); `large=False` leaves them all to
+be computed live."""
     from .bootstrap import boot_counts_many
     from .compute import _share_rows, _units, year_coding
     from .stage import _slice
@@ -92,7 +97,7 @@ def build_trend(engine, settings, min_clusters: int = SCOPE_MIN_CLUSTERS, large:
                     for proxy in (False, True) if has_proxy else (False,):
                         key = dict(zip(("venue", "tier", "subfield", "sector"), scope), rule=rule, stage=stage,
                                    include_proxy=proxy, year=int(y))
-                        if n_cl > bootstrap.DIRECT_MAX and not large:  # computed live
+                        if n_cl > bootstrap.DIRECT_MAX and not (large and scope[2:] == (ALL, ALL)):  # live
                             years.append({**key, "stored": False, "per_country": False, "n_clusters": n_cl,
                                           "n": None, **dict.fromkeys(COV_KEYS)})
                             continue
