@@ -46,6 +46,7 @@ def reference_mode(monkeypatch) -> None:
     real = compute.institution_countries
     monkeypatch.setattr(compute, "institution_countries", lambda *a, **k: real(*a, reference=True))
     monkeypatch.setattr(bootstrap, "boot_counts_many", bootstrap.reference_boot_counts_many)
+    monkeypatch.setattr(cube, "share_rows", lambda *a, **k: None)
 
 
 def random_query(rnd: random.Random, venues, years) -> MetricQuery:
@@ -224,6 +225,24 @@ def test_cluster_weights_and_products_equal_the_definition():
             assert g.dtype == w.dtype and np.array_equal(g, w), trial
 
 
+@pytest.mark.parametrize("normal", [False, True])
+def test_profile_and_normal_draws_equal_their_definition(normal):
+    """Bincount hashing and profile counts, the per-category sum of a sparse profile product: bit for bit the
+    np.add.at and dense-product definition (which the normal regime's covariance product still is)."""
+    rng = np.random.default_rng(6)
+    for trial in range(25):
+        units = int(rng.integers(1, 20000))
+        cl = np.unique(rng.integers(0, int(rng.integers(1, units + 1)), units), return_inverse=True)[1]
+        k = int(rng.choice([1, 3, 60, 250, 900]))
+        cat = np.where(rng.random(units) < 0.3, k, rng.zipf(1.3, units) % k)
+        n_cl, n_boot = int(cl.max()) + 1, int(rng.choice([1, 10, 120]))
+        args = (cl, n_cl, cat, k, n_boot, 7)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(bootstrap, "NORMAL_ABOVE", 0 if normal else 10**9)
+            got, want = bootstrap._profile_or_normal(*args), bootstrap.reference_profile_or_normal(*args)
+        assert got.dtype == want.dtype and np.array_equal(got, want), trial
+
+
 def test_dense_cluster_codes_equal_unique():
     rng = np.random.default_rng(1)
     for size in (1, 10, 5000):
@@ -344,3 +363,33 @@ def test_mirror_random_queries_equal_the_reference(mirror_engine, mirror_setting
     for (q, _), a, b in zip(queries, fast, ref):
         assert a == b, q.describe()
     assert sum(len(x) for got in ref for x in got) > 500
+
+
+@pytest.mark.mirror
+def test_mirror_held_rows_and_stored_years_equal_the_reference(mirror_engine, mirror_settings, monkeypatch):
+    """The server's path (rows held in memory, stored trend years of every regime, one-year shares read back)
+    against the definition on the populations that take each way: a stored year above DIRECT_MAX, an all-venue
+    trend with and without a country, a profile-regime population by institution, normal-regime flows."""
+    s = mirror_settings
+    nb = dict(n_boot=s.n_boot, seed=s.seed)
+    big = mirror_engine.scalar("""SELECT max(year) FROM metric_trend_years WHERE venue = '' AND tier = 'accepted'
+                                  AND subfield = '' AND sector = '' AND stored AND NOT per_country""")
+    assert big is not None  # the mirror has all-venue years bootstrapped by profile
+    calls = [lambda e: compute.shares(e, MetricQuery(year=big), "work", **nb),
+             lambda e: compute.shares(e, MetricQuery(year=big, attribution="hq", include_proxy=True), "origin", **nb),
+             lambda e: compute.trend(e, MetricQuery(years=tuple(range(big - 3, big + 1))), "current", None, **nb),
+             lambda e: compute.trend(e, MetricQuery(years=tuple(range(big - 2, big + 1))), "work", "CN", **nb),
+             lambda e: compute.shares(e, MetricQuery(subfield="theory_optimisation"), "work", "institution", **nb),
+             lambda e: compute.shares(e, MetricQuery(venue="icra"), "current", **nb),
+             lambda e: compute.flows(e, MetricQuery(attribution="hq"), "graduate", "work", **nb),
+             lambda e: compute.institutions(e, MetricQuery(year=big), "work", 20, **nb),
+             lambda e: compute.cohort(e, MetricQuery(venue="nips", year=2021), "CN", "US", **nb)]
+    assert rowstore.hold(mirror_engine) is not None
+    try:
+        fast = [c(mirror_engine.cursor()) for c in calls]
+    finally:
+        rowstore.release(mirror_engine)
+    reference_mode(monkeypatch)
+    ref = [c(mirror_engine) for c in calls]
+    for i, (a, b) in enumerate(zip(fast, ref)):
+        assert a and a == b and [list(r) for r in a] == [list(r) for r in b], i

@@ -126,7 +126,35 @@ def reference_boot_counts_many(cluster: np.ndarray, cats: list[np.ndarray], n_ca
     if n_cl <= DIRECT_MAX:
         w = reference_cluster_weights(n_cl, n_boot, seed)
         return [w @ _matrix(cl, c, n_cl, k) for c, k in zip(cats, n_cats)]
-    return [_profile_or_normal(cl, n_cl, c, k, n_boot, seed) for c, k in zip(cats, n_cats)]
+    return [reference_profile_or_normal(cl, n_cl, c, k, n_boot, seed) for c, k in zip(cats, n_cats)]
+
+
+def reference_profile_or_normal(cl, n_cl, cat, n_cat, n_boot, seed) -> np.ndarray:
+    """_profile_or_normal as first written (np.add.at, dense products): the definition it is tested against."""
+    salt = np.random.default_rng(_HASH_SEED).integers(1, 2**63 - 1, size=n_cat + 1, dtype=np.uint64)
+    h = np.zeros(n_cl, dtype=np.uint64)
+    np.add.at(h, cl, salt[cat])
+    _, first, prof = np.unique(h, return_index=True, return_inverse=True)
+    freq = np.bincount(prof, minlength=len(first))
+    is_rep = np.zeros(n_cl, dtype=bool)
+    is_rep[first] = True
+    m = is_rep[cl]
+    profiles = np.zeros((len(first), n_cat + 1), dtype=np.float64)
+    np.add.at(profiles, (prof[cl[m]], cat[m]), 1.0)
+    rng = np.random.default_rng(seed)
+    if n_cl > NORMAL_ABOVE:
+        mean = freq @ profiles
+        mu = mean / n_cl
+        cov = n_cl * ((profiles.T * (freq / n_cl)) @ profiles - np.outer(mu, mu))
+        z = rng.standard_normal((n_boot, len(mean)))
+        try:
+            factor = np.linalg.cholesky(cov + np.eye(len(mean)) * 1e-9 * max(1.0, float(np.trace(cov))))
+        except np.linalg.LinAlgError:
+            ev, vec = np.linalg.eigh(cov)
+            factor = vec * np.sqrt(np.clip(ev, 0, None))
+        return np.clip(mean + z @ factor.T, 0, None)
+    w = rng.multinomial(n_cl, freq / n_cl, size=n_boot).astype(np.float64)
+    return w @ profiles
 
 
 @lru_cache(maxsize=2)
