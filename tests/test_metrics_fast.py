@@ -243,6 +243,18 @@ def test_profile_and_normal_draws_equal_their_definition(normal):
         assert got.dtype == want.dtype and np.array_equal(got, want), trial
 
 
+def test_cluster_hash_equals_add_at():
+    rng = np.random.default_rng(8)
+    for trial in range(30):
+        n = int(rng.integers(1, 5000))
+        cl = rng.integers(0, int(rng.integers(1, n + 1)), n)
+        values = rng.integers(0, 2**64 - 1, n, dtype=np.uint64, endpoint=True)
+        want = np.zeros(int(cl.max()) + 1, dtype=np.uint64)
+        np.add.at(want, cl, values)
+        for bits in (16, 32, None):
+            assert np.array_equal(bootstrap._cluster_hash(cl, values, len(want), bits), want), (trial, bits)
+
+
 def test_dense_cluster_codes_equal_unique():
     rng = np.random.default_rng(1)
     for size in (1, 10, 5000):

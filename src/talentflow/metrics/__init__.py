@@ -13,11 +13,14 @@ def preload(eng) -> bool:
     database must not change while it is held. True when the rows are held."""
     import pyarrow.compute  # noqa: F401  (imported on first use by the unit and cohort code)
 
+    from .compute import warm_up
     from .query import _countries, _subfield_parts, _venues
     from .rowstore import hold
 
     _venues(), _subfield_parts(), _countries()
-    return hold(eng) is not None
+    held = hold(eng) is not None
+    warm_up(eng)
+    return held
 
 __all__ = ["ALLOWED", "MetricQuery", "check_talent_claims", "shares", "flows", "retention", "retention_from_flows",
            "cohort", "cohort_basis", "explain_cohort", "trend", "institutions", "person", "preload"]

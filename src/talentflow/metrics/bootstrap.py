@@ -190,13 +190,16 @@ def _sparse_products(w: np.ndarray, cl: np.ndarray, cats: list[np.ndarray], n_ca
     return out
 
 
-def _cluster_hash(cl: np.ndarray, values: np.ndarray, n_cl: int) -> np.ndarray:
-    """Per cluster, the sum modulo 2**64 of its units' uint64 values (what np.add.at into uint64 gives), as four
-    16-bit limb sums: float64 bincounts of 16-bit numbers are exact (< 2**53), and the limbs' shifted sum wraps."""
+def _cluster_hash(cl: np.ndarray, values: np.ndarray, n_cl: int, bits: int | None = None) -> np.ndarray:
+    """Per cluster, the sum modulo 2**64 of its units' uint64 values (what np.add.at into uint64 gives), as limb
+    sums: a float64 bincount of b-bit numbers is exact while a cluster has fewer than 2**(53 - b) units, and the
+    limbs' shifted sum wraps like the uint64 sum. 32-bit limbs (two passes) unless a cluster is that large."""
+    bits = bits or (32 if len(cl) < 2**21 else 16)
+    mask = np.uint64(2**bits - 1)
     h = np.zeros(n_cl, dtype=np.uint64)
-    for k in range(4):
-        limb = ((values >> np.uint64(16 * k)) & np.uint64(0xFFFF)).astype(np.float64)
-        h += np.bincount(cl, weights=limb, minlength=n_cl).astype(np.uint64) << np.uint64(16 * k)
+    for k in range(64 // bits):
+        limb = ((values >> np.uint64(bits * k)) & mask).astype(np.float64)
+        h += np.bincount(cl, weights=limb, minlength=n_cl).astype(np.uint64) << np.uint64(bits * k)
     return h
 
 

@@ -441,9 +441,9 @@ def _institution_countries_held(store, q: MetricQuery, stage: str, names: list[s
     """institution_countries over the held rows: (institution, country) pairs counted in numpy."""
     idx = store.rows(q)
     inst, ctry = store.cols[f"{stage}_i"][idx], store.cols[f"{stage}_c"][idx]
-    codes = np.array(sorted({store.label_code["institution"][n] for n in names
-                             if n in store.label_code["institution"]}), dtype=np.int64)
-    m = np.isin(inst, codes) & (ctry >= 0)
+    asked = np.zeros(len(store.labels["institution"]) + 1, dtype=bool)  # index -1 (NULL) stays False
+    asked[[store.label_code["institution"][n] for n in names if n in store.label_code["institution"]]] = True
+    m = asked[inst] & (ctry >= 0)
     n_c = max(len(store.labels["country"]), 1)
     pairs, cnt = np.unique(inst[m].astype(np.int64) * n_c + ctry[m], return_counts=True)
     best: dict[str, tuple[int, str]] = {}
@@ -452,6 +452,21 @@ def _institution_countries_held(store, q: MetricQuery, stage: str, names: list[s
         if name not in best or (-n, country) < (-best[name][0], best[name][1]):
             best[name] = (n, country)
     return {k: v[1] for k, v in best.items()}
+
+
+def warm_up(eng) -> None:
+    """Every metric once on the smallest venue-year, with a few resamples (answers discarded, nothing cached but
+    the module imports and lazily loaded parts of numpy a first query would otherwise pay for)."""
+    got = eng.query("SELECT venue, year FROM metric_rows GROUP BY ALL ORDER BY count(*), venue, year LIMIT 1")
+    if not got:
+        return
+    q = MetricQuery(venue=got[0][0], year=got[0][1])
+    for stage, by in (("work", "country"), ("current", "institution"), ("graduate", "sector")):
+        shares(eng, q, stage, by, n_boot=20, seed=0)
+    retention(eng, q, None, "graduate", "work", n_boot=20, seed=0)
+    trend(eng, dataclasses.replace(q, year=None, years=(got[0][1],)), "origin", "US", n_boot=20, seed=0)
+    institutions(eng, q, "work", 5, n_boot=20, seed=0)
+    cohort(eng, q, None, None, n_boot=20, seed=0)
 
 
 PERSON_EVENT_COLS = ("year", "venue", "paper_id", "author_order", "author_name", "position", "position_raw",
