@@ -168,19 +168,70 @@ def _scope_of(q: MetricQuery) -> tuple[str, str, str, str]:
     return (q.venue or ALL, q.tier, q.subfield or ALL, q.sector or ALL)
 
 
+TREND_KEY = "metric_trend"  # the held tables' key in a connection's shared dictionary (see rowstore)
+SCOPE_COLS = ("venue", "tier", "subfield", "sector", "rule", "stage")
+
+
+class TrendStore:
+    """metric_trend_meta, metric_trend_years and metric_trend held in memory by a long-running reader: the
+    answers of the SQL below, as dictionaries keyed by scope, rule and stage (and year and proxy choice)."""
+
+    def __init__(self, eng):
+        meta = eng.query("SELECT n_boot, seed FROM metric_trend_meta")
+        self.meta = tuple(meta[0]) if meta else None
+        self.years: dict[tuple, list[dict]] = {}
+        for r in eng.query_dicts(f"SELECT * FROM metric_trend_years ORDER BY {', '.join(SCOPE_COLS)}, year, "
+                                 "include_proxy"):
+            self.years.setdefault(tuple(r[c] for c in SCOPE_COLS), []).append(r)
+        self.rows: dict[tuple, list[dict]] = {}
+        for r in eng.query_dicts(f"SELECT {', '.join(SCOPE_COLS)}, year, include_proxy, country, "
+                                 f"{', '.join(ROW_KEYS)} FROM metric_trend ORDER BY {', '.join(SCOPE_COLS)}, year, "
+                                 "include_proxy, pos"):
+            key = (*(r.pop(c) for c in SCOPE_COLS), r.pop("year"), r.pop("include_proxy"))
+            self.rows.setdefault(key, []).append(r)
+
+
+def hold_trend(eng) -> TrendStore | None:
+    """Hold the stored trend tables for this connection and its cursors (a server over a database that does not
+    change); None when they are missing or the engine shares no state."""
+    shared = getattr(eng, "shared", None)
+    if shared is None or not eng.table_exists("metric_trend_meta"):
+        return None
+    if TREND_KEY not in shared:
+        shared[TREND_KEY] = TrendStore(eng)
+    return shared[TREND_KEY]
+
+
+def _held_trend(eng) -> TrendStore | None:
+    shared = getattr(eng, "shared", None)
+    return shared.get(TREND_KEY) if shared is not None else None
+
+
 def stored_years(eng, q: MetricQuery, stage: str, n_boot: int, seed: int, min_cell: int) -> dict[int, dict] | None:
     """Stored years of q's trend scope (year → n and coverage), or None when nothing applies."""
-    if min_cell != 0 or not eng.table_exists("metric_trend_meta"):
+    held = _held_trend(eng)
+    if min_cell != 0:
         return None
-    meta = eng.query("SELECT n_boot, seed FROM metric_trend_meta")
-    if not meta or tuple(meta[0]) != (n_boot, seed):
+    if held is not None:
+        meta = held.meta
+    else:
+        if not eng.table_exists("metric_trend_meta"):
+            return None
+        found = eng.query("SELECT n_boot, seed FROM metric_trend_meta")
+        meta = tuple(found[0]) if found else None
+    if meta != (n_boot, seed):
         return None
     ys = q.year_list()
-    cond = "" if ys is None else f" AND year IN ({', '.join('?' * len(ys))})"
-    got = eng.query_dicts(f"""SELECT * FROM metric_trend_years WHERE venue = ? AND tier = ? AND subfield = ?
-                              AND sector = ? AND rule = ? AND stage = ?{cond}
-                              ORDER BY year, include_proxy""",
-                          [*_scope_of(q), q.attribution, stage, *(ys or [])])
+    if held is not None:
+        want = None if ys is None else set(ys)
+        got = [r for r in held.years.get((*_scope_of(q), q.attribution, stage), [])
+               if want is None or r["year"] in want]
+    else:
+        cond = "" if ys is None else f" AND year IN ({', '.join('?' * len(ys))})"
+        got = eng.query_dicts(f"""SELECT * FROM metric_trend_years WHERE venue = ? AND tier = ? AND subfield = ?
+                                  AND sector = ? AND rule = ? AND stage = ?{cond}
+                                  ORDER BY year, include_proxy""",
+                              [*_scope_of(q), q.attribution, stage, *(ys or [])])
     out: dict[int, dict] = {}
     for r in got:  # a year stored without its proxy variant has no proxy values: the same rows serve both
         if not r["include_proxy"] or q.include_proxy:
@@ -195,6 +246,12 @@ def stored_rows(eng, q: MetricQuery, stage: str, meta: dict[int, dict], country:
     keys = [(y, m["include_proxy"]) for y, m in sorted(meta.items()) if m["stored"]]
     if not keys:
         return {}
+    held = _held_trend(eng)
+    if held is not None:
+        scope = (*_scope_of(q), q.attribution, stage)
+        found = {y: [dict(r) for r in held.rows.get((*scope, y, p), []) if not country or r["country"] == country]
+                 for y, p in keys}
+        return {y: rs for y, rs in found.items() if rs}
     cond = " AND country = ?" if country else ""
     got = eng.query_dicts(f"""SELECT year, country, {', '.join(ROW_KEYS)} FROM metric_trend
                               WHERE venue = ? AND tier = ? AND subfield = ? AND sector = ? AND rule = ? AND stage = ?

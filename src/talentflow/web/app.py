@@ -25,11 +25,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from ..engine import connect
 from ..errors import NotBuilt, TalentflowError, UnknownValue
 from ..report import charts as ch
-from ..report import provenance
 from ..report.site import NAV, VENDOR, environment, rows_csv
 from ..limits import REQUEST_TIMEOUT
 from ..report.source import Filters, MetricSource, MetricsUnavailable
 from ..settings import Settings
+from .footers import Footers
 from .guard import Deadline, Guard, Lingering, RequestTimeout
 
 API_DESCRIPTION = """JSON API of talentflow: shares, flows, retention, cohorts, trends and institution rankings of AI
@@ -113,6 +113,7 @@ def create_app(settings: Settings, metrics=None, request_timeout: float = REQUES
     if src is not None and hasattr(src.m, "preload") and engine.table_exists("metric_rows"):
         src.m.preload(engine)  # the coded rows in memory: a query never asked before is slices, not a scan
     lock = threading.Lock()
+    footers = Footers(engine)  # the source line of every response, from the datasets rows read once
     env = environment()
     # Year choices for the dashboard when the library declares no list: the years present in the database.
     year_table = next((t for t in ("papers", "metric_base") if engine.table_exists(t)), None)
@@ -181,7 +182,7 @@ def create_app(settings: Settings, metrics=None, request_timeout: float = REQUES
             else:
                 body = {"endpoint": endpoint, "query": {k: v for k, v in f.__dict__.items() if v is not None},
                         **extra, "min_cell": settings.min_cell, "rows": rows,
-                        "sources": provenance.footer(provenance.origins(eng, f))}
+                        "sources": footers.footer(f)}
                 hit = (json.dumps(_finite(body), default=str, ensure_ascii=False).encode(), "application/json")
             if len(responses) >= 8192:
                 responses.pop(next(iter(responses)))
@@ -280,12 +281,13 @@ def create_app(settings: Settings, metrics=None, request_timeout: float = REQUES
         try:
             s = source()
             f = s.filters(**fp.raw)
-            charts = dashboard_charts(s, eng, f, stage, str(request.url.query), count=count)
+            charts = dashboard_charts(s, eng, f, stage, str(request.url.query), count=count,
+                                      footer=footers.footer(f))
             error = None
         except TalentflowError as e:
             charts, error = [], f"{e}" + (f" {e.hint}" if e.hint else "")
         for c in charts:
-            c.footer = provenance.footer(provenance.origins(eng, f))
+            c.footer = footers.footer(f)
         return env.get_template("fragment.html").render(charts=charts, error=error, min_cell=settings.min_cell)
 
     @app.get("/static/{name}", include_in_schema=False)
