@@ -183,12 +183,11 @@ class TrendStore:
         for r in eng.query_dicts(f"SELECT * FROM metric_trend_years ORDER BY {', '.join(SCOPE_COLS)}, year, "
                                  "include_proxy"):
             self.years.setdefault(tuple(r[c] for c in SCOPE_COLS), []).append(r)
-        self.rows: dict[tuple, list[dict]] = {}
-        for r in eng.query_dicts(f"SELECT {', '.join(SCOPE_COLS)}, year, include_proxy, country, "
-                                 f"{', '.join(ROW_KEYS)} FROM metric_trend ORDER BY {', '.join(SCOPE_COLS)}, year, "
-                                 "include_proxy, pos"):
-            key = (*(r.pop(c) for c in SCOPE_COLS), r.pop("year"), r.pop("include_proxy"))
-            self.rows.setdefault(key, []).append(r)
+        self.rows: dict[tuple, list[tuple]] = {}  # (country, *ROW_KEYS) per row, in pos order
+        n = len(SCOPE_COLS) + 2
+        for r in eng.query(f"SELECT {', '.join(SCOPE_COLS)}, year, include_proxy, country, {', '.join(ROW_KEYS)} "
+                           f"FROM metric_trend ORDER BY {', '.join(SCOPE_COLS)}, year, include_proxy, pos"):
+            self.rows.setdefault(r[:n], []).append(r[n:])
 
 
 def hold_trend(eng) -> TrendStore | None:
@@ -249,8 +248,8 @@ def stored_rows(eng, q: MetricQuery, stage: str, meta: dict[int, dict], country:
     held = _held_trend(eng)
     if held is not None:
         scope = (*_scope_of(q), q.attribution, stage)
-        found = {y: [dict(r) for r in held.rows.get((*scope, y, p), []) if not country or r["country"] == country]
-                 for y, p in keys}
+        found = {y: [dict(zip(("country", *ROW_KEYS), r)) for r in held.rows.get((*scope, y, p), [])
+                     if not country or r[0] == country] for y, p in keys}
         return {y: rs for y, rs in found.items() if rs}
     cond = " AND country = ?" if country else ""
     got = eng.query_dicts(f"""SELECT year, country, {', '.join(ROW_KEYS)} FROM metric_trend
