@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from metrics_synthetic import COUNTRIES, synthetic_engine
-from talentflow.metrics import bootstrap, compute, cube
+from talentflow.metrics import bootstrap, compute, cube, rowstore
 from talentflow.metrics.query import MetricQuery
 from talentflow.metrics.units import build_rows, fast_units, reference_units
 
@@ -46,6 +46,7 @@ def reference_mode(monkeypatch) -> None:
     real = compute.institution_countries
     monkeypatch.setattr(compute, "institution_countries", lambda *a, **k: real(*a, **{**k, "reference": True}))
     monkeypatch.setattr(bootstrap, "boot_counts_many", bootstrap.reference_boot_counts_many)
+    monkeypatch.setattr(cube, "share_rows", lambda *a, **k: None)
 
 
 def random_query(rnd: random.Random, venues, years) -> MetricQuery:
@@ -86,6 +87,25 @@ def test_fast_units_equal_the_sql_grouping(syn):
         assert _decoded(a, stages) == _decoded(b, stages), (q, by, stages)
 
 
+def test_held_rows_give_the_scanned_answers(syn, regime):
+    """The rows held in memory (a server's) give every metric exactly the answers of the SQL scan."""
+    rnd_q = random.Random(7)
+    venues, years = ["nips", "iclr", "cvpr"], list(range(2015, 2023))
+    queries = [(random_query(rnd_q, venues, years), rnd_q.random()) for _ in range(10)]
+    scanned = [_all_metrics(syn, q, random.Random(x)) for q, x in queries]
+    assert rowstore.hold(syn) is not None and rowstore.held(syn.cursor()) is rowstore.held(syn)
+    try:
+        held = [_all_metrics(syn.cursor(), q, random.Random(x)) for q, x in queries]
+        for q in [q for q, _ in queries] + [MetricQuery(venue="acl"), MetricQuery(subfield="robotics")]:
+            by = rnd_q.choice(["country", "institution"])
+            assert _decoded(fast_units(syn, q, ["work", "origin"], by), ["work", "origin"]) == \
+                _decoded(reference_units(syn, q, ["work", "origin"], by), ["work", "origin"])
+    finally:
+        rowstore.release(syn)
+    for (q, _), a, b in zip(queries, held, scanned):
+        assert a == b and [list(r) for x in a for r in x] == [list(r) for x in b for r in x], q
+
+
 def test_a_scan_out_of_order_is_sorted_back(syn):
     q = MetricQuery(venue="nips")
     want = _decoded(fast_units(syn, q, ["current", "work"]), ["current", "work"])
@@ -93,7 +113,10 @@ def test_a_scan_out_of_order_is_sorted_back(syn):
     try:
         syn.execute("CREATE OR REPLACE TABLE metric_rows AS SELECT * FROM keep_rows ORDER BY hash(seq)")
         assert _decoded(fast_units(syn, q, ["current", "work"]), ["current", "work"]) == want
+        rowstore.hold(syn)  # held rows are put back in seq order too
+        assert _decoded(fast_units(syn, q, ["current", "work"]), ["current", "work"]) == want
     finally:
+        rowstore.release(syn)
         syn.execute("CREATE OR REPLACE TABLE metric_rows AS SELECT * FROM keep_rows ORDER BY seq")
         syn.execute("DROP TABLE keep_rows")
 
@@ -128,19 +151,26 @@ def test_every_metric_equals_its_reference(syn, regime, monkeypatch):
         assert [list(r) for x in a for r in x] == [list(r) for x in b for r in x]  # same keys in the same order
 
 
-def test_stored_trend_years_equal_the_live_trend(syn, monkeypatch):
+@pytest.mark.parametrize("large,held", [(False, False), (True, False), (True, True)])
+def test_stored_trend_years_equal_the_live_trend(syn, monkeypatch, large, held):
     from talentflow.settings import Settings
 
-    monkeypatch.setattr(bootstrap, "DIRECT_MAX", 60)  # the larger years stay live: both kinds of year are mixed
+    monkeypatch.setattr(bootstrap, "DIRECT_MAX", 60)  # years of every regime are mixed
     monkeypatch.setattr(bootstrap, "NORMAL_ABOVE", 200)
     s = Settings(n_boot=150, seed=5, min_cell=0)
-    stats = cube.build_trend(syn, s, min_clusters=0)
+    stats = cube.build_trend(syn, s, min_clusters=0, large=large)
     assert stats["metric_trend_scopes"] > 20
-    assert syn.scalar("SELECT count(*) FROM metric_trend_years WHERE NOT stored") > 0
+    # large=False: the years above DIRECT_MAX are live; large=True: stored, for every country's trend only
+    assert syn.scalar("SELECT count(*) FROM metric_trend_years WHERE NOT stored") > 0 or large
+    assert syn.scalar("SELECT count(*) FROM metric_trend_years WHERE stored AND NOT per_country") > 0 or not large
     assert syn.scalar("SELECT count(*) FROM metric_trend_years WHERE stored AND NOT include_proxy") > 0
+    if held:  # the server's copies in memory answer as the tables do, without asking the database
+        monkeypatch.setitem(syn.shared, rowstore.KEY, rowstore.RowStore(syn))
+        monkeypatch.setitem(syn.shared, cube.TREND_KEY, cube.TrendStore(syn))
+        monkeypatch.setattr(syn, "table_exists", lambda name: pytest.fail(f"held, yet asked for {name}"))
     scopes = syn.query("SELECT DISTINCT venue, tier, subfield, sector FROM metric_trend_years ORDER BY ALL")
     rnd = random.Random(4)
-    live = cube.trend_rows
+    live, stored_shares = cube.trend_rows, cube.share_rows
     for v, t, sf, sec in rnd.sample(scopes, 25):
         ys = None if rnd.random() < 0.5 else tuple(range(rnd.choice([2015, 2018, 2020]), 2023))
         q = MetricQuery(venue=v or None, tier=t, subfield=sf or None, sector=sec or None, years=ys,
@@ -153,7 +183,22 @@ def test_stored_trend_years_equal_the_live_trend(syn, monkeypatch):
                 want = compute.trend(syn, q, stage, country, n_boot=150, seed=5)
                 monkeypatch.setattr(cube, "trend_rows", live)
                 assert got == want and [list(r) for r in got] == [list(r) for r in want], (q, stage, country)
+    # a one-year `shares` by country of a stored scope is that year's stored rows
+    n_read = 0
+    for v, t, sf, sec in rnd.sample(scopes, 12):
+        for y in rnd.sample(range(2015, 2023), 3):
+            q = MetricQuery(venue=v or None, tier=t, subfield=sf or None, sector=sec or None, year=y,
+                            attribution=rnd.choice(["location", "hq"]), include_proxy=rnd.random() < 0.5)
+            stage = rnd.choice(STAGES)
+            n_read += cube.share_rows(syn, q, stage, 150, 5, 0) is not None
+            got = compute.shares(syn, q, stage, n_boot=150, seed=5)
+            monkeypatch.setattr(cube, "share_rows", lambda *a, **k: None)
+            want = compute.shares(syn, q, stage, n_boot=150, seed=5)
+            monkeypatch.setattr(cube, "share_rows", stored_shares)
+            assert got == want and [list(r) for r in got] == [list(r) for r in want], (q, stage)
+    assert n_read > 20
     # another n_boot, seed or min_cell is not what was stored: computed live
+    assert cube.share_rows(syn, MetricQuery(year=2020), "work", 151, 5, 0) is None
     assert cube.stored_years(syn, MetricQuery(), "work", 151, 5, 0) is None
     assert cube.stored_years(syn, MetricQuery(), "work", 150, 5, 5) is None
 
@@ -183,6 +228,36 @@ def test_cluster_weights_and_products_equal_the_definition():
         want = bootstrap.reference_boot_counts_many(cl, cats, ks, n_boot, 4)
         for g, w in zip(got, want):
             assert g.dtype == w.dtype and np.array_equal(g, w), trial
+
+
+@pytest.mark.parametrize("normal", [False, True])
+def test_profile_and_normal_draws_equal_their_definition(normal):
+    """Bincount hashing and profile counts, the per-category sum of a sparse profile product: bit for bit the
+    np.add.at and dense-product definition (which the normal regime's covariance product still is)."""
+    rng = np.random.default_rng(6)
+    for trial in range(25):
+        units = int(rng.integers(1, 20000))
+        cl = np.unique(rng.integers(0, int(rng.integers(1, units + 1)), units), return_inverse=True)[1]
+        k = int(rng.choice([1, 3, 60, 250, 900]))
+        cat = np.where(rng.random(units) < 0.3, k, rng.zipf(1.3, units) % k)
+        n_cl, n_boot = int(cl.max()) + 1, int(rng.choice([1, 10, 120]))
+        args = (cl, n_cl, cat, k, n_boot, 7)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(bootstrap, "NORMAL_ABOVE", 0 if normal else 10**9)
+            got, want = bootstrap._profile_or_normal(*args), bootstrap.reference_profile_or_normal(*args)
+        assert got.dtype == want.dtype and np.array_equal(got, want), trial
+
+
+def test_cluster_hash_equals_add_at():
+    rng = np.random.default_rng(8)
+    for trial in range(30):
+        n = int(rng.integers(1, 5000))
+        cl = rng.integers(0, int(rng.integers(1, n + 1)), n)
+        values = rng.integers(0, 2**64 - 1, n, dtype=np.uint64, endpoint=True)
+        want = np.zeros(int(cl.max()) + 1, dtype=np.uint64)
+        np.add.at(want, cl, values)
+        for bits in (16, 32, None):
+            assert np.array_equal(bootstrap._cluster_hash(cl, values, len(want), bits), want), (trial, bits)
 
 
 def test_dense_cluster_codes_equal_unique():
@@ -219,6 +294,22 @@ def test_share_intervals_equal_nanquantile():
         counts = rng.integers(0, 50, k)
         for got, want in zip(bootstrap.share_intervals(counts, boot), _nanquantile_intervals(counts, boot)):
             assert np.array_equal(got, want, equal_nan=True), trial
+
+
+def test_quantile_of_the_rows_with_a_denominator_equals_nanquantile():
+    rng = np.random.default_rng(5)
+    for trial in range(600):
+        b, k = int(rng.choice([1, 2, 5, 40, 1000])), int(rng.integers(1, 40))
+        dt = rng.choice([np.float32, np.float64])  # direct draws are float32, the others float64
+        x = rng.integers(0, int(rng.choice([2, 5, 50])), (b, k)).astype(dt) / dt(rng.integers(1, 60))
+        ok = rng.random(b) >= rng.choice([0, 0.1, 0.5, 0.99])
+        ok[rng.integers(b)] = True  # (a flow row or share without any denominator is not bootstrapped)
+        x[~ok] = np.nan
+        for q in (0.025, 0.975):
+            with np.errstate(all="ignore"):
+                want = np.nanquantile(x, q, axis=0)
+            got = bootstrap.nan_row_quantile(x, q, ok)
+            assert got.dtype == want.dtype and np.array_equal(got, want, equal_nan=True), trial
 
 
 def _encode_before(values, mask, min_cell, limit):
@@ -289,3 +380,36 @@ def test_mirror_random_queries_equal_the_reference(mirror_engine, mirror_setting
     for (q, _), a, b in zip(queries, fast, ref):
         assert a == b, q.describe()
     assert sum(len(x) for got in ref for x in got) > 500
+
+
+@pytest.mark.mirror
+def test_mirror_held_rows_and_stored_years_equal_the_reference(mirror_engine, mirror_settings, monkeypatch):
+    """The server's path (rows held in memory, stored trend years of every regime, one-year shares read back)
+    against the definition on the populations that take each way: a stored year above DIRECT_MAX, an all-venue
+    trend with and without a country, a profile-regime population by institution, normal-regime flows."""
+    s = mirror_settings
+    nb = dict(n_boot=s.n_boot, seed=s.seed)
+    big = mirror_engine.scalar("""SELECT max(year) FROM metric_trend_years WHERE venue = '' AND tier = 'accepted'
+                                  AND subfield = '' AND sector = '' AND stored AND NOT per_country""")
+    assert big is not None  # the mirror has all-venue years bootstrapped by profile
+    calls = [lambda e: compute.shares(e, MetricQuery(year=big), "work", **nb),
+             lambda e: compute.shares(e, MetricQuery(year=big, attribution="hq", include_proxy=True), "origin", **nb),
+             lambda e: compute.trend(e, MetricQuery(years=tuple(range(big - 3, big + 1))), "current", None, **nb),
+             lambda e: compute.trend(e, MetricQuery(years=tuple(range(big - 2, big + 1))), "work", "CN", **nb),
+             lambda e: compute.shares(e, MetricQuery(subfield="theory_optimisation"), "work", "institution", **nb),
+             lambda e: compute.shares(e, MetricQuery(venue="icra"), "current", **nb),
+             lambda e: compute.flows(e, MetricQuery(attribution="hq"), "graduate", "work", **nb),
+             lambda e: compute.institutions(e, MetricQuery(year=big), "work", 20, **nb),
+             lambda e: compute.institutions(e, MetricQuery(year=big), "current", 20, rollup="parent", **nb),
+             lambda e: compute.shares(e, MetricQuery(venue="nips", year=2024), "work", "institution", rollup="parent",
+                                      **nb),
+             lambda e: compute.cohort(e, MetricQuery(venue="nips", year=2021), "CN", "US", **nb)]
+    assert rowstore.hold(mirror_engine) is not None
+    try:
+        fast = [c(mirror_engine.cursor()) for c in calls]
+    finally:
+        rowstore.release(mirror_engine)
+    reference_mode(monkeypatch)
+    ref = [c(mirror_engine) for c in calls]
+    for i, (a, b) in enumerate(zip(fast, ref)):
+        assert a and a == b and [list(r) for r in a] == [list(r) for r in b], i

@@ -220,6 +220,18 @@ def test_intervals_and_coverage_are_computed_as_for_the_plain_ranking(eng):
     assert up == shares(eng, Q, "current", "institution", n_boot=200, seed=5, rollup="parent")  # seeded
 
 
+def test_rows_held_in_memory_give_the_same_rolled_up_ranking(eng):
+    from talentflow.metrics import rowstore
+
+    scanned = institutions(eng, Q, "current", n_boot=50, seed=3, rollup="parent")
+    assert rowstore.hold(eng) is not None
+    try:
+        held = institutions(eng.cursor(), Q, "current", n_boot=50, seed=3, rollup="parent")
+    finally:
+        rowstore.release(eng)
+    assert held == scanned and any(r["institution"] == "Google" for r in held)
+
+
 def test_the_roll_up_never_changes_a_country(eng):
     e0 = rollup_engine(with_parents=False)
     try:

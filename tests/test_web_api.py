@@ -202,3 +202,32 @@ def test_dashboard_has_retention_and_cohort_panels(client):
     assert [(c[1].year, c[2], c[3]) for c in fake_metrics.CALLS if c[0] == "cohort"] == [(2021, None, "US")]
     years = client.get("/fragment/charts", params={"venue": "nips", "years": "2019-2022"}).text
     assert 'id="fig-d-cohort"' not in years  # a cohort is one year
+
+
+def _footers_equal_the_sql(eng) -> int:
+    from talentflow.report import provenance
+    from talentflow.report.source import Filters
+    from talentflow.web.footers import Footers
+
+    held = Footers(eng)
+    vy = eng.query("SELECT DISTINCT venue, year FROM datasets WHERE venue IS NOT NULL ORDER BY ALL")
+    years = sorted({y for _, y in vy if y is not None})
+    filters = [None, Filters(), Filters(year=years[0]), Filters(years=(years[0], years[-1])), Filters(year=1990)]
+    filters += [Filters(venue=v, year=y) for v, y in vy]
+    filters += [Filters(venue=v) for v in sorted({v for v, _ in vy})]
+    filters += [Filters(venue=v, years=(y, y + 3)) for v, y in vy[::3] if y is not None]
+    for f in filters:
+        assert held.footer(f) == provenance.footer(provenance.origins(eng, f)), f
+    return len(filters)
+
+
+def test_the_source_line_read_once_equals_the_query(tmp_path):
+    from talentflow.engine import connect
+
+    with connect(tiny_settings(tmp_path), read_only=True) as eng:
+        assert _footers_equal_the_sql(eng) > 5
+
+
+@pytest.mark.mirror
+def test_the_source_line_read_once_equals_the_query_on_the_mirror(mirror_engine):
+    assert _footers_equal_the_sql(mirror_engine) > 100

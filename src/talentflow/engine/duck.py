@@ -58,6 +58,7 @@ class DuckEngine(Engine):
         self.con = duckdb.connect(self.path, read_only=read_only,
                                   config={"threads": threads, "memory_limit": memory_limit})
         self.dialect = DuckDialect()
+        self.shared: dict = {}  # state a reader keeps for this connection and its cursors (metrics.rowstore)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         self.con.execute(sql, params or [])
@@ -88,7 +89,7 @@ class DuckEngine(Engine):
     def cursor(self) -> "DuckEngine":
         """A cheap per-thread/per-request handle on the same database."""
         twin = object.__new__(DuckEngine)
-        twin.path, twin.dialect, twin.con = self.path, self.dialect, self.con.cursor()
+        twin.path, twin.dialect, twin.con, twin.shared = self.path, self.dialect, self.con.cursor(), self.shared
         return twin
 
     def interrupt(self) -> None:

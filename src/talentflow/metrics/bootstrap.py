@@ -126,7 +126,35 @@ def reference_boot_counts_many(cluster: np.ndarray, cats: list[np.ndarray], n_ca
     if n_cl <= DIRECT_MAX:
         w = reference_cluster_weights(n_cl, n_boot, seed)
         return [w @ _matrix(cl, c, n_cl, k) for c, k in zip(cats, n_cats)]
-    return [_profile_or_normal(cl, n_cl, c, k, n_boot, seed) for c, k in zip(cats, n_cats)]
+    return [reference_profile_or_normal(cl, n_cl, c, k, n_boot, seed) for c, k in zip(cats, n_cats)]
+
+
+def reference_profile_or_normal(cl, n_cl, cat, n_cat, n_boot, seed) -> np.ndarray:
+    """_profile_or_normal as first written (np.add.at, dense products): the definition it is tested against."""
+    salt = np.random.default_rng(_HASH_SEED).integers(1, 2**63 - 1, size=n_cat + 1, dtype=np.uint64)
+    h = np.zeros(n_cl, dtype=np.uint64)
+    np.add.at(h, cl, salt[cat])
+    _, first, prof = np.unique(h, return_index=True, return_inverse=True)
+    freq = np.bincount(prof, minlength=len(first))
+    is_rep = np.zeros(n_cl, dtype=bool)
+    is_rep[first] = True
+    m = is_rep[cl]
+    profiles = np.zeros((len(first), n_cat + 1), dtype=np.float64)
+    np.add.at(profiles, (prof[cl[m]], cat[m]), 1.0)
+    rng = np.random.default_rng(seed)
+    if n_cl > NORMAL_ABOVE:
+        mean = freq @ profiles
+        mu = mean / n_cl
+        cov = n_cl * ((profiles.T * (freq / n_cl)) @ profiles - np.outer(mu, mu))
+        z = rng.standard_normal((n_boot, len(mean)))
+        try:
+            factor = np.linalg.cholesky(cov + np.eye(len(mean)) * 1e-9 * max(1.0, float(np.trace(cov))))
+        except np.linalg.LinAlgError:
+            ev, vec = np.linalg.eigh(cov)
+            factor = vec * np.sqrt(np.clip(ev, 0, None))
+        return np.clip(mean + z @ factor.T, 0, None)
+    w = rng.multinomial(n_cl, freq / n_cl, size=n_boot).astype(np.float64)
+    return w @ profiles
 
 
 @lru_cache(maxsize=2)
@@ -162,20 +190,57 @@ def _sparse_products(w: np.ndarray, cl: np.ndarray, cats: list[np.ndarray], n_ca
     return out
 
 
+def _cluster_hash(cl: np.ndarray, values: np.ndarray, n_cl: int, bits: int | None = None) -> np.ndarray:
+    """Per cluster, the sum modulo 2**64 of its units' uint64 values (what np.add.at into uint64 gives), as limb
+    sums: a float64 bincount of b-bit numbers is exact while a cluster has fewer than 2**(53 - b) units, and the
+    limbs' shifted sum wraps like the uint64 sum. 32-bit limbs (two passes) unless a cluster is that large."""
+    bits = bits or (32 if len(cl) < 2**21 else 16)
+    mask = np.uint64(2**bits - 1)
+    h = np.zeros(n_cl, dtype=np.uint64)
+    for k in range(64 // bits):
+        limb = ((values >> np.uint64(bits * k)) & mask).astype(np.float64)
+        h += np.bincount(cl, weights=limb, minlength=n_cl).astype(np.uint64) << np.uint64(bits * k)
+    return h
+
+
+def _profile_matrix(prof_of_unit: np.ndarray, cat: np.ndarray, n_prof: int, k: int) -> np.ndarray:
+    """(n_prof, k) float64 count of each category per profile (= np.add.at of ones; only nonzero cells written)."""
+    out = np.zeros((n_prof, k), dtype=np.float64)
+    cells, cnt = np.unique(prof_of_unit.astype(np.int64) * k + cat, return_counts=True)
+    out.ravel()[cells] = cnt
+    return out
+
+
+def _sparse_rows_product(w: np.ndarray, profiles: np.ndarray) -> np.ndarray:
+    """w @ profiles for a sparse profile matrix: each category's column sums the draw columns of the profiles
+    holding it, times their count. float64 sums of integers below 2**53 are exact in any order: the same numbers
+    as the dense product."""
+    k_idx, p_idx = np.nonzero(profiles.T)  # by category, then profile
+    vals = profiles[p_idx, k_idx]
+    wt = np.ascontiguousarray(w.T)
+    out = np.zeros((profiles.shape[1], w.shape[0]), dtype=np.float64)
+    bounds = np.flatnonzero(np.r_[True, k_idx[1:] != k_idx[:-1], True]) if len(k_idx) else np.zeros(1, int)
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):  # loops over categories, never over people
+        rows, v = p_idx[a:b], vals[a:b]
+        if (v == 1).all():
+            out[k_idx[a]] = wt[rows[0]] if b - a == 1 else np.take(wt, rows, axis=0).sum(axis=0)
+        else:
+            out[k_idx[a]] = (np.take(wt, rows, axis=0) * v[:, None]).sum(axis=0)
+    return np.ascontiguousarray(out.T)
+
+
 def _profile_or_normal(cl, n_cl, cat, n_cat, n_boot, seed) -> np.ndarray:
     salt = np.random.default_rng(_HASH_SEED).integers(1, 2**63 - 1, size=n_cat + 1, dtype=np.uint64)
-    h = np.zeros(n_cl, dtype=np.uint64)
-    np.add.at(h, cl, salt[cat])  # multiset hash of each cluster's categories (wraps mod 2**64)
+    h = _cluster_hash(cl, salt[cat], n_cl)  # multiset hash of each cluster's categories (wraps mod 2**64)
     _, first, prof = np.unique(h, return_index=True, return_inverse=True)
     freq = np.bincount(prof, minlength=len(first))
     is_rep = np.zeros(n_cl, dtype=bool)
     is_rep[first] = True
     m = is_rep[cl]
-    profiles = np.zeros((len(first), n_cat + 1), dtype=np.float64)
-    np.add.at(profiles, (prof[cl[m]], cat[m]), 1.0)
+    profiles = _profile_matrix(prof[cl[m]], cat[m], len(first), n_cat + 1)
     rng = np.random.default_rng(seed)
     if n_cl > NORMAL_ABOVE:
-        mean = freq @ profiles  # = the observed counts
+        mean = np.asarray(freq, dtype=np.float64) @ profiles  # = the observed counts (exact integer sums)
         mu = mean / n_cl
         cov = n_cl * ((profiles.T * (freq / n_cl)) @ profiles - np.outer(mu, mu))
         z = rng.standard_normal((n_boot, len(mean)))
@@ -186,7 +251,18 @@ def _profile_or_normal(cl, n_cl, cat, n_cat, n_boot, seed) -> np.ndarray:
             factor = vec * np.sqrt(np.clip(ev, 0, None))
         return np.clip(mean + z @ factor.T, 0, None)
     w = rng.multinomial(n_cl, freq / n_cl, size=n_boot).astype(np.float64)
+    if n_cat + 1 >= SPARSE_FROM and np.count_nonzero(profiles) * 8 < profiles.size:
+        return _sparse_rows_product(w, profiles)
     return w @ profiles
+
+
+def nan_row_quantile(x: np.ndarray, q: float, ok: np.ndarray) -> np.ndarray:
+    """np.nanquantile(x, q, axis=0) where the NaNs of x are whole rows (the replicates without a denominator; `ok`
+    marks the others): the quantile of the other rows, which is what nanquantile computes column by column in
+    Python — the same numbers and dtype (tests)."""
+    if ok.all():
+        return np.quantile(x, q, axis=0)
+    return np.quantile(x[ok], q, axis=0) if ok.any() else np.nanquantile(x, q, axis=0)
 
 
 def share_intervals(counts: np.ndarray, boot: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -201,9 +277,10 @@ def share_intervals(counts: np.ndarray, boot: np.ndarray, level: float = 0.95) -
     a = (1 - level) / 2
     if not len(sh) or np.all(np.isnan(sh)):
         return est.copy(), est.copy()
-    if np.isnan(sh).any():
-        lo = np.nanquantile(sh, a, axis=0)
-        hi = np.nanquantile(sh, 1 - a, axis=0)
+    if np.isnan(sh).any():  # whole replicates without a denominator (tot = 0)
+        ok = tot[:, 0] > 0
+        lo = nan_row_quantile(sh, a, ok)
+        hi = nan_row_quantile(sh, 1 - a, ok)
     else:  # the same numbers: nanquantile loops over columns in Python; quantile sorts them all at once
         lo, hi = np.quantile(sh, [a, 1 - a], axis=0)
     return np.minimum(lo, est), np.maximum(hi, est)

@@ -15,8 +15,9 @@ import numpy as np
 
 from ..errors import NotBuilt
 from ..limits import check_n_boot, check_rows, check_seed
-from .bootstrap import boot_counts, share_intervals
+from .bootstrap import boot_counts, nan_row_quantile, share_intervals
 from .query import BY, FLOW_FROM, FLOW_TO, STAGES, MetricQuery, check
+from .rowstore import held
 from .units import (HISTORY_SOURCES, _need, fast_cohort, fast_units, reference_cohort,  # noqa: F401 (re-exported)
                     reference_units, unit_select)
 
@@ -37,7 +38,7 @@ def _units(eng, q: MetricQuery, stages: list[str], by: str = "country", referenc
            ) -> dict[str, np.ndarray]:
     """Per unit: cluster code, year and, per stage, value (codes, labels), basis and source codes — from the
     coded `metric_rows` when the build has it (`reference=True`: grouped from metric_base, the definition)."""
-    if not reference and eng.table_exists("metric_rows"):
+    if not reference and (held(eng) is not None or eng.table_exists("metric_rows")):
         return fast_units(eng, q, stages, by)
     return reference_units(eng, q, stages, by)
 
@@ -134,6 +135,12 @@ def shares(eng, q: MetricQuery, stage: str = "work", by: str = "country", n_boot
 
         check("by", by, ["country"])
         return count_shares(eng, q, stage, count, n_boot=n_boot, seed=seed, min_cell=min_cell)[:limit]
+    if by == "country" and rollup == "none" and limit is None and cluster_by_paper:
+        from .cube import share_rows
+
+        stored = share_rows(eng, q, stage, n_boot, seed, min_cell)
+        if stored is not None:
+            return stored
     u = _units(eng, q, [stage], "parent" if rollup == "parent" else by)
     basis = u[f"b_{stage}"]
     inc = _included(basis, q)
@@ -186,8 +193,8 @@ def flows(eng, q: MetricQuery, frm: str = "origin", to: str = "work", n_boot: in
             bs = np.where(bsum > 0, boot[:, m] / np.where(bsum > 0, bsum, 1), np.nan)
         est = counts[m] / row_n
         if len(bs) and not np.all(np.isnan(bs)):
-            lo = np.minimum(np.nanquantile(bs, 0.025, axis=0), est)
-            hi = np.maximum(np.nanquantile(bs, 0.975, axis=0), est)
+            lo = np.minimum(nan_row_quantile(bs, 0.025, bsum[:, 0] > 0), est)
+            hi = np.maximum(nan_row_quantile(bs, 0.975, bsum[:, 0] > 0), est)
         else:
             lo, hi = est, est
         for j, i in enumerate(np.flatnonzero(m)):
@@ -255,7 +262,8 @@ def cohort(eng, q: MetricQuery, origin: str | None = None, work: str | None = No
     for c in (origin, work):
         if c:
             check("country", c.upper())
-    fetch = fast_cohort if eng.table_exists("metric_rows") and not reference else reference_cohort
+    fast = held(eng) is not None or eng.table_exists("metric_rows")
+    fetch = fast_cohort if fast and not reference else reference_cohort
     cl, vals, last = fetch(eng, q, year, origin and origin.upper(), work and work.upper())
     codes, names = _encode(vals, np.ones(len(vals), dtype=bool), min_cell, None)
     if len(codes):  # labels after merging suppressed cells (indexing, not a loop over people)
@@ -417,6 +425,9 @@ def institution_countries(eng, q: MetricQuery, stage: str, names: list[str], ref
 
     if not names:
         return {}
+    store = held(eng) if not reference else None
+    if store is not None:
+        return _institution_countries_held(store, q, stage, names, kind)
     where, params = q.where("b")
     marks = ", ".join("?" * len(names))
     if not reference and eng.table_exists("metric_rows"):
@@ -434,6 +445,41 @@ def institution_countries(eng, q: MetricQuery, stage: str, names: list[str], ref
         if name not in best or (-n, country) < (-best[name][0], best[name][1]):
             best[name] = (n, country)
     return {k: v[1] for k, v in best.items()}
+
+
+def _institution_countries_held(store, q: MetricQuery, stage: str, names: list[str],
+                                kind: str = "institution") -> dict[str, str]:
+    """institution_countries over the held rows: (institution or parent, country) pairs counted in numpy."""
+    from .units import KINDS
+
+    idx = store.rows(q)
+    inst, ctry = store.cols[f"{stage}_{KINDS[kind]}"][idx], store.cols[f"{stage}_c"][idx]
+    asked = np.zeros(len(store.labels[kind]) + 1, dtype=bool)  # index -1 (NULL) stays False
+    asked[[store.label_code[kind][n] for n in names if n in store.label_code[kind]]] = True
+    m = asked[inst] & (ctry >= 0)
+    n_c = max(len(store.labels["country"]), 1)
+    pairs, cnt = np.unique(inst[m].astype(np.int64) * n_c + ctry[m], return_counts=True)
+    best: dict[str, tuple[int, str]] = {}
+    for p, n in zip(pairs.tolist(), cnt.tolist()):  # one per (institution, country) pair, not per person
+        name, country = store.labels[kind][p // n_c], store.labels["country"][p % n_c]
+        if name not in best or (-n, country) < (-best[name][0], best[name][1]):
+            best[name] = (n, country)
+    return {k: v[1] for k, v in best.items()}
+
+
+def warm_up(eng) -> None:
+    """Every metric once on the smallest venue-year, with a few resamples (answers discarded, nothing cached but
+    the module imports and lazily loaded parts of numpy a first query would otherwise pay for)."""
+    got = eng.query("SELECT venue, year FROM metric_rows GROUP BY ALL ORDER BY count(*), venue, year LIMIT 1")
+    if not got:
+        return
+    q = MetricQuery(venue=got[0][0], year=got[0][1])
+    for stage, by in (("work", "country"), ("current", "institution"), ("graduate", "sector")):
+        shares(eng, q, stage, by, n_boot=20, seed=0)
+    retention(eng, q, None, "graduate", "work", n_boot=20, seed=0)
+    trend(eng, dataclasses.replace(q, year=None, years=(got[0][1],)), "origin", "US", n_boot=20, seed=0)
+    institutions(eng, q, "work", 5, n_boot=20, seed=0)
+    cohort(eng, q, None, None, n_boot=20, seed=0)
 
 
 PERSON_EVENT_COLS = ("year", "venue", "paper_id", "author_order", "author_name", "position", "position_raw",

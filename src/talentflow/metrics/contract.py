@@ -277,5 +277,5 @@ TABLES: dict[str, tuple[str, ...]] = {
                      "country", "share", "count", "ci_low", "ci_high", "n", "count_proxy"),
     "metric_trend_meta": ("n_boot", "seed", "scopes"),
     "metric_trend_years": ("venue", "tier", "subfield", "sector", "rule", "stage", "include_proxy", "year", "stored",
-                           "n_clusters", "n", *COVERAGE),
+                           "per_country", "n_clusters", "n", *COVERAGE),
 }

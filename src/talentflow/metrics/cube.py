@@ -1,12 +1,15 @@
 """`metric_trend`: the per-year rows of `trend` (every country, every stage, rule and proxy choice) for the
 populations whose trend is costly to bootstrap live, written by the metrics stage with the published n_boot and
-seed, read back by `trend` instead of recomputing them.
+seed, read back by `trend` — and by `shares` by country of one year — instead of recomputing them.
 
 A trend is one independent computation per year, so a year's rows do not depend on which other years are asked:
-a stored year serves any year range. Only years the bootstrap resamples clusters directly (≤ DIRECT_MAX
-clusters) are stored; there one country's interval (two categories: the country, every other known value) is
-exactly that country's row of the every-country computation, since both sum the same integer counts of the same
-cluster draws. Larger years (where the draw depends on the categories) are computed live, as before.
+a stored year serves any year range, and a one-year `shares` by country is the same computation as that year's
+trend rows. In years the bootstrap resamples clusters directly (≤ DIRECT_MAX clusters) one country's interval
+(two categories: the country, every other known value) is exactly that country's row of the every-country
+computation, since both sum the same integer counts of the same cluster draws (`per_country`). Larger years
+(where the draw depends on the categories) are stored for the all-venue scopes without subfield or sector and
+serve their every-country trends and shares; one country's trend computes such a year live (two categories: a
+cheap draw).
 
 A scope (venue or all venues, tier, subfield or all, sector or all) is stored when its years would bootstrap
 more than SCOPE_MIN_CLUSTERS clusters live, estimated by the papers in those years (an upper bound).
@@ -58,9 +61,11 @@ def _query(scope: tuple[str, str, str, str], rule: str, proxy: bool = False) -> 
                        include_proxy=proxy)
 
 
-def build_trend(engine, settings, min_clusters: int = SCOPE_MIN_CLUSTERS) -> dict:
-    """metric_trend (rows), metric_trend_years (one row per stored year: n_clusters and coverage) and
-    metric_trend_meta (n_boot, seed)."""
+def build_trend(engine, settings, min_clusters: int = SCOPE_MIN_CLUSTERS, large: bool = True) -> dict:
+    """metric_trend (rows), metric_trend_years (one row per year: n_clusters and coverage) and metric_trend_meta
+    (n_boot, seed). The years above DIRECT_MAX clusters are stored for the scopes without a subfield or sector
+filter (the all-venue trends: each such year costs a profile draw, ~0.1-0.2 s); `large=False` leaves them all to
+be computed live."""
     from .bootstrap import boot_counts_many
     from .compute import _share_rows, _units, year_coding
     from .stage import _slice
@@ -92,9 +97,9 @@ def build_trend(engine, settings, min_clusters: int = SCOPE_MIN_CLUSTERS) -> dic
                     for proxy in (False, True) if has_proxy else (False,):
                         key = dict(zip(("venue", "tier", "subfield", "sector"), scope), rule=rule, stage=stage,
                                    include_proxy=proxy, year=int(y))
-                        if n_cl > bootstrap.DIRECT_MAX:  # computed live: this draw depends on the categories
-                            years.append({**key, "stored": False, "n_clusters": n_cl, "n": None,
-                                          **dict.fromkeys(COV_KEYS)})
+                        if n_cl > bootstrap.DIRECT_MAX and not (large and scope[2:] == (ALL, ALL)):  # live
+                            years.append({**key, "stored": False, "per_country": False, "n_clusters": n_cl,
+                                          "n": None, **dict.fromkeys(COV_KEYS)})
                             continue
                         todo.append((key, u["cluster"], n_cl, *year_coding(u, every, _query(scope, rule, proxy),
                                                                         stage)))
@@ -105,15 +110,18 @@ def build_trend(engine, settings, min_clusters: int = SCOPE_MIN_CLUSTERS) -> dic
                                          settings.n_boot, settings.seed)
                 for (key, cl, n_cl, codes, names, cov, cnt_proxy), boot in zip(group, boots):
                     got = _share_rows(cl, codes, names, settings.n_boot, settings.seed, boot=boot)
-                    years.append({**key, "stored": True, "n_clusters": n_cl, "n": got[0]["n"] if got else 0,
-                                  **cov})
+                    # above DIRECT_MAX the draw depends on the categories: these rows are every country's
+                    # answer only, and one country's trend computes such a year live
+                    years.append({**key, "stored": True, "per_country": n_cl <= bootstrap.DIRECT_MAX,
+                                  "n_clusters": n_cl, "n": got[0]["n"] if got else 0, **cov})
                     rows += [{**key, "pos": i, "country": r["group"], **{k: r[k] for k in ROW_KEYS[:-1]},
                               "count_proxy": int(cnt_proxy[i])} for i, r in enumerate(got)]
         done.append((units, at[0], len(rows), at[1], len(years)))
     _write(engine, "metric_trend", rows, ["venue", "tier", "subfield", "sector", "rule", "stage", "include_proxy",
                                           "year", "pos", "country", *ROW_KEYS])
     _write(engine, "metric_trend_years", years, ["venue", "tier", "subfield", "sector", "rule", "stage",
-                                                 "include_proxy", "year", "stored", "n_clusters", "n", *COV_KEYS])
+                                                 "include_proxy", "year", "stored", "per_country", "n_clusters",
+                                                 "n", *COV_KEYS])
     engine.execute(f"CREATE OR REPLACE TABLE metric_trend_meta AS SELECT {int(settings.n_boot)} AS n_boot, "
                    f"{int(settings.seed)}::BIGINT AS seed, {len(scopes)} AS scopes")
     return {"metric_trend": len(rows), "metric_trend_scopes": len(scopes)}
@@ -144,6 +152,7 @@ def _write(engine, name: str, rows: list[dict], cols: list[str]) -> None:
     import pyarrow as pa
 
     types = {"year": pa.int32(), "pos": pa.int32(), "include_proxy": pa.bool_(), "stored": pa.bool_(),
+             "per_country": pa.bool_(),
              "share": pa.float64(),
              "ci_low": pa.float64(), "ci_high": pa.float64()}
     ints = {"count", "n", "count_proxy", "n_clusters", *COV_KEYS}
@@ -159,19 +168,69 @@ def _scope_of(q: MetricQuery) -> tuple[str, str, str, str]:
     return (q.venue or ALL, q.tier, q.subfield or ALL, q.sector or ALL)
 
 
+TREND_KEY = "metric_trend"  # the held tables' key in a connection's shared dictionary (see rowstore)
+SCOPE_COLS = ("venue", "tier", "subfield", "sector", "rule", "stage")
+
+
+class TrendStore:
+    """metric_trend_meta, metric_trend_years and metric_trend held in memory by a long-running reader: the
+    answers of the SQL below, as dictionaries keyed by scope, rule and stage (and year and proxy choice)."""
+
+    def __init__(self, eng):
+        meta = eng.query("SELECT n_boot, seed FROM metric_trend_meta")
+        self.meta = tuple(meta[0]) if meta else None
+        self.years: dict[tuple, list[dict]] = {}
+        for r in eng.query_dicts(f"SELECT * FROM metric_trend_years ORDER BY {', '.join(SCOPE_COLS)}, year, "
+                                 "include_proxy"):
+            self.years.setdefault(tuple(r[c] for c in SCOPE_COLS), []).append(r)
+        self.rows: dict[tuple, list[tuple]] = {}  # (country, *ROW_KEYS) per row, in pos order
+        n = len(SCOPE_COLS) + 2
+        for r in eng.query(f"SELECT {', '.join(SCOPE_COLS)}, year, include_proxy, country, {', '.join(ROW_KEYS)} "
+                           f"FROM metric_trend ORDER BY {', '.join(SCOPE_COLS)}, year, include_proxy, pos"):
+            self.rows.setdefault(r[:n], []).append(r[n:])
+
+
+def hold_trend(eng) -> TrendStore | None:
+    """Hold the stored trend tables for this connection and its cursors (a server over a database that does not
+    change); None when they are missing or the engine shares no state."""
+    shared = getattr(eng, "shared", None)
+    if shared is None or not eng.table_exists("metric_trend_meta"):
+        return None
+    if TREND_KEY not in shared:
+        shared[TREND_KEY] = TrendStore(eng)
+    return shared[TREND_KEY]
+
+
+def _held_trend(eng) -> TrendStore | None:
+    shared = getattr(eng, "shared", None)
+    return shared.get(TREND_KEY) if shared is not None else None
+
+
 def stored_years(eng, q: MetricQuery, stage: str, n_boot: int, seed: int, min_cell: int) -> dict[int, dict] | None:
     """Stored years of q's trend scope (year → n and coverage), or None when nothing applies."""
-    if min_cell != 0 or not eng.table_exists("metric_trend_meta"):
+    held = _held_trend(eng)
+    if min_cell != 0:
         return None
-    meta = eng.query("SELECT n_boot, seed FROM metric_trend_meta")
-    if not meta or tuple(meta[0]) != (n_boot, seed):
+    if held is not None:
+        meta = held.meta
+    else:
+        if not eng.table_exists("metric_trend_meta"):
+            return None
+        found = eng.query("SELECT n_boot, seed FROM metric_trend_meta")
+        meta = tuple(found[0]) if found else None
+    if meta != (n_boot, seed):
         return None
     ys = q.year_list()
-    cond = "" if ys is None else f" AND year IN ({', '.join('?' * len(ys))})"
-    got = eng.query_dicts(f"""SELECT * FROM metric_trend_years WHERE venue = ? AND tier = ? AND subfield = ?
-                              AND sector = ? AND rule = ? AND stage = ?{cond}
-                              ORDER BY year, include_proxy""",
-                          [*_scope_of(q), q.attribution, stage, *(ys or [])])
+    if held is not None:
+        want = None if ys is None else set(ys)
+        got = [r for r in held.years.get((*_scope_of(q), q.attribution, stage), [])
+               if want is None or r["year"] in want]
+    else:
+        cond = "" if ys is None else f" AND year IN ({', '.join('?' * len(ys))})"
+        got = eng.query_dicts(f"""SELECT * FROM metric_trend_years WHERE venue = ? AND tier = ? AND subfield = ?
+                                  AND sector = ? AND rule = ? AND stage = ?{cond}
+                                  ORDER BY year, include_proxy""",
+                              [*_scope_of(q), q.attribution, stage, *(ys or [])])
     out: dict[int, dict] = {}
     for r in got:  # a year stored without its proxy variant has no proxy values: the same rows serve both
         if not r["include_proxy"] or q.include_proxy:
@@ -186,6 +245,12 @@ def stored_rows(eng, q: MetricQuery, stage: str, meta: dict[int, dict], country:
     keys = [(y, m["include_proxy"]) for y, m in sorted(meta.items()) if m["stored"]]
     if not keys:
         return {}
+    held = _held_trend(eng)
+    if held is not None:
+        scope = (*_scope_of(q), q.attribution, stage)
+        found = {y: [dict(zip(("country", *ROW_KEYS), r)) for r in held.rows.get((*scope, y, p), [])
+                     if not country or r[0] == country] for y, p in keys}
+        return {y: rs for y, rs in found.items() if rs}
     cond = " AND country = ?" if country else ""
     got = eng.query_dicts(f"""SELECT year, country, {', '.join(ROW_KEYS)} FROM metric_trend
                               WHERE venue = ? AND tier = ? AND subfield = ? AND sector = ? AND rule = ? AND stage = ?
@@ -206,6 +271,8 @@ def trend_rows(eng, q: MetricQuery, stage: str, country: str | None, n_boot: int
     meta = stored_years(eng, q, stage, n_boot, seed, min_cell)
     if meta is None:
         return None
+    meta = {y: m for y, m in meta.items() if _serves(m, country)} | {
+        y: {**m, "stored": False} for y, m in meta.items() if not _serves(m, country)}
     keep = sorted(y for y, m in meta.items() if m["stored"])
     rest = sorted(y for y, m in meta.items() if not m["stored"])
     by_year: dict[int, list[dict]] = {}
@@ -222,3 +289,25 @@ def trend_rows(eng, q: MetricQuery, stage: str, country: str | None, n_boot: int
         by_year[y] = [{"year": y, "stage": stage, "country": r["country"], **{k: r[k] for k in ROW_KEYS}, **cov,
                        "rule": q.attribution} for r in got]
     return [r for y in sorted(by_year) for r in by_year[y]]
+
+
+def _serves(m: dict, country: str | None) -> bool:
+    """A stored year answers every country's trend; one country's only where the draw was cluster by cluster
+    (per_country; a build before that column stored no other years)."""
+    return bool(m["stored"]) and (country is None or bool(m.get("per_country", True)))
+
+
+def share_rows(eng, q: MetricQuery, stage: str, n_boot: int, seed: int, min_cell: int) -> list[dict] | None:
+    """`shares` by country of a one-year query of a stored scope, read back: a trend year is the same computation
+    (the year's people, their clusters, every country coded by count); None when that year is not stored."""
+    ys = q.year_list()
+    if ys is None or len(ys) != 1:
+        return None
+    meta = stored_years(eng, q, stage, n_boot, seed, min_cell)
+    m = (meta or {}).get(ys[0])
+    if m is None or not m["stored"]:
+        return None
+    cov = {k: m[k] for k in COV_KEYS}
+    got = stored_rows(eng, q, stage, {ys[0]: m}, None).get(ys[0], [])
+    return [{"stage": stage, "country": r["country"], **{k: r[k] for k in ROW_KEYS}, **cov, "rule": q.attribution}
+            for r in got]

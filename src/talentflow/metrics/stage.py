@@ -152,10 +152,15 @@ def run(engine, settings, progress) -> dict:
     progress("metrics: base", 0, 2)
     stats = build_base(engine)
     progress("metrics: shares", 1, 2)
-    stats.update(build_shares(engine, settings))
     from .cube import build_trend
+    from .rowstore import hold, release
 
-    stats.update(build_trend(engine, settings))
+    hold(engine)  # metric_rows is final: the loops below read their populations from memory
+    try:
+        stats.update(build_shares(engine, settings))
+        stats.update(build_trend(engine, settings))
+    finally:
+        release(engine)
     stats["metrics_seconds"] = round(time.perf_counter() - t, 1)
     progress("metrics: shares", 2, 2)
     return stats

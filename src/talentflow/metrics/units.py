@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import NotBuilt
 from .query import MetricQuery, check
+from .rowstore import held
 
 HISTORY_SOURCES = ("openreview_profile", "orcid")  # stage values taken from a dated career history
 STAGE_NAMES = ("origin", "graduate", "work", "current")
@@ -30,7 +31,7 @@ LABEL_COLS = {"country": [f"{s}_country" for s in STAGE_NAMES],
 
 
 def _need(eng) -> None:
-    if not eng.table_exists("metric_base"):
+    if held(eng) is None and not eng.table_exists("metric_base"):
         raise NotBuilt("The metric tables are missing (stage `metrics`).")
 
 
@@ -124,6 +125,9 @@ def build_rows(engine) -> dict:
 
 def labels(eng, kind: str) -> np.ndarray:
     """Object array of a kind's labels, indexed by code."""
+    store = held(eng)
+    if store is not None:
+        return store.labels[kind]
     t = eng.arrow("SELECT label FROM metric_labels WHERE kind = ? ORDER BY code", [kind])
     return np.array(t.column("label").to_pylist(), dtype=object)
 
@@ -133,20 +137,35 @@ def _np(col, fill: int) -> np.ndarray:
     return np.asarray(col.fill_null(fill)) if col.null_count else np.asarray(col)
 
 
+def _scan(eng, q: MetricQuery, cols: list[str], cond: str = "", cond_params: list | None = None,
+          keep=None) -> dict[str, np.ndarray]:
+    """Columns of q's rows of metric_rows in table order (NULL → -1): from the held store when the connection has
+    one (`keep(store, rows)` narrows the rows as `cond` does in SQL), else a filtered scan."""
+    store = held(eng)
+    if store is not None:
+        idx = store.rows(q)
+        if keep is not None:
+            idx = idx[keep(store, idx)]
+        return {c: store.take(c, idx) for c in cols}
+    where, params = q.where("b")
+    t = eng.arrow(f"SELECT seq, {', '.join(cols)} FROM metric_rows b WHERE {where}{cond}",
+                  params + list(cond_params or []))
+    a = {c: _np(t.column(c), -1) for c in ["seq", *cols]}
+    seq = a.pop("seq")
+    if len(seq) > 1 and not (seq[1:] > seq[:-1]).all():  # DuckDB keeps table order; re-sort if it did not
+        o = np.argsort(seq, kind="stable")
+        a = {c: v[o] for c, v in a.items()}
+    return a
+
+
 def fast_units(eng, q: MetricQuery, stages: list[str], by: str = "country") -> dict[str, np.ndarray]:
     """The units of `q` from metric_rows (see the module docstring)."""
     _need(eng)
     suffix = KINDS[by]
     for s in stages:
         _value_sql(s, by)  # origin has no sector: the same error as the reference
-    cols = ["seq", "unit", "paper", "year"] + [f"{s}_{x}" for s in dict.fromkeys(stages) for x in (suffix, "b", "src")]
-    where, params = q.where("b")
-    t = eng.arrow(f"SELECT {', '.join(cols)} FROM metric_rows b WHERE {where}", params)
-    a = {c: _np(t.column(c), -1) for c in cols}
-    seq = a["seq"]
-    if len(seq) > 1 and not (seq[1:] > seq[:-1]).all():  # DuckDB keeps table order; re-sort if it did not
-        o = np.argsort(seq, kind="stable")
-        a = {c: v[o] for c, v in a.items()}
+    cols = ["unit", "paper", "year"] + [f"{s}_{x}" for s in dict.fromkeys(stages) for x in (suffix, "b", "src")]
+    a = _scan(eng, q, cols)
     unit = a["unit"]
     starts = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]]) if len(unit) else np.zeros(0, dtype=np.int64)
     out = {"cluster": (np.minimum.reduceat(a["paper"], starts) if len(unit) else a["paper"]).astype(np.int64),
@@ -212,22 +231,23 @@ def _whereabouts(last_year, located, last_country, year: int) -> np.ndarray:
 def fast_cohort(eng, q: MetricQuery, year: int, origin: str | None, work: str | None):
     """(cluster codes, whereabouts, last year) per person of the cohort, from metric_rows; clusters numbered
     like reference_cohort's (first appearance of the first paper id, people in venue, person order)."""
-    where, params = q.where("b")
     ok = "(0, 1)" if q.include_proxy else "(0)"
-    cond = []
-    for stage, c in (("origin", origin), ("work", work)):
-        if c:
-            cond.append(f"b.{stage}_c = (SELECT code FROM metric_labels WHERE kind = 'country' AND label = ?) "
-                        f"AND b.{stage}_b IN {ok}")
-            params = params + [c]
-    cols = ["seq", "unit", "pid", "last_year", "last_located_year", "last_c"]
-    t = eng.arrow(f"SELECT {', '.join(cols)} FROM metric_rows b WHERE {where}"
-                  f"{''.join(' AND ' + x for x in cond)}", params)
-    a = {c: _np(t.column(c), -1) for c in cols}
-    seq = a["seq"]
-    if len(seq) > 1 and not (seq[1:] > seq[:-1]).all():
-        o = np.argsort(seq, kind="stable")
-        a = {c: v[o] for c, v in a.items()}
+    cond, params = [], []
+    asked = [(stage, c) for stage, c in (("origin", origin), ("work", work)) if c]
+    for stage, c in asked:
+        cond.append(f"b.{stage}_c = (SELECT code FROM metric_labels WHERE kind = 'country' AND label = ?) "
+                    f"AND b.{stage}_b IN {ok}")
+        params.append(c)
+
+    def keep(store, idx):
+        m = np.ones(len(idx), dtype=bool)
+        for stage, c in asked:
+            code = store.label_code["country"].get(c, -2)
+            b = store.cols[f"{stage}_b"][idx]
+            m &= (store.cols[f"{stage}_c"][idx] == code) & ((b == 0) | ((b == 1) & q.include_proxy))
+        return m
+    cols = ["unit", "pid", "last_year", "last_located_year", "last_c"]
+    a = _scan(eng, q, cols, "".join(" AND " + x for x in cond), params, keep if asked else None)
     unit = a["unit"]
     if not len(unit):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object), np.zeros(0)

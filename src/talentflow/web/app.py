@@ -25,11 +25,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from ..engine import connect
 from ..errors import NotBuilt, TalentflowError, UnknownValue
 from ..report import charts as ch
-from ..report import provenance
 from ..report.site import NAV, VENDOR, environment, rows_csv
 from ..limits import REQUEST_TIMEOUT
 from ..report.source import Filters, MetricSource, MetricsUnavailable
 from ..settings import Settings
+from .footers import Footers
 from .guard import Deadline, Guard, Lingering, RequestTimeout
 
 API_DESCRIPTION = """JSON API of talentflow: shares, flows, retention, cohorts, trends and institution rankings of AI
@@ -118,7 +118,10 @@ def create_app(settings: Settings, metrics=None, request_timeout: float = REQUES
         src, src_error = MetricSource(settings.min_cell, settings.n_boot, settings.seed, metrics=metrics), None
     except MetricsUnavailable as e:
         src, src_error = None, str(e)
+    if src is not None and hasattr(src.m, "preload") and engine.table_exists("metric_rows"):
+        src.m.preload(engine)  # the coded rows in memory: a query never asked before is slices, not a scan
     lock = threading.Lock()
+    footers = Footers(engine)  # the source line of every response, from the datasets rows read once
     env = environment()
     # Year choices for the dashboard: the years present in the database (the metrics contract lists no years).
     year_table = next((t for t in ("papers", "metric_base") if engine.table_exists(t)), None)
@@ -187,7 +190,7 @@ def create_app(settings: Settings, metrics=None, request_timeout: float = REQUES
             else:
                 body = {"endpoint": endpoint, "query": {k: v for k, v in f.__dict__.items() if v is not None},
                         **extra, "min_cell": settings.min_cell, "rows": rows,
-                        "sources": provenance.footer(provenance.origins(eng, f))}
+                        "sources": footers.footer(f)}
                 hit = (json.dumps(_finite(body), default=str, ensure_ascii=False).encode(), "application/json")
             if len(responses) >= 8192:
                 responses.pop(next(iter(responses)))
@@ -292,12 +295,12 @@ def create_app(settings: Settings, metrics=None, request_timeout: float = REQUES
             s = source()
             f = s.filters(**fp.raw)
             charts = dashboard_charts(s, eng, f, stage, str(request.url.query), count=count,
-                                      rollup=_rollup(s, rollup))
+                                      rollup=_rollup(s, rollup), footer=footers.footer(f))
             error = None
         except TalentflowError as e:
             charts, error = [], f"{e}" + (f" {e.hint}" if e.hint else "")
         for c in charts:
-            c.footer = provenance.footer(provenance.origins(eng, f))
+            c.footer = footers.footer(f)
         return env.get_template("fragment.html").render(charts=charts, error=error, min_cell=settings.min_cell)
 
     @app.get("/static/{name}", include_in_schema=False)

@@ -99,7 +99,8 @@ def _count_basis(rows: list[dict], count: str) -> list[str]:
 
 
 def dashboard_charts(s: MetricSource, eng, f: Filters, stage: str, query: str,
-                     count: str = "people", rollup: str = "none") -> list[ch.Chart]:
+                     count: str = "people", rollup: str = "none", footer: str | None = None) -> list[ch.Chart]:
+    """The charts of one filter set; `footer` is their source line when the caller has it (else it is read)."""
     label = lb.stage(stage)
     what = lb.describe(f)
     shares = s.shares(eng, f, stage, count=count)
@@ -135,7 +136,8 @@ def dashboard_charts(s: MetricSource, eng, f: Filters, stage: str, query: str,
         for c in out:
             if c.empty:
                 c.suggest = near
-    footer = provenance.footer(provenance.origins(eng, f))  # the source line inside exported images
+    if footer is None:  # the source line inside exported images
+        footer = provenance.footer(provenance.origins(eng, f))
     for c in out:
         ch.caption(c, footer)
         c.note = " ".join(x for x in (c.note, lb.stage_definition(stage) if c.id in ("d-shares", "d-map", "d-trend")
