@@ -14,7 +14,6 @@ import fcntl
 import hashlib
 import importlib
 import os
-import shutil
 import signal
 import threading
 import time
@@ -23,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..engine import connect
+from ..engine import connect, copy_database, remove_database, replace_database
 from ..engine.checksum import drop_scratch
 from ..errors import BuildLocked
 from ..settings import Settings
@@ -117,8 +116,7 @@ def _clean_temp(db_path: Path) -> list[str]:
     """Under the lock no other build is running: any work file is a killed build's, and goes."""
     gone = []
     for p in temp_paths(db_path):
-        if p.exists():
-            p.unlink()
+        if remove_database(p):
             gone.append(p.name)
     return gone
 
@@ -237,7 +235,7 @@ def build(settings: Settings, force: bool = False, wait: float = 0.0, progress: 
             return result
         tmp = temp_paths(db)[0]
         if db.exists() and not force:  # stages update incrementally from the previous state
-            shutil.copyfile(db, tmp)
+            copy_database(db, tmp)
         try:
             with connect(settings, tmp) as eng, _interrupt_on_ctrl_c(eng):
                 for i, (name, mod) in enumerate(modules):
@@ -252,11 +250,11 @@ def build(settings: Settings, force: bool = False, wait: float = 0.0, progress: 
                 eng.execute("CREATE OR REPLACE TABLE build_state (stage VARCHAR, key VARCHAR, built_at TIMESTAMP)")
                 for name, _ in modules:
                     eng.execute("INSERT INTO build_state VALUES (?, ?, now())", [name, keys[name]])
-                eng.execute("CHECKPOINT")
-            os.replace(tmp, db)
+                eng.flush()
+            replace_database(tmp, db)
         except BaseException:  # Ctrl-C included: the previous database stays as it was
             for p in temp_paths(db):
-                p.unlink(missing_ok=True)
+                remove_database(p)
             raise
     result.seconds = time.perf_counter() - t0
     return result
