@@ -64,6 +64,16 @@ class Engine(ABC):
         elements of a top-level array (top='array'), or each top-level value (top='object')."""
 
     @abstractmethod
+    def read_json(self, path: str, fmt: str) -> str:
+        """A relation over a JSON file (or glob) with columns inferred from its records; fmt 'array' (a top-level
+        array of objects) or 'newline_delimited'."""
+
+    @abstractmethod
+    def read_csv(self, path: str, header: bool = True, all_varchar: bool = True, delim: str | None = None,
+                 quote: str | None = None, columns: dict[str, str] | None = None) -> str:
+        """A relation over a CSV file: every column text (all_varchar), named by the header or by `columns`."""
+
+    @abstractmethod
     def json_entries(self, objects_sql: str) -> str:
         """A relation (key, value) with every member of the JSON objects in column `j` of `objects_sql`, in
         order (a key listed twice is listed twice)."""

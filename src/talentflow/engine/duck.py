@@ -66,6 +66,22 @@ class DuckEngine(Engine):
         return (f"read_json_objects({src}, format='{fmt}', {'filename=true, ' if filename else ''}"
                 f"maximum_object_size=536870912)")
 
+    def read_json(self, path: str, fmt: str) -> str:
+        return f"read_json({_q(path)}, format='{fmt}')"
+
+    def read_csv(self, path: str, header: bool = True, all_varchar: bool = True, delim: str | None = None,
+                 quote: str | None = None, columns: dict[str, str] | None = None) -> str:
+        opts = [f"header={str(header).lower()}"]
+        if delim is not None:
+            opts.append(f"delim={_q(delim)}")
+        if quote is not None:
+            opts.append(f"quote={_q(quote)}")
+        if all_varchar:
+            opts.append("all_varchar=true")
+        if columns:
+            opts.append("columns={" + ", ".join(f"{_q(k)}: {_q(v)}" for k, v in columns.items()) + "}")
+        return f"read_csv({_q(path)}, {', '.join(opts)})"
+
     def json_entries(self, objects_sql: str) -> str:
         # A cast to MAP fails on a key listed twice; json_each copies the whole document per entry (1.3 MB →
         # 2 GB), so it is only used for objects whose keys repeat.

@@ -20,6 +20,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.dialects.spark import Spark
+from sqlglot import transforms
 from sqlglot.errors import ErrorLevel
 
 
@@ -28,6 +29,15 @@ class Canonical(DuckDB):
 
     class Parser(DuckDB.Parser):
         FUNCTIONS = {**DuckDB.Parser.FUNCTIONS, "LEN": exp.ArraySize.from_arg_list}
+
+
+class Spark4(Spark):
+    """Spark 4 runs QUALIFY itself: sqlglot's rewrite into a subquery leaks its window column through `*`."""
+
+    class Generator(Spark.Generator):
+        TRANSFORMS = {**Spark.Generator.TRANSFORMS,
+                      exp.Select: transforms.preprocess([transforms.eliminate_distinct_on,
+                                                         transforms.unnest_to_explode, transforms.any_to_exists])}
 
 
 # Functions sqlglot does not model that mean the same in Spark, or that the Spark engine registers itself
@@ -224,10 +234,15 @@ def _list_bool_and(arg: exp.Expression) -> exp.Expression:
 
 def _ordered_list(value: exp.Expression, order: exp.Order) -> exp.Expression:
     """list(x ORDER BY k…) → the values of collect_list(struct) sorted by the keys."""
+    distinct = isinstance(value, exp.Distinct)
+    if distinct:  # DISTINCT x ORDER BY x: the distinct (key, value) pairs are the distinct values
+        value = value.expressions[0]
     keys = [o.this for o in order.expressions]
     fields = [exp.PropertyEQ(this=exp.to_identifier(f"k{i}"), expression=k.copy()) for i, k in enumerate(keys)]
     fields.append(exp.PropertyEQ(this=exp.to_identifier("v"), expression=value.copy()))
     coll = exp.ArrayAgg(this=exp.Struct(expressions=fields))
+    if distinct:
+        coll = exp.ArrayDistinct(this=coll)
     cmp = []
     for i, o in enumerate(order.expressions):
         a, b = f"l.k{i}", f"r.k{i}"
@@ -244,13 +259,19 @@ def _ordered_list(value: exp.Expression, order: exp.Order) -> exp.Expression:
 
 def _list_agg(node: exp.Expression) -> exp.Expression:
     inner = node.this
+    if isinstance(node, (exp.First, exp.Last)) and isinstance(inner, exp.Order):
+        pos = exp.Literal.number(1) if isinstance(node, exp.First) else _lit(-1)
+        return _fn("element_at", _ordered_list(inner.this, inner), pos)
     if isinstance(node, exp.ArrayAgg) and isinstance(inner, exp.Order):
         return _ordered_list(inner.this, inner)
     if isinstance(node, exp.GroupConcat):
         sep = node.args.get("separator") or exp.Literal.string(",")
         if isinstance(inner, exp.Order):
             return exp.ArrayToString(this=_ordered_list(inner.this, inner), expression=sep)
-        return exp.ArrayToString(this=exp.ArrayAgg(this=inner), expression=sep)
+        agg = exp.ArrayAgg(this=inner.expressions[0]) if isinstance(inner, exp.Distinct) else exp.ArrayAgg(this=inner)
+        if isinstance(inner, exp.Distinct):
+            agg = exp.ArrayDistinct(this=agg)
+        return exp.ArrayToString(this=agg, expression=sep)
     return node
 
 
@@ -262,6 +283,25 @@ def _positions(n: exp.Expression) -> exp.Expression:
     """[1, …, n] ([] for 0, NULL for NULL): sequence(1, 0) would count down."""
     return _fn("filter", _fn("sequence", exp.Literal.number(0), n),
                _lambda(exp.GTE(this=exp.column("__p"), expression=exp.Literal.number(1)), "__p"))
+
+
+def _lift_unnests(select: exp.Select) -> None:
+    """f(unnest(L)) → unnest(list_transform(L, x -> f(x))): Spark takes a generator only at the top of a
+    SELECT item."""
+    items = []
+    for p in select.expressions:
+        body = p.unalias()
+        inner = [n for n in body.find_all(exp.Explode, exp.Unnest) if n is not body]
+        if len(inner) == 1 and not isinstance(body, (exp.Explode, exp.Unnest)):
+            gen = inner[0]
+            src = gen.expressions[0] if isinstance(gen, exp.Unnest) else gen.this
+            body = body.copy()
+            hole = next(n for n in body.find_all(exp.Explode, exp.Unnest))
+            hole.replace(exp.column("__x"))
+            new = exp.Explode(this=exp.Transform(this=src.copy(), expression=_lambda(body, "__x")))
+            p = exp.alias_(new, p.alias) if isinstance(p, exp.Alias) else exp.alias_(new, body.output_name or "col")
+        items.append(p)
+    select.set("expressions", items)
 
 
 def _zip_unnests(select: exp.Select) -> exp.Select:
@@ -300,7 +340,21 @@ def _window(node: exp.Window) -> exp.Window:
     return node
 
 
+def _filter(node: exp.Filter) -> exp.Expression:
+    """agg(...) FILTER (WHERE c) whose aggregate became an expression around collect_list: the filter goes to
+    the collect_list."""
+    if isinstance(node.this, exp.AggFunc):
+        return node
+    agg = next(node.this.find_all(exp.ArrayAgg), None)
+    if agg is None:
+        return node
+    agg.replace(exp.Filter(this=agg.copy(), expression=node.expression))
+    return node.this
+
+
 def _rewrite(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Filter):
+        return _filter(node)
     if isinstance(node, exp.Window):
         return _window(node)
     if isinstance(node, exp.Bracket):
@@ -313,7 +367,7 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return _json(node)
     if isinstance(node, exp.Cast):
         return _cast(node)
-    if isinstance(node, (exp.ArrayAgg, exp.GroupConcat)):
+    if isinstance(node, (exp.ArrayAgg, exp.GroupConcat, exp.First, exp.Last)):
         return _list_agg(node)
     if isinstance(node, exp.Literal) and not node.is_string and re.search(r"[.eE]", node.name):
         return exp.Cast(this=node, to=exp.DataType.build("DOUBLE"))  # DuckDB computes with these as doubles
@@ -343,6 +397,7 @@ def _bottom_up(node: exp.Expression) -> exp.Expression:
     """Children first, so every rewrite sees rewritten children (sqlglot's transform skips a replaced subtree);
     a SELECT list's unnests are zipped before their arguments are rewritten."""
     if isinstance(node, exp.Select):
+        _lift_unnests(node)
         node = _zip_unnests(node)
     for key, value in list(node.args.items()):
         if isinstance(value, exp.Expression):
@@ -355,7 +410,7 @@ def _bottom_up(node: exp.Expression) -> exp.Expression:
 def to_spark(tree: exp.Expression) -> str:
     """Spark SQL for one parsed canonical statement (the tree is rewritten in place)."""
     tree = _bottom_up(tree)
-    return tree.sql(dialect=Spark, unsupported_level=ErrorLevel.RAISE)
+    return tree.sql(dialect=Spark4, unsupported_level=ErrorLevel.RAISE)
 
 
 @lru_cache(maxsize=4096)

@@ -268,7 +268,8 @@ class SparkEngine(Engine):
         from pyspark.sql import functions as F
 
         schema = self._target_schema(name)
-        src = df.columns
+        src = [f"__c{i}" for i in range(len(df.columns))]  # a query's own names may repeat ("NULL")
+        df = df.toDF(*src)
         if columns:
             by = dict(zip([c.lower() for c in columns], src))
             cols = [F.col(f"`{by[f.name.lower()]}`").cast(f.dataType).alias(f.name) if f.name.lower() in by
@@ -311,15 +312,16 @@ class SparkEngine(Engine):
         alias = table.alias_or_name
         sets = {e.this.name.lower(): e.expression for e in tree.expressions}
         where = tree.args.get("where")
-        src = tree.args.get("from")
+        src = tree.args.get("from_") or tree.args.get("from")
         hit = where.this if where is not None else exp.true()
         query = exp.select().from_(table.copy())
         if src is not None:
             s = src.this
             s_alias = s.alias_or_name
-            marked = exp.Subquery(this=exp.select("*", exp.alias_(exp.true(), "__hit")).from_(
-                s.copy() if not isinstance(s, exp.Subquery) else s.this.copy()),
-                alias=exp.TableAlias(this=exp.to_identifier(s_alias)))
+            inner = exp.Subquery(this=s.this.copy(), alias=exp.TableAlias(this=exp.to_identifier("__s"))) \
+                if isinstance(s, exp.Subquery) else s.copy()
+            marked = exp.Subquery(this=exp.select("*", exp.alias_(exp.true(), "__hit")).from_(inner),
+                                  alias=exp.TableAlias(this=exp.to_identifier(s_alias)))
             query = query.join(marked, on=hit.copy(), join_type="left")
             hit = exp.column("__hit", table=s_alias)
         cols = []
@@ -333,11 +335,12 @@ class SparkEngine(Engine):
         self._replace(name, self._df(query))
 
     def _drop(self, tree: exp.Drop) -> None:
-        name = self._name(tree.this)
-        known = name in self._frames or name in self._views
-        if not known and not tree.args.get("exists"):
-            raise KeyError(f"Table {name} does not exist")
-        self._forget(name)
+        for t in tree.args.get("tables") or [tree.this]:
+            name = self._name(t)
+            known = name in self._frames or name in self._views
+            if not known and not tree.args.get("exists"):
+                raise KeyError(f"Table {name} does not exist")
+            self._forget(name)
 
     def _forget(self, name: str) -> None:
         self._frames.pop(name, None)
@@ -441,6 +444,24 @@ class SparkEngine(Engine):
             cols["filename"] = pa.array(names, pa.string())
         self.register_arrow(name, pa.table(cols))
         return name
+
+    def _view(self, prefix: str, df) -> str:
+        self._seq += 1
+        name = f"__{prefix}_{self._seq}"
+        self._set(name, self._materialise(df), temp=True)
+        return name
+
+    def read_json(self, path: str, fmt: str) -> str:
+        reader = self.spark.read.option("multiLine", fmt == "array")
+        return self._view("json", reader.json(path))
+
+    def read_csv(self, path: str, header: bool = True, all_varchar: bool = True, delim: str | None = None,
+                 quote: str | None = None, columns: dict[str, str] | None = None) -> str:
+        df = self.spark.read.csv(path, header=header, sep=delim or ",", inferSchema=False, escape='"',
+                                 quote="\u0000" if quote == "" else (quote or '"'), multiLine=True)
+        if columns:
+            df = df.toDF(*columns)
+        return self._view("csv", df)
 
     def json_entries(self, objects_sql: str) -> str:
         self._seq += 1
