@@ -97,6 +97,10 @@ class Engine(ABC):
         """A handle for another thread on the same database."""
         return self
 
+    def expression(self, sql: str) -> str:
+        """A canonical SQL expression spelt for this engine (for SQL handed to other libraries: splink)."""
+        return sql
+
     def splink_api(self):
         """splink's database API on this engine's tables."""
         raise NotImplementedError(f"record linkage on {self.name}")

@@ -76,7 +76,7 @@ def _node_problems(node: exp.Expression) -> list[str]:
     if isinstance(node, exp.Anonymous):
         name = node.name.lower()
         if name in READERS:
-            return [f"file reader {name}() in stage SQL (use Engine.json_source / csv_source)"]
+            return [f"file reader {name}() in stage SQL (use the Engine's readers)"]
         if name not in PORTABLE_FUNCTIONS:
             return [f"function {name}() has no rendering"]
     if isinstance(node, (exp.ReadCSV,)):
@@ -95,8 +95,11 @@ def _node_problems(node: exp.Expression) -> list[str]:
             return [f"regexp_replace flags {flags!r}"]
     if isinstance(node, exp.RegexpFullMatch) and not isinstance(node.expression, exp.Literal):
         return ["regexp_full_match with a computed pattern"]
-    if isinstance(node, exp.In) and node.args.get("query") is not None and isinstance(node.this, exp.Tuple):
-        return ["(a, b) IN (subquery) (use EXISTS)"]
+    if isinstance(node, exp.In) and isinstance(node.this, exp.Tuple):
+        q = node.args.get("query")
+        sel = q.this if isinstance(q, exp.Subquery) else q
+        if isinstance(sel, exp.Select) and any(isinstance(e.unalias(), exp.Tuple) for e in sel.expressions):
+            return ["(a, b) IN (SELECT (a, b) …): a row value compared with a struct (select the columns)"]
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1 and isinstance(node.this, exp.Bracket):
         return []
     if isinstance(node, exp.Hash if hasattr(exp, "Hash") else ()):
@@ -104,7 +107,7 @@ def _node_problems(node: exp.Expression) -> list[str]:
     if isinstance(node, exp.DataType) and node.this in (exp.DataType.Type.MAP, exp.DataType.Type.STRUCT):
         if isinstance(node.parent, exp.Cast):
             return [f"CAST to {node.sql('duckdb')}"]
-    if isinstance(node, exp.Placeholder) and node.name:
+    if isinstance(node, exp.Placeholder) and node.name not in ("", "?"):
         return [f"named parameter ${node.name}"]
     return []
 

@@ -483,6 +483,14 @@ class SparkEngine(Engine):
     def table_exists(self, name: str) -> bool:
         return name.lower() in self._frames or name.lower() in self._views
 
+    def expression(self, sql: str) -> str:
+        return render.to_spark(sqlglot.parse_one(sql, read=render.Canonical))
+
+    def splink_api(self):
+        from splink import SparkAPI
+
+        return SparkAPI(spark_session=self.spark, break_lineage_method="persist")
+
     def cursor(self) -> "SparkEngine":
         return self
 
