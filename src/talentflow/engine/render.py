@@ -43,7 +43,7 @@ class Spark4(Spark):
 # Functions sqlglot does not model that mean the same in Spark, or that the Spark engine registers itself
 # (engine/spark_udf.py). Any other unmodelled function is a problem.
 PORTABLE_FUNCTIONS = {"strip_accents", "generate_subscripts", "list_bool_and", "list_extract", "now",
-                      "list_position"}
+                      "list_position", "list_intersect"}
 # Table functions are file readers: stages get them from Engine (json_source, csv_source), never spell them.
 READERS = {"read_json_objects", "read_json", "read_csv", "read_csv_auto", "read_parquet", "read_ndjson"}
 # JSON functions the Spark engine provides as UDFs with DuckDB's results.
@@ -370,6 +370,8 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return _json(node)
     if isinstance(node, exp.Cast):
         return _cast(node)
+    if isinstance(node, exp.ArrayOverlaps):  # list_has_any; Spark has no && on arrays
+        return _fn("arrays_overlap", node.this, node.expression)
     if isinstance(node, (exp.ArrayAgg, exp.GroupConcat, exp.First, exp.Last)):
         return _list_agg(node)
     if isinstance(node, exp.Literal) and not node.is_string and re.search(r"[.eE]", node.name):
@@ -386,6 +388,8 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
             return _fn("try_element_at", node.expressions[0], _int(node.expressions[1]))
         if name == "list_position":
             return _fn("array_position", *node.expressions)
+        if name == "list_intersect":  # both: the distinct common elements
+            return _fn("array_intersect", *node.expressions)
         if name == "generate_subscripts":  # alone in its SELECT: the positions of the list
             return exp.Explode(this=_positions(exp.ArraySize(this=node.expressions[0])))
     if isinstance(node, exp.DataType):

@@ -489,7 +489,9 @@ class SparkEngine(Engine):
     def splink_api(self):
         from splink import SparkAPI
 
-        return SparkAPI(spark_session=self.spark, break_lineage_method="persist")
+        # the comparisons use no similarity functions: splink's Scala jar is not needed
+        return SparkAPI(spark_session=self.spark, break_lineage_method="persist",
+                        register_udfs_automatically=False)
 
     def cursor(self) -> "SparkEngine":
         return self
