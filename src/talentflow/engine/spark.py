@@ -44,6 +44,9 @@ def _session(threads: int, memory_limit: str):
                         .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
                         .config("spark.driver.memory", mem)
                         .config("spark.sql.shuffle.partitions", str(max(1, threads)))
+                        # many small statements: query compilation costs more than it saves
+                        .config("spark.sql.codegen.wholeStage", "false")
+                        .config("spark.sql.adaptive.enabled", "false")
                         .config("spark.sql.ansi.enabled", "false")  # NULL, not an error, like DuckDB's lists
                         .config("spark.sql.legacy.sizeOfNull", "false")
                         .config("spark.sql.session.timeZone", "UTC")
@@ -193,7 +196,7 @@ class SparkEngine(Engine):
         return self.spark.sql(render.to_spark(tree))
 
     def _materialise(self, df):
-        return df.localCheckpoint(eager=True)
+        return df.localCheckpoint(eager=False)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         for tree in render.parse(bind(sql, params)):
