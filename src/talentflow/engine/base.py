@@ -18,6 +18,9 @@ class Dialect(ABC):
     def strip_accents(self, expr: str) -> str:
         return f"strip_accents({expr})"
 
+    def list_len(self, expr: str) -> str:
+        return f"len({expr})"
+
     def hash_text(self, expr: str) -> str:
         """Stable hex digest of a text expression (md5: the same digits on every engine)."""
         return f"md5({expr})"

@@ -201,16 +201,48 @@ def _json_path(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def _variant_type(v: exp.Expression) -> exp.Expression:
+    """DuckDB's json_type name of a VARIANT (NULL when missing)."""
+    return sqlglot.parse_one(
+        "CASE WHEN schema_of_variant(V) IS NULL THEN NULL WHEN schema_of_variant(V) LIKE 'OBJECT%' THEN 'OBJECT' "
+        "WHEN schema_of_variant(V) LIKE 'ARRAY%' THEN 'ARRAY' WHEN schema_of_variant(V) = 'STRING' THEN 'VARCHAR' "
+        "WHEN schema_of_variant(V) = 'BOOLEAN' THEN 'BOOLEAN' WHEN schema_of_variant(V) = 'VOID' THEN 'NULL' "
+        "WHEN schema_of_variant(V) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'BIGINT' ELSE 'DOUBLE' END",
+        read="spark").transform(lambda n: v.copy() if isinstance(n, exp.Column) and n.name == "V" else n)
+
+
+def _json_in_lambda(node: exp.Expression, path: exp.Expression) -> exp.Expression:
+    """Inside a lambda Spark calls no Python function: JSON through Spark's VARIANT built-ins instead."""
+    v = _fn("parse_json", node.this)
+    if not (isinstance(path, exp.Literal) and path.name == "$"):
+        v = _fn("variant_get", v, path)
+    if isinstance(node, exp.JSONType):
+        out = _variant_type(v)
+    elif isinstance(node, exp.JSONExtractScalar):
+        out = _fn("variant_get", v, exp.Literal.string("$"), exp.Literal.string("string"))
+    else:
+        out = _fn("to_json", v)
+    out.meta["json"] = True
+    return out
+
+
 def _json(node: exp.Expression) -> exp.Expression:
     name = JSON_UDF[type(node)]
     if isinstance(node, exp.JSONKeys):
-        return _fn(name, node.this)
+        out = _fn(name, node.this)
+        out.meta["json"] = True
+        return out
     path = node.expression
     path = exp.Literal.string("$") if path is None else _json_path(path)
+    if node.find_ancestor(exp.Lambda) is not None and not isinstance(path, exp.Array):
+        return _json_in_lambda(node, path)
     if isinstance(path, exp.Array):  # json_type(j, ['$.a', '$.b']) → a list, one per path, one parse
         many = {"tf_json_type": "tf_json_types", "tf_json_str": "tf_json_strs"}[name]
-        return _fn(many, node.this, exp.Array(expressions=[_json_path(p) for p in path.expressions]))
-    return _fn(name, node.this, path)
+        out = _fn(many, node.this, exp.Array(expressions=[_json_path(p) for p in path.expressions]))
+    else:
+        out = _fn(name, node.this, path)
+    out.meta["json"] = True
+    return out
 
 
 def _cast(node: exp.Cast) -> exp.Expression:
@@ -218,9 +250,20 @@ def _cast(node: exp.Cast) -> exp.Expression:
     inner = node.this
     if to.this == exp.DataType.Type.JSON:
         return inner  # JSON is text in Spark
-    if to.this == exp.DataType.Type.ARRAY and isinstance(inner, (exp.JSONExtract, exp.Anonymous)) \
-            and (isinstance(inner, exp.JSONExtract) or inner.name.startswith("tf_json")):
-        elem = to.expressions[0].this if to.expressions else None
+    if to.this == exp.DataType.Type.ARRAY and inner.meta.get("json"):  # a JSON list → a list
+        elem = to.expressions[0] if to.expressions else None
+        elem = exp.DataType.Type.JSON if elem is not None and (elem.this == exp.DataType.Type.JSON
+                                                              or elem.meta.get("was_json")) else None
+        if node.find_ancestor(exp.Lambda) is not None:
+            v = _fn("parse_json", inner)
+            if elem == exp.DataType.Type.JSON:
+                e = exp.column("__e")
+                item = exp.Case(ifs=[exp.If(this=exp.EQ(this=_fn("schema_of_variant", e.copy()),
+                                                        expression=exp.Literal.string("VOID")), true=exp.Null())],
+                                default=_fn("to_json", e.copy()))
+                return exp.Transform(this=exp.Cast(this=v, to=exp.DataType.build("ARRAY<VARIANT>", dialect="spark")),
+                                     expression=_lambda(item, "__e"))
+            return _fn("variant_get", v, exp.Literal.string("$"), exp.Literal.string("array<string>"))
         fn = "tf_json_list" if elem == exp.DataType.Type.JSON else "tf_json_strings"
         return _fn(fn, inner)
     return node
@@ -396,7 +439,9 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         if node.this in (exp.DataType.Type.INT128, exp.DataType.Type.UBIGINT):
             return exp.DataType.build("DECIMAL(38, 0)")
         if node.this == exp.DataType.Type.JSON:
-            return exp.DataType.build("STRING")
+            out = exp.DataType.build("STRING")
+            out.meta["was_json"] = True  # CAST(… AS JSON[]) still means a list of JSON texts
+            return out
     return node
 
 
