@@ -125,6 +125,7 @@ def test_every_statement_of_a_build_renders_for_spark(tmp_path, monkeypatch):
     ("SELECT list_zip(a, b) FROM t", "function list_zip()"),
     ("SELECT CAST(j AS MAP(VARCHAR, JSON)) FROM t", "CAST to MAP"),
     ("SELECT ?::VARCHAR[]", "does not parse"),
+    ("SELECT json_type(r -> 'ids') FROM t", "reads as a lambda"),
 ])
 def test_duckdb_only_constructs_are_reported(sql, problem):
     assert any(problem in p for p in render.problems(sql)), render.problems(sql)
@@ -136,6 +137,7 @@ def test_duckdb_only_constructs_are_reported(sql, problem):
     "SELECT * EXCLUDE (a) FROM t QUALIFY row_number() OVER (PARTITION BY b) = 1",
     "SELECT unnest(l) AS v, generate_subscripts(l, 1) AS i FROM t",
     "SELECT 1 FROM t WHERE (a, b) IN (SELECT a, b FROM u)",
+    "SELECT json_type((r -> 'ids')) FROM t",
 ])
 def test_portable_constructs_are_not_reported(sql):
     assert render.problems(sql) == []

@@ -107,6 +107,8 @@ def _node_problems(node: exp.Expression) -> list[str]:
     if isinstance(node, exp.DataType) and node.this in (exp.DataType.Type.MAP, exp.DataType.Type.STRUCT):
         if isinstance(node.parent, exp.Cast):
             return [f"CAST to {node.sql('duckdb')}"]
+    if isinstance(node, exp.Lambda) and isinstance(node.this, exp.Literal):
+        return ["f(x -> 'key') reads as a lambda: parenthesise the JSON arrow, f((x -> 'key'))"]
     if isinstance(node, exp.Placeholder) and node.name not in ("", "?"):
         return [f"named parameter ${node.name}"]
     return []
@@ -459,9 +461,39 @@ def _bottom_up(node: exp.Expression) -> exp.Expression:
     return _rewrite(node)
 
 
+# Python functions with a list form, for calls inside a lambda (Spark calls no Python function there).
+LIST_UDF = {"tf_strip_accents": "tf_strip_accents_list"}
+
+
+def _lift_udfs(node: exp.Expression) -> exp.Expression:
+    """transform(L, x -> …f(g(x))…) with f a Python function → zip_with(L, f_list(transform(L, x -> g(x))),
+    (x, u) -> …u…): the function runs on the whole list, outside the lambda."""
+    if not isinstance(node, exp.Transform) or not isinstance(node.expression, exp.Lambda):
+        return node
+    lam = node.expression
+    names = {i.name for i in lam.expressions}
+    if len(names) != 1:
+        return node
+    (var,) = names
+    calls = [c for c in lam.this.find_all(exp.Anonymous) if c.name.lower() in LIST_UDF
+             and {col.name for col in c.find_all(exp.Column)} <= names
+             and all(a.find_ancestor(exp.Lambda) is lam for a in [c])]
+    if not calls:
+        return node
+    call = calls[0]
+    per_item = exp.Transform(this=node.this.copy(), expression=_lambda(call.expressions[0].copy(), var))
+    lifted = _fn(LIST_UDF[call.name.lower()], per_item)
+    body = lam.this.copy()
+    for c in body.find_all(exp.Anonymous):
+        if c.sql() == call.sql():
+            c.replace(exp.column("__u"))
+    return _lift_udfs(_fn("zip_with", node.this, lifted, _lambda(body, var, "__u")))
+
+
 def to_spark(tree: exp.Expression) -> str:
     """Spark SQL for one parsed canonical statement (the tree is rewritten in place)."""
     tree = _bottom_up(tree)
+    tree = tree.transform(_lift_udfs, copy=False)
     return tree.sql(dialect=Spark4, unsupported_level=ErrorLevel.RAISE)
 
 

@@ -179,6 +179,10 @@ def strip_accents(s):
                                                  if unicodedata.category(c) != "Mn"))
 
 
+def strip_accents_list(items):
+    return None if items is None else [strip_accents(x) for x in items]
+
+
 def register(spark) -> None:
     from pyspark.sql.types import ArrayType, StringType, StructField, StructType
 
@@ -188,7 +192,7 @@ def register(spark) -> None:
                           ("tf_json_entries", json_entries, kv), ("tf_json_type", json_type, s), ("tf_json_str", json_str, s),
                           ("tf_json", json_value, s), ("tf_json_keys", json_keys, a),
                           ("tf_json_list", json_list, a), ("tf_json_strings", json_strings, a),
-                          ("tf_strip_accents", strip_accents, s)):
+                          ("tf_strip_accents", strip_accents, s), ("tf_strip_accents_list", strip_accents_list, a)):
         spark.udf.register(name, fn, typ)
 
 

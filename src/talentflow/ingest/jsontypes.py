@@ -68,7 +68,7 @@ def scrape_authors_ok(v: str) -> str:
     """`v` (a scrape entry) has `authors` as an array of [name, [affiliation, …]] pairs (affiliations optional)."""
     a1 = "json_type(a, '$[1]')"
     author = (f"CASE WHEN json_type(a) = 'ARRAY' AND json_type(a, '$[0]') = 'VARCHAR' THEN "
-              f"CASE WHEN coalesce({a1}, 'NULL') = 'NULL' THEN true WHEN {a1} = 'ARRAY' THEN {_all_strings('a -> 1')} "
+              f"CASE WHEN coalesce({a1}, 'NULL') = 'NULL' THEN true WHEN {a1} = 'ARRAY' THEN {_all_strings('(a -> 1)')} "
               f"ELSE false END ELSE false END")
     return (f"CASE WHEN json_type({v}, '$.authors') = 'ARRAY' THEN coalesce(list_bool_and(list_transform("
             f"CAST({v} -> 'authors' AS JSON[]), lambda a: {author})), true) ELSE false END")

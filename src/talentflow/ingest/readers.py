@@ -228,7 +228,7 @@ def read_scrape(eng, unit: Unit, data: Path) -> dict:
     eng.execute(f"""
         CREATE OR REPLACE TEMP TABLE s0 AS SELECT key, value, {scrape_authors_ok('value')} AS ok FROM ({entries});
         INSERT INTO u_quar_read SELECT {q(scr.id)}, left(key, 200), 'authors', 'wrong_type',
-            {problem('array of [name, [affiliation, …]] pairs', "json_type(value, '$.authors')", "value -> 'authors'")}
+            {problem('array of [name, [affiliation, …]] pairs', "json_type(value, '$.authors')", "(value -> 'authors')")}
         FROM s0 WHERE NOT ok;
         CREATE OR REPLACE TEMP TABLE s AS
         SELECT key AS title, {norm_title('key')} AS k,
@@ -288,11 +288,11 @@ def read_chang(eng, unit: Unit, data: Path) -> dict:
     quarantine_wrong(eng, "cr", _chang_key(), CHANG_FIELDS, ch.id)
     eng.execute(f"""
         INSERT INTO u_quar_read
-        SELECT {q(ch.id)}, {_chang_key()}, 'authorids', 'wrong_type', {problem('array of strings', "json_type(r -> 'authorids')", "r -> 'authorids'")}
-        FROM cr WHERE {not_string_array("r -> 'authorids'")};
+        SELECT {q(ch.id)}, {_chang_key()}, 'authorids', 'wrong_type', {problem('array of strings', "json_type((r -> 'authorids'))", "(r -> 'authorids')")}
+        FROM cr WHERE {not_string_array("(r -> 'authorids')")};
         CREATE OR REPLACE TEMP TABLE c AS
         SELECT {_chang_key()} AS paper_id, {txt(field(CHANG_FIELDS, 'title'))} AS title,
-               {string_array("r -> 'authorids'")} AS ids
+               {string_array("(r -> 'authorids')")} AS ids
         FROM cr""")
     stats: dict = {"aff_level": {ch.id: "none"}}
     st = unit.roles.get("site_status")
@@ -337,12 +337,12 @@ def read_firstinst(eng, unit: Unit, data: Path) -> None:
     eng.execute(f"""
         INSERT INTO u_quar_read
         SELECT {q(fi.id)}, {key}, 'affiliations', 'wrong_type',
-               {problem('array of strings', "json_type(r -> 'affiliations')", "r -> 'affiliations'")}
-        FROM fr WHERE {not_string_array("r -> 'affiliations'")};
+               {problem('array of strings', "json_type((r -> 'affiliations'))", "(r -> 'affiliations')")}
+        FROM fr WHERE {not_string_array("(r -> 'affiliations')")};
         INSERT INTO u_paffs
         SELECT pid, i, trim(v), {q(fi.id)} FROM (
             SELECT pid, unnest(affs) AS v, generate_subscripts(affs, 1) AS i
-            FROM (SELECT {key} AS pid, {string_array("r -> 'affiliations'")} AS affs FROM fr))
+            FROM (SELECT {key} AS pid, {string_array("(r -> 'affiliations')")} AS affs FROM fr))
         WHERE nullif(trim(v), '') IS NOT NULL""")
 
 
