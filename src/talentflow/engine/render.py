@@ -250,6 +250,8 @@ def _json(node: exp.Expression) -> exp.Expression:
 def _cast(node: exp.Cast) -> exp.Expression:
     to = node.to
     inner = node.this
+    while isinstance(inner, exp.Paren):
+        inner = inner.this
     if to.this == exp.DataType.Type.JSON:
         return inner  # JSON is text in Spark
     if to.this == exp.DataType.Type.ARRAY and inner.meta.get("json"):  # a JSON list → a list
@@ -400,7 +402,18 @@ def _filter(node: exp.Filter) -> exp.Expression:
     return node.this
 
 
+def _trim(node: exp.Trim) -> exp.Expression:
+    """DuckDB's trim(x) strips Unicode space separators (a no-break space too), Spark's only ' '."""
+    if node.expression is not None:
+        return node
+    where = (node.args.get("position") or "BOTH").upper()
+    pat = {"LEADING": r"^\p{Zs}+", "TRAILING": r"\p{Zs}+$"}.get(where, r"^\p{Zs}+|\p{Zs}+$")
+    return _fn("regexp_replace", node.this, exp.Literal.string(pat), exp.Literal.string(""))
+
+
 def _rewrite(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Trim):
+        return _trim(node)
     if isinstance(node, exp.Filter):
         return _filter(node)
     if isinstance(node, exp.Window):
