@@ -14,8 +14,8 @@ PUBLISHED_MIN_CELL = 5
 # (name, default, help): declared as data so docs and tests can check every setting is documented.
 SETTINGS: tuple[tuple[str, object, str], ...] = (
     ("data_dir", None, "Directory holding the data mirror (conferences/, registry/, indicators/, peers/). Env TALENTFLOW_DATA."),
-    ("db_path", None, "DuckDB database file. Env TALENTFLOW_DB; default in the user data directory."),
-    ("engine", "duckdb", "SQL engine running the stages (duckdb; spark with the [spark] extra)."),
+    ("db_path", None, "Database: a DuckDB file, or a directory for the Spark engine. Env TALENTFLOW_DB; default in the user data directory."),
+    ("engine", "duckdb", "SQL engine running the stages: duckdb, or spark with the [spark] extra (docs/engines.md). Env TALENTFLOW_ENGINE."),
     ("threads", 2, "Worker threads for the engine."),
     ("memory_limit", "4GB", "Engine memory limit."),
     ("min_cell", PUBLISHED_MIN_CELL, "Published outputs suppress cells resting on fewer than this many people."),
@@ -57,6 +57,7 @@ class Settings:
         data = data_dir or os.environ.get("TALENTFLOW_DATA")
         db = db_path or os.environ.get("TALENTFLOW_DB")
         oa = overrides.pop("openalex_path", None) or os.environ.get("TALENTFLOW_OPENALEX")
+        overrides["engine"] = overrides.get("engine") or os.environ.get("TALENTFLOW_ENGINE") or "duckdb"
         s = cls(data_dir=Path(data).expanduser().resolve() if data else None,
                 openalex_path=Path(oa).expanduser().resolve() if oa else None, **overrides)
         if db:

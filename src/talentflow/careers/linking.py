@@ -147,7 +147,7 @@ def build_profiles(engine) -> None:
         SELECT person_id, min(year) AS first_year FROM _lk_all WHERE person_id IS NOT NULL GROUP BY person_id
         HAVING min(year) < max(year)""")
     engine.execute(f"""CREATE OR REPLACE TEMP TABLE _lk_train_queries AS
-        {_as_lists('_lk_all', '(person_id, year) IN (SELECT (person_id, first_year) FROM _lk_train_years)')}""")
+        {_as_lists('_lk_all', 'EXISTS (SELECT 1 FROM _lk_train_years t WHERE t.person_id = _lk_all.person_id AND t.first_year = _lk_all.year)')}""")
     later = "year > (SELECT t.first_year FROM _lk_train_years t WHERE t.person_id = _lk_all.person_id)"
     engine.execute(f"CREATE OR REPLACE TEMP TABLE _lk_train_profiles AS {_PROFILE_ROWS.format(_summary(later))}")
     engine.execute("DROP TABLE IF EXISTS _lk_train_years")
@@ -244,25 +244,18 @@ def decide(engine, record_threshold: float = RECORD_THRESHOLD, profile_threshold
 
 def build_links(engine, settings) -> dict:
     stats: dict = {}
-    if engine.name == "duckdb":
-        build_records(engine)
-        n = stats["linking_candidates"] = engine.scalar("SELECT count(*) FROM _lk_records")
-        labelled = engine.scalar("SELECT count(*) - count(DISTINCT person_id) FROM _lk_records")
-        if n < MIN_RECORDS or labelled < MIN_LABELLED:
-            # Too little to estimate the models (tiny test mirrors): link nothing rather than guess.
-            stats["linking_skipped"] = f"{n} candidates, {labelled} labelled repeats: below the training minimum"
-            build_profiles(engine)
-            _empty_predictions(engine)
-        else:
-            predict(engine, seed=settings.seed)
-            drop_splink_tables(engine)
-        stats.update(decide(engine))
+    build_records(engine)
+    n = stats["linking_candidates"] = engine.scalar("SELECT count(*) FROM _lk_records")
+    labelled = engine.scalar("SELECT count(*) - count(DISTINCT person_id) FROM _lk_records")
+    if n < MIN_RECORDS or labelled < MIN_LABELLED:
+        # Too little to estimate the models (tiny test mirrors): link nothing rather than guess.
+        stats["linking_skipped"] = f"{n} candidates, {labelled} labelled repeats: below the training minimum"
+        build_profiles(engine)
+        _empty_predictions(engine)
     else:
-        engine.execute("CREATE OR REPLACE TEMP TABLE _lk_base AS SELECT NULL::BIGINT unique_id, NULL::VARCHAR venue, "
-                       "NULL::INTEGER year, NULL::VARCHAR paper_id, NULL::INTEGER author_order WHERE false")
-        engine.execute("CREATE OR REPLACE TEMP TABLE _lk_decisions AS SELECT NULL::BIGINT unique_id, "
-                       "NULL::VARCHAR person_key, NULL::VARCHAR link_method, NULL::DOUBLE link_probability WHERE false")
-        stats["linking_skipped"] = f"splink needs duckdb (engine {engine.name})"
+        predict(engine, seed=settings.seed)
+        drop_splink_tables(engine)
+    stats.update(decide(engine))
     stats.update(write_links(engine))
     drop_work_tables(engine)
     return stats

@@ -1,4 +1,4 @@
-"""The two Fellegi-Sunter models of person linking (splink on DuckDB); linking.py decides with their scores.
+"""The two Fellegi-Sunter models of person linking (splink, on the build's engine); linking.py decides with their scores.
 
 - **records** (`_lk_records` × itself): two id-less authorships of the same normalised name, compared on
   institution, co-authors and year gap. m-probabilities from the authorships whose profile ids are known
@@ -64,7 +64,20 @@ def _levels(kind: str) -> list[dict]:
             {"output_column_name": "year", "comparison_levels": year}]
 
 
-def _settings(kind: str, prior: float, max_block: int = 0) -> dict:
+def _settings(kind: str, prior: float, max_block: int = 0, engine=None) -> dict:
+    """splink settings; the comparison and blocking SQL is canonical, spelt for `engine` by its renderer."""
+    s = _canonical_settings(kind, prior, max_block)
+    if engine is not None:
+        for c in s["comparisons"]:
+            for lvl in c["comparison_levels"]:
+                if lvl["sql_condition"] != "ELSE":
+                    lvl["sql_condition"] = engine.expression(lvl["sql_condition"])
+        for b in s["blocking_rules_to_generate_predictions"]:
+            b["blocking_rule"] = engine.expression(b["blocking_rule"])
+    return s
+
+
+def _canonical_settings(kind: str, prior: float, max_block: int = 0) -> dict:
     # Id-less pairs only within names of at most max_block authorships; queries meet profiles under every name.
     rule = (f"l.name_norm = r.name_norm AND l.person_id IS NULL AND r.person_id IS NULL AND l.block_n <= {max_block}"
             if kind == "records" else "l.name_norm = r.name_norm")
@@ -82,11 +95,12 @@ def _quiet() -> None:
 
 def predict_records(engine, seed: int, min_probability: float, max_block: int) -> str:
     """Model 'records' → `_lk_pred_records(unique_id_l, unique_id_r, match_probability)`."""
-    from splink import DuckDBAPI, Linker
+    from splink import Linker
 
     _quiet()
-    api = DuckDBAPI(connection=engine.con)
-    linker = Linker(api.register("_lk_records"), _settings("records", 2e-6, max_block), log_level=logging.WARNING)
+    api = engine.splink_api()
+    linker = Linker(api.register("_lk_records"), _settings("records", 2e-6, max_block, engine),
+                    log_level=logging.WARNING)
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed + SEED_OFFSET["records"])
     linker.training.estimate_m_from_label_column("person_id")
     pred = linker.inference.predict(threshold_match_probability=min_probability)
@@ -99,19 +113,19 @@ def predict_profiles(engine, seed: int, min_probability: float) -> str:
     """Model 'profiles': m from `_lk_train_queries` × `_lk_train_profiles` (same person_id = match), u from
     random pairs of `_lk_queries` × `_lk_profiles`, scores of the latter →
     `_lk_pred_profiles(unique_id, person_id, match_probability)`."""
-    from splink import DuckDBAPI, Linker
+    from splink import Linker
 
     _quiet()
     # A query is at most one of the N profiles: 1/N is the prior of a pair; the name's term frequency is
     # k/N for a name k profiles carry, so before any other evidence a pair stands at 1/k (m ≈ 1).
     n_profiles = max(1, engine.scalar("SELECT count(DISTINCT person_id) FROM _lk_names"))
-    settings = _settings("profiles", 1.0 / n_profiles)
-    api = DuckDBAPI(connection=engine.con)
+    settings = _settings("profiles", 1.0 / n_profiles, engine=engine)
+    api = engine.splink_api()
     train = Linker([api.register("_lk_train_queries", table_name="tq"),
                     api.register("_lk_train_profiles", table_name="tp")], settings, log_level=logging.WARNING)
     train.training.estimate_m_from_label_column("person_id")
     trained = train.misc.save_model_to_json()
-    api2 = DuckDBAPI(connection=engine.con)
+    api2 = engine.splink_api()
     linker = Linker([api2.register("_lk_queries", table_name="q"), api2.register("_lk_profiles", table_name="p")],
                     trained, log_level=logging.WARNING)
     # How rare a name is, counted in people (profiles), not papers: 'soheil feizi' is one profile however

@@ -17,12 +17,16 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 def main(
     ctx: typer.Context,
     data: Optional[Path] = typer.Option(None, "--data", help="Data mirror directory (env TALENTFLOW_DATA)."),
-    db: Optional[Path] = typer.Option(None, "--db", help="DuckDB database file (env TALENTFLOW_DB)."),
+    db: Optional[Path] = typer.Option(None, "--db", help="Database: a DuckDB file, or a directory for --engine spark "
+                                     "(env TALENTFLOW_DB)."),
     threads: int = typer.Option(2, "--threads", help="Engine worker threads."),
+    engine: Optional[str] = typer.Option(None, "--engine", help="SQL engine: duckdb, or spark (the [spark] extra; "
+                               "--db is then a directory). Env TALENTFLOW_ENGINE."),
     openalex: Optional[Path] = typer.Option(None, "--openalex", help="OpenAlex snapshot directory read by the "
                                             "build (env TALENTFLOW_OPENALEX; default <data>/openalex)."),
 ) -> None:
-    ctx.obj = Settings.from_env(data_dir=data, db_path=db, threads=threads, openalex_path=openalex)
+    ctx.obj = Settings.from_env(data_dir=data, db_path=db, threads=threads, openalex_path=openalex,
+                                engine=engine)
 
 
 def _register() -> None:

@@ -1,4 +1,9 @@
-"""Two narrow seams: `Engine` runs SQL and materialises tables; `Dialect` holds the few function differences."""
+"""Two narrow seams: `Engine` runs canonical SQL and materialises tables; `Dialect` holds what differs in meaning.
+
+Stage SQL is written once in the canonical dialect (engine/render.py, docs/engines.md); each engine renders it.
+What no rendering can express goes behind `Engine`: file readers (`json_objects`), table listings, the error
+class, writing a database to disk (`flush`) and the record linker (`splink_api`).
+"""
 
 from __future__ import annotations
 
@@ -7,38 +12,22 @@ from typing import Any, Sequence
 
 
 class Dialect(ABC):
-    """SQL fragments whose spelling differs between engines. Stages call these instead of engine-only functions."""
+    """SQL fragments. The canonical spellings are shared (each engine renders them); only `table_digest`, whose
+    hash is each engine's own, differs."""
 
-    @abstractmethod
-    def read_json_records(self, path: str, top_level: str) -> str:
-        """A relation with one column `j` (JSON) per record. top_level: 'array' (a JSON array of objects) or
-        'object' (one JSON document)."""
+    def strip_accents(self, expr: str) -> str:
+        return f"strip_accents({expr})"
 
-    @abstractmethod
-    def json_str(self, expr: str, key: str) -> str:
-        """Text value of a top-level key ('' and JSON null → NULL is NOT applied here)."""
+    def list_len(self, expr: str) -> str:
+        return f"len({expr})"
 
-    @abstractmethod
-    def split(self, expr: str, sep: str) -> str:
-        """Split a string into a list (NULL stays NULL)."""
+    def hash_text(self, expr: str) -> str:
+        """Stable hex digest of a text expression (md5: the same digits on every engine)."""
+        return f"md5({expr})"
 
-    @abstractmethod
-    def list_len(self, expr: str) -> str: ...
-
-    @abstractmethod
-    def list_at(self, expr: str, index_expr: str) -> str:
-        """1-based element access."""
-
-    @abstractmethod
     def unnest_with_index(self, list_expr: str, value_alias: str, index_alias: str) -> str:
         """SELECT-list fragment producing one row per list element and its 1-based position."""
-
-    @abstractmethod
-    def strip_accents(self, expr: str) -> str: ...
-
-    @abstractmethod
-    def hash_text(self, expr: str) -> str:
-        """Stable hex digest of a text expression."""
+        return f"unnest({list_expr}) AS {value_alias}, generate_subscripts({list_expr}, 1) AS {index_alias}"
 
     @abstractmethod
     def table_digest(self, table: str) -> str:
@@ -48,6 +37,7 @@ class Dialect(ABC):
 class Engine(ABC):
     name: str
     dialect: Dialect
+    Error: type | tuple = Exception  # what a failing statement raises (stages catch it to name the bad file)
 
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None: ...
@@ -72,7 +62,51 @@ class Engine(ABC):
         """Write a query result to a file (csv, parquet, jsonl) without passing rows through Python."""
 
     @abstractmethod
+    def json_objects(self, paths: list[str] | str, top: str = "array", filename: bool = False) -> str:
+        """A relation with column `json` (and `filename`): every JSON value of the files as its raw text — the
+        elements of a top-level array (top='array'), or each top-level value (top='object')."""
+
+    @abstractmethod
+    def read_json(self, path: str, fmt: str) -> str:
+        """A relation over a JSON file (or glob) with columns inferred from its records; fmt 'array' (a top-level
+        array of objects) or 'newline_delimited'."""
+
+    @abstractmethod
+    def read_csv(self, path: str, header: bool = True, all_varchar: bool = True, delim: str | None = None,
+                 quote: str | None = None, columns: dict[str, str] | None = None) -> str:
+        """A relation over a CSV file: every column text (all_varchar), named by the header or by `columns`."""
+
+    @abstractmethod
+    def json_entries(self, objects_sql: str) -> str:
+        """A relation (key, value) with every member of the JSON objects in column `j` of `objects_sql`, in
+        order (a key listed twice is listed twice)."""
+
+    @abstractmethod
+    def tables(self, kind: str = "BASE TABLE") -> list[str]:
+        """Persistent tables (kind 'VIEW': views) of the database, sorted."""
+
+    @abstractmethod
+    def table_columns(self, table: str) -> list[tuple[str, str]]:
+        """(column name, engine type name) of a table, in order."""
+
+    @abstractmethod
     def close(self) -> None: ...
+
+    def flush(self) -> None:
+        """Make every change durable (DuckDB: CHECKPOINT)."""
+        self.execute("CHECKPOINT")
+
+    def cursor(self) -> "Engine":
+        """A handle for another thread on the same database."""
+        return self
+
+    def expression(self, sql: str) -> str:
+        """A canonical SQL expression spelt for this engine (for SQL handed to other libraries: splink)."""
+        return sql
+
+    def splink_api(self):
+        """splink's database API on this engine's tables."""
+        raise NotImplementedError(f"record linkage on {self.name}")
 
     def interrupt(self) -> None:
         """Stop the running query from another thread (Ctrl-C during a build); engines without it ignore it."""
@@ -86,8 +120,7 @@ class Engine(ABC):
         return rows[0][0] if rows else None
 
     def table_exists(self, name: str) -> bool:
-        return bool(self.scalar(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
+        return name in self.tables() or name in self.tables("VIEW")
 
     def __enter__(self):
         return self

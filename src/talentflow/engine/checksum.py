@@ -22,9 +22,7 @@ SPLINK = re.compile(r"^__splink__")
 
 def tables(engine) -> list[str]:
     """Persistent base tables of the main schema, sorted (views are derived from them and are left out)."""
-    return [t for (t,) in engine.query(
-        "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-        "AND table_schema = 'main' AND table_catalog = current_database() ORDER BY table_name")]
+    return engine.tables()
 
 
 def scratch_tables(engine) -> list[str]:
@@ -35,9 +33,8 @@ def scratch_tables(engine) -> list[str]:
 def drop_scratch(engine, pattern: re.Pattern = SCRATCH) -> list[str]:
     """Drop every scratch table (and view) of the main schema matching `pattern`; returns what was dropped."""
     dropped = []
-    for name, kind in engine.query(
-            "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main' "
-            "AND table_catalog = current_database() ORDER BY table_name"):
+    every = sorted([(t, "BASE TABLE") for t in engine.tables()] + [(v, "VIEW") for v in engine.tables("VIEW")])
+    for name, kind in every:
         if pattern.match(name):
             engine.execute(f'DROP {"VIEW" if kind == "VIEW" else "TABLE"} IF EXISTS "{name}"')
             dropped.append(name)
@@ -46,9 +43,7 @@ def drop_scratch(engine, pattern: re.Pattern = SCRATCH) -> list[str]:
 
 def table_checksum(engine, table: str) -> dict:
     """{'table', 'rows', 'columns', 'checksum'} of one table (checksum: 16 hex digits)."""
-    cols = engine.query(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
-        "AND table_schema = 'main' AND table_catalog = current_database() ORDER BY ordinal_position", [table])
+    cols = engine.table_columns(table)
     rows, row_sum = engine.query(engine.dialect.table_digest(table))[0]
     h = hashlib.sha256(repr(cols).encode())
     h.update(str(int(row_sum or 0)).encode())

@@ -3,6 +3,7 @@ and indicators derived from the model lists (models per country and year, comput
 
 from __future__ import annotations
 
+from .leaderboards import LB_COLUMNS
 from .sqlutil import missing, num
 
 NOTES = "concat_ws('; ', nullif({a}, ''), nullif(k.catalog_note, ''))"
@@ -50,7 +51,7 @@ def leaderboard_orgs(engine) -> None:
         FROM cand c JOIN best b ON b.k = c.k AND b.pri = c.pri WHERE coalesce(c.organization, '') <> ''
         GROUP BY c.k""")
     # Still org-less: the longest curated model-name prefix (model_prefixes.csv), e.g. claude- → Anthropic.
-    engine.execute("""
+    engine.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lb_all AS
         WITH base AS (
             SELECT r.*, coalesce(r.organization_raw, m.organization) AS org1,
@@ -63,7 +64,8 @@ def leaderboard_orgs(engine) -> None:
                    arg_max(p.prefix, length(p.prefix)) AS prefix
             FROM base b JOIN _model_prefixes p ON b.org1 IS NULL AND starts_with(lower(b.model), p.prefix)
             GROUP BY ALL)
-        SELECT b.* EXCLUDE (org1, src1) REPLACE (coalesce(b.org1, p.organization) AS organization_raw),
+        SELECT {", ".join("coalesce(b.org1, p.organization) AS organization_raw" if c == "organization_raw"
+                          else "b." + c for c in LB_COLUMNS + ('source_dataset',))},
                coalesce(b.src1, CASE WHEN p.organization IS NOT NULL THEN 'model_prefix' END) AS organization_source,
                p.prefix AS model_prefix
         FROM base b LEFT JOIN pre p ON p.record_key = b.record_key AND p.source_dataset = b.source_dataset""")

@@ -62,9 +62,9 @@ def _create_staging(engine) -> None:
               "cost_upfront_usd", "cost_amortized_usd"):
         engine.execute(f"ALTER TABLE _mod_raw ALTER {c} TYPE DOUBLE")
     engine.execute("ALTER TABLE _mod_raw ALTER publication_date TYPE DATE")
-    engine.execute("CREATE OR REPLACE TEMP TABLE _lb_raw (leaderboard VARCHAR, category VARCHAR, date DATE, "
-                   "published_rank INTEGER, model VARCHAR, score DOUBLE, score_unit VARCHAR, votes BIGINT, "
-                   "organization_raw VARCHAR, notes VARCHAR, record_key VARCHAR, source_dataset VARCHAR)")
+    types = {"date": "DATE", "published_rank": "INTEGER", "score": "DOUBLE", "votes": "BIGINT"}
+    engine.execute("CREATE OR REPLACE TEMP TABLE _lb_raw ("
+                   + ", ".join(f"{c} {types.get(c, 'VARCHAR')}" for c in LB_COLUMNS + ('source_dataset',)) + ")")
     engine.execute("CREATE OR REPLACE TEMP TABLE _epoch_orgs (organization VARCHAR, country_raw VARCHAR, "
                    "n_models INTEGER, source_dataset VARCHAR)")
     engine.execute("CREATE OR REPLACE TEMP TABLE _lmarena_meta (name VARCHAR, model_api_name VARCHAR, "

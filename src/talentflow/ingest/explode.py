@@ -55,9 +55,9 @@ def explode(eng) -> dict:
         )""")
     eng.execute(f"""
         CREATE OR REPLACE TEMP TABLE r4 AS
-        SELECT * REPLACE (
+        SELECT * EXCLUDE (ids, orp, aff, dom, pos),
             CASE WHEN ok THEN ids END AS ids, CASE WHEN ok THEN orp END AS orp, CASE WHEN ok THEN aff END AS aff,
-            CASE WHEN ok THEN dom END AS dom, CASE WHEN ok THEN pos END AS pos)
+            CASE WHEN ok THEN dom END AS dom, CASE WHEN ok THEN pos END AS pos
         FROM (SELECT *, NOT (bad_ids OR bad_orp OR bad_aff OR bad_dom OR bad_pos) AS ok FROM r3);
         CREATE OR REPLACE TEMP TABLE a AS
         SELECT *, CASE WHEN starts_with(id, '~') THEN count(*) FILTER (WHERE starts_with(id, '~'))
@@ -94,7 +94,7 @@ def explode(eng) -> dict:
         INSERT INTO m
         SELECT a.paper_id, a.dataset_id, a.i, p.k, 'elimination' FROM
           (SELECT * FROM a ANTI JOIN m USING (paper_id, dataset_id, i)
-             WHERE (paper_id, dataset_id) IN (SELECT (paper_id, dataset_id) FROM p)) a JOIN
+             WHERE EXISTS (SELECT 1 FROM p pp WHERE pp.paper_id = a.paper_id AND pp.dataset_id = a.dataset_id)) a JOIN
           (SELECT * FROM p ANTI JOIN m USING (paper_id, dataset_id, k)) p
           ON a.paper_id = p.paper_id AND a.dataset_id = p.dataset_id
         QUALIFY count(*) OVER (PARTITION BY a.paper_id, a.dataset_id) = 1;""")

@@ -1,4 +1,4 @@
-"""JSON type checks for the readers, in SQL: a value of the wrong JSON type is never coerced (a list read as text
+"""JSON type checks for the readers, in canonical SQL: a value of the wrong JSON type is never coerced (a list read as text
 becomes one author named '["A","B"]', an array element read as an object becomes an empty record), it is
 dropped and quarantined as `wrong_type` naming the field, the expected and the found type (docs/data-quality.md).
 
@@ -38,11 +38,12 @@ def strings(j: str, fields: tuple[str, ...]) -> tuple[str, str]:
 
 
 def bad_fields(types: str, values: str, fields: tuple[str, ...], expected: str = "VARCHAR") -> str:
-    """List of {field, t, raw} for the fields whose type is wrong (usually empty). Built with list_zip: a lambda
-    that captured the values column would copy every record's texts once per field."""
-    names = "[" + ", ".join(q(f) for f in fields) + "]"
-    return (f"list_transform(list_filter(list_zip({names}, {types}, {values}), lambda x: {is_wrong('x[2]', expected)}), "
-            f"lambda x: {{'field': x[1], 't': x[2], 'raw': x[3]}})")
+    """List of {field, t, raw} for the fields whose type is wrong (usually empty): one CASE per field, so no
+    lambda captures the values column (that would copy every record's texts once per field)."""
+    items = ", ".join(f"CASE WHEN {is_wrong(f'{types}[{i}]', expected)} THEN "
+                      f"{{'field': {q(f)}, 't': {types}[{i}], 'raw': {values}[{i}]}} END"
+                      for i, f in enumerate(fields, 1))
+    return f"list_filter([{items}], lambda x: x IS NOT NULL)"
 
 
 def _all_strings(v: str) -> str:
@@ -67,7 +68,7 @@ def scrape_authors_ok(v: str) -> str:
     """`v` (a scrape entry) has `authors` as an array of [name, [affiliation, …]] pairs (affiliations optional)."""
     a1 = "json_type(a, '$[1]')"
     author = (f"CASE WHEN json_type(a) = 'ARRAY' AND json_type(a, '$[0]') = 'VARCHAR' THEN "
-              f"CASE WHEN coalesce({a1}, 'NULL') = 'NULL' THEN true WHEN {a1} = 'ARRAY' THEN {_all_strings('a -> 1')} "
+              f"CASE WHEN coalesce({a1}, 'NULL') = 'NULL' THEN true WHEN {a1} = 'ARRAY' THEN {_all_strings('(a -> 1)')} "
               f"ELSE false END ELSE false END")
     return (f"CASE WHEN json_type({v}, '$.authors') = 'ARRAY' THEN coalesce(list_bool_and(list_transform("
             f"CAST({v} -> 'authors' AS JSON[]), lambda a: {author})), true) ELSE false END")

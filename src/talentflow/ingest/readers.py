@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .jsontypes import (bad_fields, field, load_records, not_string_array, problem, quarantine_wrong,
                         scrape_authors_ok, string_array, strings)
-from .sqlparts import author_list, norm_names, norm_names_loose, norm_title, q, read_records, scrub_emails, semi_list, txt
+from .sqlparts import author_list, norm_names, norm_names_loose, norm_title, q, scrub_emails, semi_list, txt
 from .units import Unit
 
 PAPER_COLS = "paper_id, title, status_raw, track, keywords, primary_area, abstract, dataset_id"
@@ -43,7 +43,6 @@ def _load_paperlists(eng, files: list[tuple[Path, str]], name: str) -> None:
     columns and a stable paper_id. Records without an id get one from their normalised title; repeated ids in
     one file get a suffix (counted as duplicates). Array elements that are not objects, and fields that are not
     strings, are quarantined as wrong_type."""
-    paths = "[" + ", ".join(q(str(p)) for p, _ in files) + "]"
     ds = " UNION ALL ".join(f"SELECT {q(str(p))} AS fn, {q(d)} AS dataset_id" for p, d in files)
     types, values = strings("j", FIELDS)
 
@@ -65,7 +64,7 @@ def _load_paperlists(eng, files: list[tuple[Path, str]], name: str) -> None:
                     THEN 'r' || substr(md5(j), 1, 12) END AS rkey,
                CASE WHEN top <> 'OBJECT' THEN j END AS bad_j
         FROM (SELECT j, f.dataset_id, json_type(j) AS top, {types} AS t, {values} AS s
-              FROM read_json_objects({paths}, format='array', filename=true, maximum_object_size=536870912) t(j, filename)
+              FROM {eng.json_objects([str(p) for p, _ in files], "array", filename=True)} t(j, filename)
               JOIN ({ds}) f ON f.fn = t.filename)""")
     eng.execute(f"""
         INSERT INTO u_quar_read
@@ -222,18 +221,14 @@ def read_scrape(eng, unit: Unit, data: Path) -> dict:
     _load_paperlists(eng, [(base.local(data), base.id)], "b")
     _papers_from(eng, "b")
     eng.execute(f"""
-        CREATE OR REPLACE TEMP TABLE s_top AS SELECT j, json_type(j) AS top FROM {read_records(str(scr.local(data)), 'object')} t(j);
+        CREATE OR REPLACE TEMP TABLE s_top AS SELECT j, json_type(j) AS top FROM {eng.json_objects(str(scr.local(data)), 'object')} t(j);
         INSERT INTO u_quar_read SELECT {q(scr.id)}, {q(scr.path)}, 'file', 'wrong_type', {problem('object', 'top', 'j')}
         FROM s_top WHERE top <> 'OBJECT';""")
-    # A cast to MAP fails on a title listed twice; json_each copies the whole file per entry (1.3 MB → 2 GB), so
-    # it is only used for a file whose titles repeat (the repeated titles then join nothing).
-    dup = eng.scalar("SELECT bool_or(len(json_keys(j)) <> len(list_distinct(json_keys(j)))) FROM s_top WHERE top = 'OBJECT'")
-    entries = ("SELECT e.key, e.value FROM (SELECT j FROM s_top WHERE top = 'OBJECT') t, json_each(t.j) e" if dup else
-               "SELECT unnest(map_entries(CAST(j AS MAP(VARCHAR, JSON))), recursive := true) FROM s_top WHERE top = 'OBJECT'")
+    entries = eng.json_entries("SELECT j FROM s_top WHERE top = 'OBJECT'")
     eng.execute(f"""
         CREATE OR REPLACE TEMP TABLE s0 AS SELECT key, value, {scrape_authors_ok('value')} AS ok FROM ({entries});
         INSERT INTO u_quar_read SELECT {q(scr.id)}, left(key, 200), 'authors', 'wrong_type',
-            {problem('array of [name, [affiliation, …]] pairs', "json_type(value, '$.authors')", "value -> 'authors'")}
+            {problem('array of [name, [affiliation, …]] pairs', "json_type(value, '$.authors')", "(value -> 'authors')")}
         FROM s0 WHERE NOT ok;
         CREATE OR REPLACE TEMP TABLE s AS
         SELECT key AS title, {norm_title('key')} AS k,
@@ -289,15 +284,15 @@ def read_chang(eng, unit: Unit, data: Path) -> dict:
     """ICLR 2024–2026: accepted papers with OpenReview ids (no names, no per-author affiliation). Status by title
     from iclr.cc where available; otherwise the list is of accepted papers with the tier unknown."""
     ch = unit.roles["chang"]
-    load_records(eng, read_records(str(ch.local(data)), "object"), ch.id, ch.path, "cr", CHANG_FIELDS)
+    load_records(eng, eng.json_objects(str(ch.local(data)), "object"), ch.id, ch.path, "cr", CHANG_FIELDS)
     quarantine_wrong(eng, "cr", _chang_key(), CHANG_FIELDS, ch.id)
     eng.execute(f"""
         INSERT INTO u_quar_read
-        SELECT {q(ch.id)}, {_chang_key()}, 'authorids', 'wrong_type', {problem('array of strings', "json_type(r -> 'authorids')", "r -> 'authorids'")}
-        FROM cr WHERE {not_string_array("r -> 'authorids'")};
+        SELECT {q(ch.id)}, {_chang_key()}, 'authorids', 'wrong_type', {problem('array of strings', "json_type((r -> 'authorids'))", "(r -> 'authorids')")}
+        FROM cr WHERE {not_string_array("(r -> 'authorids')")};
         CREATE OR REPLACE TEMP TABLE c AS
         SELECT {_chang_key()} AS paper_id, {txt(field(CHANG_FIELDS, 'title'))} AS title,
-               {string_array("r -> 'authorids'")} AS ids
+               {string_array("(r -> 'authorids')")} AS ids
         FROM cr""")
     stats: dict = {"aff_level": {ch.id: "none"}}
     st = unit.roles.get("site_status")
@@ -306,7 +301,7 @@ def read_chang(eng, unit: Unit, data: Path) -> dict:
         eng.execute(f"""
             CREATE OR REPLACE TEMP TABLE ss0 AS
             SELECT j, json_type(j) AS top, {strings('j', sf)[0]} AS t, {strings('j', sf)[1]} AS s
-            FROM {read_records(str(st.local(data)))} t(j);
+            FROM {eng.json_objects(str(st.local(data)))} t(j);
             INSERT INTO u_quar_read
             SELECT {q(st.id)}, 'r' || substr(md5(j), 1, 12), 'record', 'wrong_type', {problem('object', 'top', 'j')}
             FROM ss0 WHERE top <> 'OBJECT';""")
@@ -336,18 +331,18 @@ def read_firstinst(eng, unit: Unit, data: Path) -> None:
     fi = unit.roles.get("firstinst")
     if fi is None:
         return
-    load_records(eng, read_records(str(fi.local(data)), "object"), fi.id, fi.path, "fr", CHANG_FIELDS[:2])
+    load_records(eng, eng.json_objects(str(fi.local(data)), "object"), fi.id, fi.path, "fr", CHANG_FIELDS[:2])
     key = _chang_key(CHANG_FIELDS[:2])
     quarantine_wrong(eng, "fr", key, CHANG_FIELDS[:2], fi.id)
     eng.execute(f"""
         INSERT INTO u_quar_read
         SELECT {q(fi.id)}, {key}, 'affiliations', 'wrong_type',
-               {problem('array of strings', "json_type(r -> 'affiliations')", "r -> 'affiliations'")}
-        FROM fr WHERE {not_string_array("r -> 'affiliations'")};
+               {problem('array of strings', "json_type((r -> 'affiliations'))", "(r -> 'affiliations')")}
+        FROM fr WHERE {not_string_array("(r -> 'affiliations')")};
         INSERT INTO u_paffs
         SELECT pid, i, trim(v), {q(fi.id)} FROM (
             SELECT pid, unnest(affs) AS v, generate_subscripts(affs, 1) AS i
-            FROM (SELECT {key} AS pid, {string_array("r -> 'affiliations'")} AS affs FROM fr))
+            FROM (SELECT {key} AS pid, {string_array("(r -> 'affiliations')")} AS affs FROM fr))
         WHERE nullif(trim(v), '') IS NOT NULL""")
 
 

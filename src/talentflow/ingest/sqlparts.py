@@ -1,4 +1,5 @@
-"""SQL fragments shared by the readers (DuckDB dialect; see docs/schema.md for what each produces)."""
+"""SQL fragments shared by the readers (canonical dialect, engine/render.py; docs/schema.md says what each
+produces)."""
 
 from __future__ import annotations
 
@@ -56,13 +57,6 @@ def norm_names_loose(list_col: str, mode: str) -> str:
 def scrub_emails(col: str) -> str:
     """Drop e-mail local parts from free text (some abstracts carry the PDF's e-mail line); keep '@domain'."""
     return f"regexp_replace({col}, '[A-Za-z0-9._%+\\-]+@', '@', 'g')"
-
-
-def read_records(path: str, top: str = "array") -> str:
-    """A file's JSON values: the elements of a top-level array, or (top='object') the top-level value itself, so a
-    file that is an array where an object belongs is one value of the wrong type (never read as its elements)."""
-    fmt = "array" if top == "array" else "unstructured"
-    return (f"read_json_objects({q(path)}, format='{fmt}', maximum_object_size=536870912)")
 
 
 def jtxt(key: str, j: str = "j") -> str:

@@ -10,8 +10,6 @@ import json
 import tomllib
 from pathlib import Path
 
-import duckdb
-
 from ..errors import ChecksumMismatch, DataMissing, InputError, UnknownValue
 from ..pipeline.stage import Stage
 from ..sources.catalog import load_catalog
@@ -124,8 +122,8 @@ def _publish(eng, accepted: list[str], rejected: list[str]) -> None:
     eng.execute("""
         INSERT INTO papers SELECT um.venue, um.year, paper_id, title, status_raw,
             CASE WHEN status_raw IS NULL THEN true
-                 WHEN lower(trim(status_raw)) IN (SELECT unnest(?::VARCHAR[])) THEN true
-                 WHEN lower(trim(status_raw)) IN (SELECT unnest(?::VARCHAR[])) THEN false END,
+                 WHEN lower(trim(status_raw)) IN (SELECT unnest(CAST(? AS VARCHAR[]))) THEN true
+                 WHEN lower(trim(status_raw)) IN (SELECT unnest(CAST(? AS VARCHAR[]))) THEN false END,
             track, keywords, primary_area, abstract, p.dataset_id, um.unit_id
         FROM u_papers p JOIN unit_map um USING (dataset_id)""", [accepted, rejected])
     eng.execute("""
@@ -176,7 +174,7 @@ def _ingest_peer(eng, unit: Unit, data: Path) -> None:
         eng.execute(f"""
             CREATE OR REPLACE TEMP TABLE pr AS
             SELECT j, json_type(j) AS top, {types} AS t, {values} AS s
-            FROM read_json_objects({q(str(peer.local(data)))}, format='array') t(j);
+            FROM {eng.json_objects(str(peer.local(data)))} t(j);
             INSERT INTO u_quar_read SELECT {q(peer.id)}, 'r' || substr(md5(j), 1, 12), 'record', 'wrong_type',
                 {problem('object', 'top', 'j')} FROM pr WHERE top <> 'OBJECT';""")
         quarantine_wrong(eng, "(SELECT * FROM pr WHERE top = 'OBJECT')", "'r' || substr(md5(j), 1, 12)", PEER_FIELDS, peer.id)
@@ -225,7 +223,7 @@ def run(eng, settings, progress) -> dict:
         stats = _stage_units(eng, [u for u, _ in todo], data)
         for u, _ in todo:
             _ingest_peer(eng, u, data)
-    except duckdb.Error as e:
+    except eng.Error as e:
         raise _input_error(e, [u for u, _ in todo], data) from e
     _publish(eng, accepted, rejected)
     _no_papers(eng, [u for u, _ in todo])

@@ -53,7 +53,7 @@ def _matrix(eng, q: MetricQuery, stage: str, count: str) -> tuple[np.ndarray, li
     names = sorted(people)
     # papers and countries numbered in SQL (papers in key order, countries in `names` order)
     t = eng.arrow(f"""SELECT dense_rank() OVER (ORDER BY paper) - 1 AS pi,
-                             coalesce(list_position(?::VARCHAR[], v), 0) - 1 AS vi, w, known
+                             coalesce(list_position(CAST(? AS VARCHAR[]), v), 0) - 1 AS vi, w, known
                       FROM ({sql}) ORDER BY paper, v NULLS FIRST""", [names] + params)
     pi = t.column("pi").to_numpy().astype(np.int64)
     # units: one row each for authorships and first/last authors; papers and fractional have a row per country

@@ -34,7 +34,7 @@ def heavy_scopes(engine, min_clusters: int = SCOPE_MIN_CLUSTERS) -> list[tuple[s
     primary, flags = _subfield_parts()
     flag_list = [f for f in flags if f not in primary]
     tiers = ", ".join(f"({r}, '{t}')" for t, r in TIER_RANK.items())
-    flag_sql = (f"SELECT p.*, f.sf FROM p, (SELECT unnest(?::VARCHAR[]) AS sf) f WHERE list_contains(p.flags, f.sf)"
+    flag_sql = (f"SELECT p.*, f.sf FROM p, (SELECT unnest(CAST(? AS VARCHAR[])) AS sf) f WHERE list_contains(p.flags, f.sf)"
                 if flag_list else "SELECT p.*, NULL::VARCHAR AS sf FROM p WHERE false")
     rows = engine.query(f"""
         WITH p AS (SELECT DISTINCT venue, year, paper, tier_rank, subfield, flags, current_sector

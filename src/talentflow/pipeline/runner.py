@@ -14,7 +14,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-import shutil
 import signal
 import threading
 import time
@@ -24,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Iterator
 
-from ..engine import connect
+from ..engine import connect, copy_database, remove_database, replace_database
 from ..engine.checksum import drop_scratch
 from ..errors import BuildLocked
 from ..settings import Settings
@@ -105,8 +104,7 @@ def _clean_temp(db_path: Path) -> list[str]:
     """Under the lock no other build is running: any work file is a killed build's, and goes."""
     gone = []
     for p in temp_paths(db_path):
-        if p.exists():
-            p.unlink()
+        if remove_database(p):
             gone.append(p.name)
     return gone
 
@@ -250,7 +248,7 @@ def build(settings: Settings, force: bool = False, wait: float = 0.0, progress: 
             return result
         tmp = temp_paths(db)[0]
         if db.exists() and not force:  # stages update incrementally from the previous state
-            shutil.copyfile(db, tmp)
+            copy_database(db, tmp)
         try:
             with connect(settings, tmp) as eng, _interrupt_on_ctrl_c(eng):
                 for st in ordered:
@@ -265,11 +263,11 @@ def build(settings: Settings, force: bool = False, wait: float = 0.0, progress: 
                 _input_files_table(eng, per_stage)
                 result.scratch_dropped = drop_scratch(eng)  # engine leftovers are no part of the published data
                 _build_state(eng, ordered, keys, settings)
-                eng.execute("CHECKPOINT")
-            os.replace(tmp, db)
+                eng.flush()
+            replace_database(tmp, db)
         except BaseException:  # Ctrl-C included: the previous database stays as it was
             for p in temp_paths(db):
-                p.unlink(missing_ok=True)
+                remove_database(p)
             raise
     result.seconds = time.perf_counter() - t0
     return result

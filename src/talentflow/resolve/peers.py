@@ -22,7 +22,7 @@ EMPTY = "source VARCHAR, name_norm VARCHAR, org_domain VARCHAR, country VARCHAR,
 
 
 def build(engine, path: str | None, strip_accents: str) -> None:
-    """`peer_countries` from the Lossfunk file (`path` SQL-quoted, or None when the mirror lacks it)."""
+    """`peer_countries` from the Lossfunk file (`path`, or None when the mirror lacks it)."""
     import pycountry
 
     from .curated import no_country_tlds
@@ -47,7 +47,7 @@ def build(engine, path: str | None, strip_accents: str) -> None:
                  CASE upper(trim("Affiliation Country")) WHEN 'UK' THEN 'GB'
                       ELSE upper(trim("Affiliation Country")) END AS country,
                  regexp_extract({d}, '\\.([a-z]+)$', 1) AS tld
-          FROM read_csv('{path}', header=true, all_varchar=true)),
+          FROM {engine.read_csv(path)}),
         ok AS (SELECT * FROM raw
                WHERE country IN ({codes}) AND NOT (country = upper(tld) AND country IN ({vanity}))
                  AND org_domain NOT IN (SELECT domain FROM free_mail)),

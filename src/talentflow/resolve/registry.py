@@ -100,8 +100,8 @@ def _path(data_dir: Path, key: str) -> str | None:
     other sources and the curated data; `missing` in the stats says which)."""
     p = data_dir / FILES[key]
     if "*" in FILES[key]:
-        return str(p).replace("'", "''") if any(p.parent.glob(p.name)) else None
-    return str(p).replace("'", "''") if p.is_file() else None
+        return str(p) if any(p.parent.glob(p.name)) else None
+    return str(p) if p.is_file() else None
 
 
 # Column layouts of the staging tables, for sources absent from the mirror.
@@ -156,6 +156,12 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
             "_grid_acronyms": ["grid_acronyms"], "_grid_links": ["grid_links"], "_free": ["free_mail"]}
     skip = {t for t, keys in need.items() if any(p[k] is None for k in keys)}
 
+    def J(key: str, fmt: str) -> str:  # a registry file as a relation (a placeholder when missing: skipped)
+        return engine.read_json(p[key], fmt) if p[key] else "(SELECT 1)"
+
+    def C(key: str, **opts) -> str:
+        return engine.read_csv(p[key], **opts) if p[key] else "(SELECT 1)"
+
     def ex(sql: str) -> None:
         import re as _re
 
@@ -167,30 +173,32 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
 
     # optional registry files: a missing one gives an empty placeholder table (fixture mirrors)
     for table, key, select in (
-            ("_grid_aliases", "grid_aliases", "grid_id, alias FROM read_csv('{}', header=true, all_varchar=true)"),
-            ("_grid_acronyms", "grid_acronyms", "grid_id, acronym FROM read_csv('{}', header=true, all_varchar=true)"),
-            ("_grid_links", "grid_links", "grid_id, link FROM read_csv('{}', header=true, all_varchar=true)"),
-            ("_free", "free_mail", "column0 AS d FROM read_csv('{}', header=false, columns={{'column0': 'VARCHAR'}})")):
-        ex(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT " + (select.format(p[key]) if p[key] else "1"))
+            ("_grid_aliases", "grid_aliases", "grid_id, alias FROM {}"),
+            ("_grid_acronyms", "grid_acronyms", "grid_id, acronym FROM {}"),
+            ("_grid_links", "grid_links", "grid_id, link FROM {}"),
+            ("_free", "free_mail", "column0 AS d FROM {}")):
+        src = (engine.read_csv(p[key], header=False, all_varchar=False, columns={"column0": "VARCHAR"})
+               if key == "free_mail" else engine.read_csv(p[key])) if p[key] else None
+        ex(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT " + (select.format(src) if src else "1"))
     ex(f"""CREATE OR REPLACE TEMP TABLE _ror AS
         SELECT 'ror:' || regexp_extract(id, '[^/]+$') AS institution_id, name, aliases, labels, acronyms,
                upper(country_code) AS country,
                coalesce(list_filter({TYPE_ORDER!r}, lambda t: list_contains(types, t))[1], 'other') AS org_type,
                domains, link_hosts, relationships
-        FROM read_json('{p['ror']}', format='newline_delimited') WHERE status = 'active'""")
+        FROM {J('ror', 'newline_delimited')} WHERE status = 'active'""")
     ex(f"""CREATE OR REPLACE TEMP TABLE _grid AS
         SELECT g."ID" AS gid, 'grid:' || g."ID" AS institution_id, g.Name AS name, cm.code AS country,
                coalesce(t.type, 'Other') AS org_type
-        FROM read_csv('{p['grid']}', header=true, all_varchar=true) g
+        FROM {C('grid')} g
         LEFT JOIN {_country_map_sql()} ON cm.cname = g.Country
-        LEFT JOIN (SELECT grid_id, min(type) AS type FROM read_csv('{p['grid_types']}', header=true)
+        LEFT JOIN (SELECT grid_id, min(type) AS type FROM {C('grid_types', all_varchar=False)}
                    GROUP BY 1) t ON t.grid_id = g."ID" """)
     # ids are a hash of name and country: an institution listed twice (other domains, other types) is one
     # record — its domains merged, its most telling type kept — so no lookup depends on which copy loads last
     ex(f"""CREATE OR REPLACE TEMP TABLE _hipo AS
         SELECT 'hipo:' || substr(md5(name || alpha_two_code), 1, 12) AS institution_id, name,
                upper(alpha_two_code) AS country, list_sort(list_distinct(flatten(list(domains)))) AS domains
-        FROM read_json('{p['hipo']}', format='array') GROUP BY name, alpha_two_code""")
+        FROM {J('hipo', 'array')} GROUP BY name, alpha_two_code""")
     ex(f"""CREATE OR REPLACE TEMP TABLE _ror21 AS
         SELECT institution_id, name, country, {TYPE_ORDER + ['other']!r}[min(trank)] AS org_type FROM (
           SELECT 'ror2021:' || substr(md5(name || country_code), 1, 12) AS institution_id, name,
@@ -198,14 +206,16 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
                  coalesce(list_position({TYPE_ORDER + ['other']!r}, coalesce(list_filter({TYPE_ORDER!r},
                      lambda t: list_contains(list_transform(types, lambda x: lower(x)), t))[1], 'other')),
                      {len(TYPE_ORDER) + 1}) AS trank
-          FROM read_json('{p['ror2021']}', format='array'))
+          FROM {J('ror2021', 'array')})
         GROUP BY institution_id, name, country""")
+    swot = C("swot", delim="\t", quote="")
+    stoplist = C("swot_stoplist", header=False, all_varchar=False, columns={"column0": "VARCHAR"})
     ex(f"""CREATE OR REPLACE TEMP TABLE _swot AS
         SELECT 'swot:' || domain AS institution_id, domain, name, other_names,
                {_cctld_sql('domain')} AS country
-        FROM read_csv('{p['swot']}', delim='\t', header=true, quote='', all_varchar=true)
+        FROM {swot}
         WHERE is_group = '0' AND domain NOT IN
-              (SELECT column0 FROM read_csv('{p['swot_stoplist']}', header=false, columns={{'column0': 'VARCHAR'}}))""")
+              (SELECT column0 FROM {stoplist})""")
 
     load_curated(engine)  # cur_institutions, cur_names, cur_domains
 
