@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import peers, sector
+from .curated import tld_country
 from .fallbacks import CountryOnly
 from .model import Hit, Inst, Resolution
 from .normalize import (clean_domain, clean_text, comma_parts, dedupe_repeats, norm_name,
@@ -70,6 +71,8 @@ class Resolver(CountryOnly):
         self.ev_person: dict = {}
         self.evidence_db: str | None = None
         self.peer: dict = {}  # peers.load: (name_norm, org_domain) → country
+        # ROR companies whose ROR parent is in another country or outside the file (national subsidiaries)
+        self.subsidiaries: frozenset[str] = frozenset()
 
     # ---------------------------------------------------------------- helpers
     def _ancestors(self, iid: str) -> list[str]:
@@ -104,10 +107,9 @@ class Resolver(CountryOnly):
         # a total order (rank, then id): entries tied on source and type must not depend on load order
         cands = sorted(cands, key=lambda t: (SOURCE_RANK.get(t[1], 9), t[0], t[1]))
         if step.startswith("domain") and cands[0][1] != "curated":
-            cs = {self.insts[i].country_hq for i, _ in cands} - {None}
-            if len(cs) > 1 and any(self.insts[i].org_type == "company" for i, _ in cands):
-                # gsk.com, roche.com: national subsidiaries of a multinational share its domain
-                trace.append(f"{step}: {matched!r} belongs to company records in {sorted(cs)} → abstain")
+            why = self._multinational(cands, matched)
+            if why:
+                trace.append(f"{step}: {matched!r} {why} → abstain")
                 return None
         best_rank = SOURCE_RANK.get(cands[0][1], 9)
         top = [c for c in cands if SOURCE_RANK.get(c[1], 9) == best_rank]
@@ -148,8 +150,22 @@ class Resolver(CountryOnly):
         return None
 
     # ---------------------------------------------------------------- domain
+    def _multinational(self, cands: list[tuple[str, str]], dom: str) -> str | None:
+        """Why a registry domain names no country, or None: company records of several countries share it (gsk.com,
+        roche.com: a multinational's national subsidiaries), or only national subsidiaries own a domain under a
+        TLD of no country (hpe.com → 'Hewlett-Packard (Japan)', suez.com → 'Suez (Australia)')."""
+        if not cands or any(s == "curated" for _, s in cands):
+            return None
+        cs = {self.insts[i].country_hq for i, _ in cands} - {None}
+        if len(cs) > 1 and any(self.insts[i].org_type == "company" for i, _ in cands):
+            return f"belongs to company records in {sorted(cs)}"
+        if all(i in self.subsidiaries for i, _ in cands) and tld_country(dom) is None:
+            return f"belongs only to national subsidiaries ({', '.join(self.insts[i].name for i, _ in cands[:3])})"
+        return None
+
     def by_domain(self, dom: str, trace: list[str]) -> tuple[Hit | None, str]:
-        """→ (hit, status) where status is '', 'free-mail', 'ambiguous' or 'unknown'."""
+        """→ (hit, status) where status is '', 'free-mail', 'no-signal', 'ambiguous', 'multinational' (a
+        multinational's domain: no country, the string's places may still give one) or 'unknown'."""
         if not dom:
             return None, ""
         levels = parent_domains(dom)
@@ -185,7 +201,8 @@ class Resolver(CountryOnly):
                 if h:
                     trace.append(f"{h.step}: {lv} → {h.inst.name} [{h.source}]")
                     return h, ""
-                return None, "ambiguous"
+                # a multinational's domain: no country, but the string's own places may still give one
+                return None, "multinational" if self._multinational(self.domains[lv], lv) else "ambiguous"
         trace.append(f"domain: {dom} not in any registry")
         return None, "unknown"
 
@@ -263,6 +280,17 @@ class Resolver(CountryOnly):
                 variants.append((pre, pos, -1))
         return variants + self._suffixes(part)
 
+    def _name_cands(self, v: str, hint: set[str]) -> list[tuple[str, str]]:
+        """The registry entries of a name; a national subsidiary's short name ('BMW' of 'BMW (Germany)') only where
+        the string's places name its country, and then before the other entries of that name."""
+        cands = self.names.get(v, [])
+        if not any(s == "ror_national" for _, s in cands):
+            return cands
+        nat = [c for c in cands if c[1] == "ror_national" and self.insts[c[0]].country_hq in hint]
+        if nat and not any(s == "curated" for _, s in cands):  # a curated entry knows its sites (Amazon Berlin)
+            return [c for c in cands if self.insts[c[0]].country_hq in hint]
+        return [c for c in cands if c[1] != "ror_national"]
+
     def by_name(self, part: str, hint: set[str], trace: list[str], prefer: set[str] = frozenset()) -> Hit | None:
         """Every exact match of every variant, then the best: not vetoed by an explicit place in the string,
         not a department-like phrase, an institution word (or curated), earliest, longest, best source."""
@@ -271,7 +299,7 @@ class Resolver(CountryOnly):
             if v not in self.names:
                 continue
             step = "name-prefix" if size == -1 else "name-suffix" if size == -2 else "name"
-            h = self._pick(self.names[v], step, v, hint or set(prefer), trace)
+            h = self._pick(self._name_cands(v, hint), step, v, hint or set(prefer), trace)
             if not h:
                 continue
             if h.source.endswith("acronym") and (len({i for i, _ in self.names[v]}) > 1
@@ -343,7 +371,7 @@ class Resolver(CountryOnly):
         if not ra or not rb or fuzz.ratio(ra, rb) < RESIDUE_THRESHOLD:
             trace.append(f"fuzzy: {n!r} ~ {m[0]!r} ({m[1]:.0f}) but distinctive words differ ({ra!r} / {rb!r})")
             return None
-        h = self._pick(self.names.get(m[0], []), "fuzzy", m[0], hint, trace)
+        h = self._pick(self._name_cands(m[0], hint), "fuzzy", m[0], hint, trace)
         if h:
             h.score = m[1]
             trace.append(f"fuzzy: {n!r} ~ {m[0]!r} ({m[1]:.0f}) → {h.inst.name}")
@@ -456,9 +484,11 @@ class Resolver(CountryOnly):
             sh = next((h for h in hits if h), None)
         win, reason, conf = self._combine(sh, dh, dstatus, norm_name(parts[0]) if parts else "",
                                           self.hints(norm_name(parts[0])) if parts else set(), t)
-        if win is None and parts and (dstatus in ("", "unknown", "free-mail", "no-signal") or dh is not None) \
-                and not sh:
-            win, reason, conf = self._place_only(parts[0], t)
+        if win is None and parts and (dstatus in ("", "unknown", "free-mail", "no-signal", "multinational")
+                                      or dh is not None) and not sh:
+            pw, pr, pc = self._place_only(parts[0], t)
+            if pw:
+                win, reason, conf = pw, pr, pc
         r.string_hit = bool(sh or any(hits))
         if win is None and dh is None and not r.string_hit:
             win, reason, conf = self._without_institution(r, parts, dom, dstatus, reason)
@@ -509,8 +539,12 @@ class Resolver(CountryOnly):
                 t.append("combine: same HQ country, location from the string")
                 return sh, f"{sh.step}+{dh.step}:same-hq", 0.9
             # disagreement: the string is what the author wrote for this paper; the domain may be an old or
-            # second address. Trust the string only when it is an exact name or curated match.
-            if sh.step in ("name", "contains") and sh.source not in ("swot",) and not sh.source.endswith("acronym"):
+            # second address. Trust the string only when it is an exact name or curated match — and not a registry
+            # name of one short word, which is as weak as an acronym ('AMS' + tencent.com is Tencent's AMS, not
+            # the American Microscopical Society)
+            short = sh.source != "curated" and " " not in sh.matched and len(sh.matched) <= 4
+            if sh.step in ("name", "contains") and sh.source not in ("swot",) and not sh.source.endswith("acronym") \
+                    and not short:
                 t.append(f"combine: string ({sh.inst.name}, {sh.location}) and domain ({dh.inst.name}, "
                          f"{dh.location}) disagree → string")
                 return sh, f"{sh.step}:over-domain", 0.75
@@ -526,6 +560,8 @@ class Resolver(CountryOnly):
             if sh:
                 return sh, f"{sh.step}:domain-ambiguous", sh.conf * 0.9
             return None, "unresolved:ambiguous-domain", 0.0
+        if dstatus == "multinational" and not sh:
+            return None, "unresolved:multinational-domain", 0.0
         if sh:
             return sh, sh.step, sh.conf
         if dh:
@@ -568,4 +604,10 @@ def load_resolver(engine, fuzzy_threshold: float = FUZZY_THRESHOLD) -> Resolver:
     r = Resolver(insts, domains, names, free, read_places(), contains, fuzzy_threshold)
     r._fuzzy_index = (idx, df)
     r.peer = peers.load(engine)
+    if engine.table_exists("registry_parents"):
+        r.subsidiaries = frozenset(i for (i,) in engine.query("""
+            SELECT DISTINCT x.institution_id FROM registry_parents x
+            JOIN reg_institutions c ON c.institution_id = x.institution_id AND c.org_type = 'company'
+            LEFT JOIN reg_institutions p ON p.institution_id = x.parent_id
+            WHERE p.country IS DISTINCT FROM c.country"""))
     return r
