@@ -29,12 +29,13 @@ from . import peers, sector
 from .curated import tld_country
 from .fallbacks import CountryOnly
 from .model import Hit, Inst, Resolution
-from .normalize import (clean_domain, clean_text, comma_parts, dedupe_repeats, norm_name,
+from .normalize import (clean_domain, clean_text, comma_parts, dedupe_repeats, email_in, norm_name,
                         paren_split, parent_domains, split_multi)
 from .rules import (BAD_HINTS, FUZZY_THRESHOLD, NATIONAL_WEBMAIL, NO_SIGNAL_DOMAINS, PUBLIC_SECOND,
                     RESIDUE_THRESHOLD, SOURCE_RANK, _AND_SPLIT, _CONNECTORS, _CORP_WORDS,
                     _LEGAL_TAIL, _REGION_FIRST, _REGION_TABLE, _STRONG, _TYPE_RANK, _UNIT_NORM, _and_segments, _first_index,
                     _ngrams, _residue)
+from .variants import leading_acronym, norm_rewrites, raw_rewrites
 
 
 class Resolver(CountryOnly):
@@ -58,6 +59,7 @@ class Resolver(CountryOnly):
             if i.parent:
                 self._children.setdefault(i.parent, []).append(i)
         self._fuzzy_index = None
+        self._sorted_names: list[str] | None = None  # for prefix look-ups (variants.py word-order swaps)
         self._hint_cache: dict[str, frozenset] = {}
         # batch mode memoises per-part and per-domain work (distinct pairs share strings and domains); the
         # explain mode keeps it off so every step is traced
@@ -293,12 +295,66 @@ class Resolver(CountryOnly):
 
     def by_name(self, part: str, hint: set[str], trace: list[str], prefer: set[str] = frozenset()) -> Hit | None:
         """Every exact match of every variant, then the best: not vetoed by an explicit place in the string,
-        not a department-like phrase, an institution word (or curated), earliest, longest, best source."""
+        not a department-like phrase, an institution word (or curated), earliest, longest, best source. When
+        no variant is a registry name at all, the second-chance spellings of variants.py (`name-variant`)."""
+        return self._best_name(self.name_variants(part), hint, trace, prefer)
+
+    def by_second_chance(self, part: str, hint: set[str], trace: list[str], prefer: set[str]) -> Hit | None:
+        """The second-chance spellings of variants.py (`name-variant`), when no variant of the part as written is
+        a registry name at all (one that is, but abstained — 'Newcastle University' in two countries — is not
+        respelt into another name)."""
+        variants = self.name_variants(part)
+        if any(v in self.names for v, _, _ in variants):
+            return None
+        return self._best_name(self._second_chance(part, variants), hint, trace, prefer, "name-variant")
+
+    def _second_chance(self, part: str, variants: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+        """The lookups of variants.py: raw rewrites through the comma windows, normalised rewrites of every
+        variant, and a curated acronym leading a comma part ('NYU Courant Institute') or ending it after 'at'
+        ('Graduate School of AI at KAIST')."""
+        raws = raw_rewrites(part)
+        out = [x for r in raws for x in self.name_variants(r)]
+        out += [(w, pos, size) for v, pos, size in variants + out for w in norm_rewrites(v)
+                if not self._longer_name(v, w)]
+        for pos, cp in ((pos, cp) for r in (part,) + raws
+                        for pos, cp in enumerate(comma_parts(paren_split(dedupe_repeats(r))[0])[:8])):
+            words = norm_name(cp).split()
+            if leading_acronym(cp) and len(words) > 1:
+                for k in range(min(len(words) - 1, 4), 0, -1):
+                    if self._curated_name(" ".join(words[:k])):
+                        out.append((" ".join(words[:k]), pos, -1))
+                        break
+                rest = " ".join(words[1:])
+                if len(words) > 2 and _STRONG.search(rest):
+                    out.append((rest, pos, -2))  # 'AIT Austrian Institute of Technology'
+            if "at" in words[1:-1]:
+                tail = " ".join(words[len(words) - words[::-1].index("at"):])
+                if self._curated_name(tail):
+                    out.append((tail, pos, -2))
+        return out
+
+    def _longer_name(self, v: str, w: str) -> bool:
+        """A word-order swap is not tried when a registry name begins with the words as written: 'washington
+        university' is the start of 'washington university in st louis', not the University of Washington."""
+        if not w.endswith(" university") and not w.startswith("university "):
+            return False
+        if self._sorted_names is None:
+            self._sorted_names = sorted(self.names)
+        from bisect import bisect_left
+
+        i = bisect_left(self._sorted_names, v + " ")
+        return i < len(self._sorted_names) and self._sorted_names[i].startswith(v + " ")
+
+    def _curated_name(self, v: str) -> bool:
+        return any(s == "curated" for _, s in self.names.get(v, ()))
+
+    def _best_name(self, variants: list[tuple[str, int, int]], hint: set[str], trace: list[str],
+                   prefer: set[str], step_as: str | None = None) -> Hit | None:
         found: list[tuple[tuple, Hit]] = []
-        for v, pos, size in self.name_variants(part):
+        for v, pos, size in variants:
             if v not in self.names:
                 continue
-            step = "name-prefix" if size == -1 else "name-suffix" if size == -2 else "name"
+            step = step_as or ("name-prefix" if size == -1 else "name-suffix" if size == -2 else "name")
             h = self._pick(self._name_cands(v, hint), step, v, hint or set(prefer), trace)
             if not h:
                 continue
@@ -417,9 +473,17 @@ class Resolver(CountryOnly):
         hint = self.hints(norm) or hint_all
         h = self.by_name(part, hint, trace, prefer)
         c = self.by_contains(norm, trace)
+        if c and hint and c.inst.sector != "industry" and c.inst.country_location \
+                and c.inst.country_location not in hint:
+            # 'Khoury College …, Northeastern University, Vancouver': a campus elsewhere than the curated site
+            trace.append(f"contains: {c.inst.name} ({c.inst.country_location}) contradicts places {sorted(hint)}"
+                         " → skip")
+            c = None
         if c and (h is None or (c.inst.id != h.inst.id and h.inst.id in self._ancestors(c.inst.id))
                   or (h.source != "curated" and h.inst.sector == "industry" and c.inst.sector == "industry")):
             h = c  # a curated lab/campus inside the string beats a generic registry parent
+        if h is None:
+            h = self.by_second_chance(part, hint, trace, prefer)
         if h is None:
             h = self.by_fuzzy(part, hint, trace)
         if h is None and hint and "," in part:
@@ -457,6 +521,11 @@ class Resolver(CountryOnly):
         t = r.trace
         if dom_raw.strip() and not dom:
             t.append(f"clean: domain {dom_raw[:60]!r} is not a host name → ignored")
+        if not dom and "@" in aff:
+            rest, d = email_in(aff)
+            if clean_domain(d):
+                aff, dom = rest, clean_domain(d)
+                t.append(f"clean: the string holds an e-mail address → domain {dom}")
         if not aff and not dom:
             r.reason = "unresolved:empty"
             return r
@@ -482,10 +551,17 @@ class Resolver(CountryOnly):
         sh = hits[0] if hits else None
         if sh is None and len(hits) > 1 and not dh:
             sh = next((h for h in hits if h), None)
+            first = self.hints(norm_name(parts[0]))
+            if sh and len(first) == 1 and (sh.location or sh.inst.country_hq) not in first:
+                # the first part names no known institution but a place of its own, and the later part is
+                # elsewhere ('CRRC Zhuzhou Institute, China + ETH Zurich'): another affiliation, not the row's
+                t.append(f"split: the first part names {sorted(first)[0]}, the later {sh.inst.name} is elsewhere "
+                         "→ not it")
+                sh = None
         win, reason, conf = self._combine(sh, dh, dstatus, norm_name(parts[0]) if parts else "",
                                           self.hints(norm_name(parts[0])) if parts else set(), t)
-        if win is None and parts and (dstatus in ("", "unknown", "free-mail", "no-signal", "multinational")
-                                      or dh is not None) and not sh:
+        if win is None and parts and (dstatus in ("", "unknown", "free-mail", "no-signal", "multinational",
+                                                  "ambiguous") or dh is not None) and not sh:
             pw, pr, pc = self._place_only(parts[0], t)
             if pw:
                 win, reason, conf = pw, pr, pc
@@ -543,8 +619,11 @@ class Resolver(CountryOnly):
             # name of one short word, which is as weak as an acronym ('AMS' + tencent.com is Tencent's AMS, not
             # the American Microscopical Society)
             short = sh.source != "curated" and " " not in sh.matched and len(sh.matched) <= 4
-            if sh.step in ("name", "contains") and sh.source not in ("swot",) and not sh.source.endswith("acronym") \
-                    and not short:
+            # a second-chance spelling counts only when it names a university-like or curated institution (an
+            # 'Institute of Theoretical Physics' cut out of '… - UNESP' is not the string's own institution)
+            respelt = sh.step == "name-variant" and (sh.source == "curated" or _STRONG.search(sh.matched))
+            if (sh.step in ("name", "contains") or respelt) and sh.source not in ("swot",) \
+                    and not sh.source.endswith("acronym") and not short:
                 t.append(f"combine: string ({sh.inst.name}, {sh.location}) and domain ({dh.inst.name}, "
                          f"{dh.location}) disagree → string")
                 return sh, f"{sh.step}:over-domain", 0.75
