@@ -128,7 +128,8 @@ def email_in(s: str) -> tuple[str, str]:
     m = _EMAIL.search(s) if "@" in s else None
     if not m:
         return "", ""
-    return " ".join(_EMAIL.sub(" ", s).split()).strip(" ,;:"), m.group(1).lower()
+    rest = re.sub(r"\s*,(\s*,)+", ",", " ".join(_EMAIL.sub(" ", s).split()))
+    return rest.strip(" ,;:"), m.group(1).lower()
 
 
 def split_multi(s: str) -> list[str]:
