@@ -32,8 +32,13 @@ ROWS = [  # (id, name, country, org_type)
     ("ror:v14", "European Widget Agency (Netherlands)", "NL", "government"),
     ("ror:v15", "Northeastern University", "US", "education"),
     ("ror:v16", "Northeastern University", "CN", "education"),
+    ("ror:v17", "Institute of Widget Research", "CZ", "facility"),
+    ("grid:v18", "Institute of Widget Research", "US", "facility"),
+    ("ror:v19", "National Gadget Agency", "US", "government"),
+    ("ror:v20", "Fraunhofer Institute for Applied Widget Technology", "DE", "facility"),
+    ("ror:v21", "Institute of Pharmacology", "CZ", "facility"),
 ]
-DOMAINS = [("unesp.br", "ror:v10"), ("ewa.int", "ror:v13"), ("ewa.int", "ror:v14")]
+DOMAINS = [("unesp.br", "ror:v10"), ("ewa.int", "ror:v13"), ("ewa.int", "ror:v14"), ("nga.gov", "ror:v19")]
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +50,9 @@ def resolver(tmp_path_factory):
         build_registry(eng, d / "no-mirror")
         for i, n, c, t in ROWS:
             sector = "academia" if t in ("education", "facility") else "government"
-            eng.execute("INSERT INTO reg_institutions VALUES (?, ?, ?, ?, ?, ?, 'ror', NULL)", [i, n, c, c, t, sector])
-            eng.execute("INSERT INTO registry_names VALUES (?, 'ror', ?, ?, ?)", [norm_name(n), i, c, t])
+            src = i.split(":")[0]
+            eng.execute("INSERT INTO reg_institutions VALUES (?, ?, ?, ?, ?, ?, ?, NULL)", [i, n, c, c, t, sector, src])
+            eng.execute("INSERT INTO registry_names VALUES (?, ?, ?, ?, ?)", [norm_name(n), src, i, c, t])
         for dom, i in DOMAINS:
             eng.execute("INSERT INTO registry_domains SELECT ?, ?, country, 'ror' FROM reg_institutions "
                         "WHERE institution_id = ?", [dom, i, i])
@@ -79,6 +85,7 @@ def test_rewrites_are_pure_spelling():
     ("MIT EECS", "cur:mit", "US"),
     ("Kim Jaechul Graduate School of AI at KAIST", "cur:kaist", "KR"),
     ("AUW Austrian University of Widgets", "ror:v11", "AT"),
+    ("Fraunhofer Institute for Applied Widget Technology FIT, Germany", "ror:v20", "DE"),
 ])
 def test_second_chance_spellings(resolver, aff, iid, loc):
     r = resolver.resolve(aff, "")
@@ -155,3 +162,26 @@ def test_a_curated_site_contradicted_by_the_places_is_not_taken(resolver):
 def test_sector_words(text, want):
     got = from_words(words_of(text))
     assert (got[0] if got else None) == want
+
+
+def test_a_respelt_name_must_still_name_one_institution(resolver):
+    # dropping 'PAS' leaves a generic name the registry holds for some other country's institute
+    r = resolver.resolve("Institute of Pharmacology PAS", "")
+    assert r.institution_id != "ror:v21"
+
+
+def test_the_strings_place_picks_a_same_name_record_of_another_source(resolver):
+    # ROR's record of the name is Czech; GRID's is in the country the string names
+    r = resolver.resolve("Lab of Widgets, Institute of Widget Research, Bethesda MD, USA", "")
+    assert (r.institution_id, r.country_location) == ("grid:v18", "US")
+    r = resolver.resolve("Institute of Widget Research", "")
+    assert r.institution_id == "ror:v17"  # no place: the best source's record
+
+
+def test_a_same_name_record_in_the_domains_country(resolver):
+    # the string names the Czech record (best source), the domain an American agency: the name's American record
+    r = resolver.resolve("Institute of Widget Research", "nga.gov")
+    assert (r.institution_id, r.country_location, r.reason) == ("grid:v18", "US", "name+domain-exact:same-name")
+    # …unless the string's own place names the first record's country
+    r = resolver.resolve("Institute of Widget Research, Prague, Czech Republic", "nga.gov")
+    assert r.country_location == "CZ"

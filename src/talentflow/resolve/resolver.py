@@ -98,7 +98,7 @@ class Resolver(CountryOnly):
         return set(got)
 
     def _pick(self, cands: list[tuple[str, str]], step: str, matched: str, hint: set[str],
-              trace: list[str]) -> Hit | None:
+              trace: list[str], places: set[str] = frozenset()) -> Hit | None:
         """Best of several (institution_id, source) entries for one key: best source rank, and among its entries
         a single country — else abstain (unless location hints or a lower-ranked consensus settle it)."""
         if not cands:
@@ -119,6 +119,16 @@ class Resolver(CountryOnly):
         if cands[0][1] == "curated":
             return Hit(self.insts[cands[0][0]], step, "curated", 100, matched)
         countries = {self.insts[i].country_hq for i, _ in top} - {None}
+        if places and countries and not countries & places:
+            # the string's own place names another country than the best source's records of this name: a record
+            # of the same name there, from any source, is the one meant ('National Institute of Mental Health,
+            # Bethesda MD' — ROR's is the Czech one, GRID's the American). Only a place written in the string:
+            # a domain's country may come from swot's reading of a vanity ccTLD (uni.kn)
+            there = [c for c in cands if self.insts[c[0]].country_hq in places]
+            if there and len({self.insts[i].country_hq for i, _ in there}) == 1:
+                rank = min(SOURCE_RANK.get(s, 9) for _, s in there)
+                top = [c for c in there if SOURCE_RANK.get(c[1], 9) == rank]
+                countries = {self.insts[top[0][0]].country_hq}
         if len(countries) > 1 and hint:
             narrowed = [c for c in top if self.insts[c[0]].country_hq in hint]
             if len({self.insts[i].country_hq for i, _ in narrowed}) == 1:
@@ -304,8 +314,8 @@ class Resolver(CountryOnly):
         a registry name at all (one that is, but abstained — 'Newcastle University' in two countries — is not
         respelt into another name)."""
         variants = self.name_variants(part)
-        if any(v in self.names for v, _, _ in variants):
-            return None
+        if any(v in self.names and _STRONG.search(v) for v, _, _ in variants):
+            return None  # ('cambridge', 'usa' are registry names too, but of no institution the string names)
         return self._best_name(self._second_chance(part, variants), hint, trace, prefer, "name-variant")
 
     def _second_chance(self, part: str, variants: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
@@ -355,8 +365,13 @@ class Resolver(CountryOnly):
             if v not in self.names:
                 continue
             step = step_as or ("name-prefix" if size == -1 else "name-suffix" if size == -2 else "name")
-            h = self._pick(self._name_cands(v, hint), step, v, hint or set(prefer), trace)
+            h = self._pick(self._name_cands(v, hint), step, v, hint or set(prefer), trace, places=hint)
             if not h:
+                continue
+            if step_as and h.source != "curated" and not (_STRONG.search(v) or "universi" in v) \
+                    and len(_residue(v).split()) < 2:
+                # a respelt name must still say which institution it is: 'Institute of Pharmacology PAS' is not
+                # whichever 'Institute of Pharmacology' the registry holds
                 continue
             if h.source.endswith("acronym") and (len({i for i, _ in self.names[v]}) > 1
                                                  or (h.inst.country_hq not in prefer)):
@@ -427,7 +442,7 @@ class Resolver(CountryOnly):
         if not ra or not rb or fuzz.ratio(ra, rb) < RESIDUE_THRESHOLD:
             trace.append(f"fuzzy: {n!r} ~ {m[0]!r} ({m[1]:.0f}) but distinctive words differ ({ra!r} / {rb!r})")
             return None
-        h = self._pick(self._name_cands(m[0], hint), "fuzzy", m[0], hint, trace)
+        h = self._pick(self._name_cands(m[0], hint), "fuzzy", m[0], hint, trace, places=hint)
         if h:
             h.score = m[1]
             trace.append(f"fuzzy: {n!r} ~ {m[0]!r} ({m[1]:.0f}) → {h.inst.name}")
@@ -614,6 +629,14 @@ class Resolver(CountryOnly):
             if sh.inst.country_hq == dh.inst.country_hq and not (sh.location and dh.location):
                 t.append("combine: same HQ country, location from the string")
                 return sh, f"{sh.step}+{dh.step}:same-hq", 0.9
+            there = None if (sh.location or sh.inst.country_hq) in hint else \
+                self._same_name_in(sh, dh.location or dh.inst.country_hq)
+            if there:
+                # 'National Institute of Mental Health' + nih.gov: ROR's record of that name is Czech, GRID's the
+                # American one the domain's country names — string and domain agree on it
+                t.append(f"combine: {sh.matched!r} also names {there.inst.name} ({there.location}), the domain's "
+                         "country → that one")
+                return there, f"{sh.step}+{dh.step}:same-name", 0.93
             # disagreement: the string is what the author wrote for this paper; the domain may be an old or
             # second address. Trust the string only when it is an exact name or curated match — and not a registry
             # name of one short word, which is as weak as an acronym ('AMS' + tencent.com is Tencent's AMS, not
@@ -651,6 +674,18 @@ class Resolver(CountryOnly):
                 return None, "", 0.0
             return dh, dh.step, dh.conf
         return None, "", 0.0
+
+    def _same_name_in(self, sh: Hit, country: str | None) -> Hit | None:
+        """Another registry record of the very name the string matched, in `country` (never swot's, whose countries
+        are read from the domain's TLD), when exactly one institution there has it."""
+        if not country or sh.source == "curated" or sh.step not in ("name", "name-variant"):
+            return None
+        there = {i for i, s in self.names.get(sh.matched, ()) if s not in ("swot",) and not s.endswith("acronym")
+                 and self.insts[i].country_hq == country and self.insts[i].source != "curated"}
+        if len(there) != 1:
+            return None
+        inst = self.insts[there.pop()]
+        return Hit(inst, sh.step, inst.source, 100, sh.matched, location=inst.country_location or inst.country_hq)
 
     def _hit_dict(self, h: Hit) -> dict:
         return {"institution_id": h.inst.id, "institution": h.inst.name, "country_location": h.location,

@@ -5,7 +5,8 @@ strings, never a fix for one string:
 - raw rewrites (the result goes through the usual comma windows): dotted acronyms collapsed (`I.N.R.I.A. Nancy`
   → `INRIA Nancy`, `U.C. Berkeley`), a spaced dash read as a comma (`Robotics and Telematics - University of
   Wuerzburg`), quoted names read like parenthesised ones (`Research Center “Fondazione Istituto Italiano di
-  Tecnologia”`), words run together split at their capitals (`MagicLeap`, `KULeuven`, `DisneyResearch`);
+  Tecnologia”`), words run together split at their capitals (`MagicLeap`, `KULeuven`, `DisneyResearch`), a trailing
+  acronym dropped (`Fraunhofer Institute for Applied Information Technology FIT, Germany`);
 - a capitalised acronym leading a comma part: a curated name it is (`NYU Courant Institute`, `MIT EECS`), or the
   registry name after it (`AIT Austrian Institute of Technology`); a curated name after `at` ending a part
   (`Graduate School of AI at KAIST`);
@@ -24,6 +25,7 @@ import re
 from functools import lru_cache
 
 _DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}(?:[A-Za-z]\b\.?)?")
+_TRAILING_ACRONYM = re.compile(r"(?<=[a-z]) [A-Z]{2,6}(?=\s*(?:,|$))")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])|(?<=[A-Z])(?=[A-Z][a-z]{2})")
 _DASH = re.compile(r"\s+[-–—]\s+")
 _QUOTED = re.compile(r"[“\"«„]([^”\"»“]{3,})[”\"»“]")
@@ -50,7 +52,9 @@ def raw_rewrites(part: str) -> tuple[str, ...]:
     if _QUOTED.search(s):
         out.append(_QUOTED.sub(lambda m: f" ({m.group(1)}) ", s))
     if _CAMEL.search(s):
-        out.append(_CAMEL.sub(" ", s))  # 'MagicLeap', 'KULeuven', 'DisneyResearch
+        out.append(_CAMEL.sub(" ", s))  # 'MagicLeap', 'KULeuven', 'DisneyResearch'
+    if _TRAILING_ACRONYM.search(s):
+        out.append(_TRAILING_ACRONYM.sub("", s))  # 'Fraunhofer Institute for Applied Information Technology FIT'
     return tuple(dict.fromkeys(x for x in out if x != part))
 
 
