@@ -12,17 +12,7 @@ import typer
 from rich.markup import escape
 
 from .common import console, emit_rows, format_option, handle_errors, settings_of, wide_option
-from .main import app
-
-
-def eval_group() -> typer.Typer:
-    """The shared `eval` command group: reuse it when another module registered it first."""
-    for g in app.registered_groups:
-        if g.name == "eval" and g.typer_instance is not None:
-            return g.typer_instance
-    grp = typer.Typer(no_args_is_help=True, help="Evaluate resolution and classification against hand labels.")
-    app.add_typer(grp, name="eval")
-    return grp
+from .main import app, eval_group
 
 
 eval_app = eval_group()

@@ -29,6 +29,16 @@ def main(
                                 engine=engine)
 
 
+def eval_group() -> typer.Typer:
+    """The shared `eval` command group (here, before any command module is imported: several add to it)."""
+    for g in app.registered_groups:
+        if g.name == "eval" and g.typer_instance is not None:
+            return g.typer_instance
+    grp = typer.Typer(no_args_is_help=True, help="Evaluate resolution and classification against hand labels.")
+    app.add_typer(grp, name="eval")
+    return grp
+
+
 def _register() -> None:
     # Every `cli/*_cmd.py` module registers its commands on `app` when imported; discovered here so adding a
     # command never means editing this file.

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from .common import console, emit_rows, err_console, format_option, handle_errors, settings_of, wide_option
-from .eval_subfields_cmd import eval_group
+from .main import eval_group
 from .sync_cmd import _data_dir, _progress, _tracker, sync_app
 
 eval_app = eval_group()

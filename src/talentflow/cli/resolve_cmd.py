@@ -17,7 +17,7 @@ from rich.markup import escape
 from ..errors import InputError, InvalidValue, TalentflowError
 from ..limits import check_affiliation
 from .common import console, emit_rows, err_console, format_option, handle_errors, settings_of, wide_option
-from .eval_subfields_cmd import eval_group
+from .main import eval_group
 from .main import app
 
 OUT_FIELDS = ["affiliation", "domain", "institution", "institution_id", "country_location", "country_hq", "sector",
@@ -235,6 +235,8 @@ def hygiene_cmd(
     fmt: str = format_option("table"), wide: bool = wide_option(),
     need: bool = typer.Option(False, "--need", help="Also list the most frequent pairs the registries alone miss "
                                                    "or get wrong, and whether the curated data settles them."),
+    papers: bool = typer.Option(False, "--papers", help="Also list the most frequent paper-level affiliation "
+                                                       "strings (CVPR, SIGGRAPH … lists) that get no country."),
 ) -> None:
     """Mapping hygiene (from the built database): most frequent unmatched pairs, curated entries never used."""
     from ..engine import connect
@@ -252,6 +254,10 @@ def hygiene_cmd(
             from ..resolve.hygiene import curation_need
 
             cn = curation_need(eng, _resolver(s), top)
+        if papers:
+            from ..resolve.hygiene import paper_unmatched
+
+            pu = paper_unmatched(eng, _resolver(s), top)
     emit_rows(h["unmatched"], fmt, title=f"top {top} unmatched (of {h['n_unmatched_pairs']} pairs, "
                                          f"{h['n_unmatched_authorships']} authorships)", wide=wide)
     emit_rows([{"curated_id": i} for i in h["unused_curated"]], fmt,
@@ -259,5 +265,8 @@ def hygiene_cmd(
     if need:
         emit_rows(cn["pairs"], fmt, title=f"top {top} pairs the registries alone miss or get wrong: "
                                           f"{cn['settled']} settled by curated data and rules", wide=wide)
+    if papers:
+        emit_rows(pu["unmatched"], fmt, title=f"top {top} paper-level affiliation strings without a country "
+                                              f"(of {pu['n_strings']} met on two papers or more)", wide=wide)
     if fmt == "table":
         err_console.print(f"coverage: {h['coverage']:.2%} of authorships with an affiliation or domain get a country")

@@ -159,7 +159,7 @@ def query(resolver, aff_raw: str, dom_raw: str, part: str, dom: str, dstatus: st
           cctld: str | None) -> Query | None:
     """The evidence query of a pair the cascade left without an institution; None when evidence may not speak
     (the registries know a name in the string or own the domain: the cascade abstained on purpose)."""
-    if dstatus == "ambiguous":
+    if dstatus in ("ambiguous", "multinational"):
         return None
     key = ""
     if part:

@@ -34,7 +34,7 @@ class CountryOnly:
             if win:
                 return win, why, conf
             reason = why or reason
-        if dstatus != "ambiguous":
+        if dstatus not in ("ambiguous", "multinational"):
             got = peers.answer(self, parts[0] if parts else "", dom if dstatus == "unknown" else "", hints)
             if got:
                 t.append(f"peer: Lossfunk's table answers {got[0]} by {got[1]} (low confidence)")

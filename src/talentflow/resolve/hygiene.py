@@ -67,3 +67,27 @@ def curation_need(engine, resolver, top: int = 300) -> dict:
                 break
     return {"pairs": need, "settled": sum(1 for p in need if p["resolved"]),
             "authorships": sum(p["n_authorships"] for p in need)}
+
+
+def paper_unmatched(engine, resolver, top: int = 50, min_count: int = 2) -> dict:
+    """The most frequent paper-level affiliation strings (`paper_affiliations`: CVPR, ICCV, SIGGRAPH … lists,
+    which are not authorships, so `affiliation_resolutions` never holds them) that get no country — the same
+    list as `hygiene` for the venues whose files list each affiliation once per paper. Only strings met on at
+    least `min_count` papers are resolved (the rest is the long tail, for rules, not curation)."""
+    check_int("top", top, 1, 1_000_000)
+    check_int("min_count", min_count, 1, 1_000_000)
+    if not engine.table_exists("paper_affiliations"):
+        return {"unmatched": [], "n_strings": 0}
+    rows = engine.query(f"""
+        SELECT affiliation_raw, count(*) AS n FROM paper_affiliations
+        WHERE affiliation_raw IS NOT NULL AND affiliation_raw <> ''
+        GROUP BY 1 HAVING count(*) >= {int(min_count)} ORDER BY n DESC, affiliation_raw""")
+    resolver.memo = True
+    out = []
+    for aff, n in rows:
+        r = resolver.resolve(aff, "")
+        if r.country_location is None and r.country_hq is None:
+            out.append({"affiliation_raw": aff, "n_papers": n, "reason": r.reason})
+            if len(out) >= top:
+                break
+    return {"unmatched": out, "n_strings": len(rows)}

@@ -6,6 +6,7 @@ meet in an exact lookup. tests/test_resolve_normalize.py checks the two spelling
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from functools import lru_cache
@@ -21,15 +22,19 @@ _TRANSLIT = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss
 _SPACING_ACCENT = re.compile(r"\s?[\u00b4\u00a8\u02d8\u00b8\u02c6\u02dc\u02c7\u02da`]\s?")
 _LEAD_MARK = re.compile(r"^[^\w(]+|^\d+(?=[A-Z])")
 _MOJIBAKE = re.compile("[\u00c3\u00c2][\u0080-\u00bf]")
+_ENTITY = re.compile(r"&(?:#\d{2,5}|#x[0-9a-fA-F]{2,4}|amp|quot|apos|lt|gt|nbsp);")
 
 
 @lru_cache(maxsize=100_000)  # every pair's string is cleaned by several steps
 def clean_text(s: str | None, footnotes: bool = True) -> str:
-    """Control characters → space, whitespace collapsed, PDF-extraction damage repaired (spacing accents
-    'Montr´eal', mojibake 'AragÃ³n', ligatures, leading footnote marks '1Department', '†'), cut to MAX_LEN."""
+    """Control characters → space, whitespace collapsed, HTML entities decoded ('&amp;'), PDF-extraction damage
+    repaired (spacing accents 'Montr´eal', mojibake 'AragÃ³n', ligatures, leading footnote marks '1Department',
+    '†'), cut to MAX_LEN."""
     if not s:
         return ""
     s = _CTRL.sub(" ", s[: MAX_LEN * 4])
+    if "&" in s and _ENTITY.search(s):
+        s = html.unescape(s)  # 'MMLab of CUHK &amp; …', 'Women&#x27;s Hospital' (scraped HTML)
     if _MOJIBAKE.search(s):
         try:
             s = s.encode("latin-1").decode("utf-8")
@@ -107,12 +112,30 @@ UNIT_WORDS = ("department", "dept", "school of", "faculty of", "college of", "in
 
 _SPLIT_MULTI = re.compile(r"\s*(?:\+|;|\s/\s|\|)\s*|\s+and\s+(?=(?:the\s+)?(?:university|univ)\b)"
                           r"|\s+(?:&|and)\s+(?=the\s+[A-Z])", re.I)
+# a footnote number glued between two affiliations of a PDF header: 'Tsinghua University2Hong Kong University of
+# Science and Technology3Deeproute.ai', '1CUHK4SmartMore' — after a word that ends an institution's name or an
+# acronym, before a capitalised word (never 'Vision4Robotics', 'Tech4Health', 'ALL4TEC')
+_GLUED_MARK = re.compile(r"(?:(?<=[Uu]niversity)|(?<=[Ii]nstitute)|(?<=[Tt]echnology)|(?<=[Cc]ollege)|(?<=[Aa]cademy)"
+                         r"|(?<=[Ll]aboratory)|(?<=[Rr]esearch)|(?<=[Ss]ciences)|(?<=[Cc]enter)|(?<=[Cc]entre)"
+                         r"|(?<=Lab)|(?<=AI)|(?<=Inc)|(?<=Ltd)|(?<=China)|(?<=USA)|(?<=Kong)|(?<=[A-Z]{3}))"
+                         r"[1-9](?=[A-Z][a-z])")
+_EMAIL = re.compile(r"(?:e-?mail\s*:?\s*)?[\w.+-]+@((?:[\w-]+\.)+[A-Za-z]{2,})\b", re.I)
+
+
+def email_in(s: str) -> tuple[str, str]:
+    """(the string without its e-mail address, the address's domain) — ('', '') when it has none. An address
+    written in the affiliation field ('jose.dolz@livia.etsmtl.ca', 'Email: x@post.bgu.ac.il') is a domain."""
+    m = _EMAIL.search(s) if "@" in s else None
+    if not m:
+        return "", ""
+    rest = re.sub(r"\s*,(\s*,)+", ",", " ".join(_EMAIL.sub(" ", s).split()))
+    return rest.strip(" ,;:"), m.group(1).lower()
 
 
 def split_multi(s: str) -> list[str]:
     """'NVIDIA Research+University of California, Berkeley' → two parts; duplicates dropped, order kept."""
     out: list[str] = []
-    for p in _SPLIT_MULTI.split(s):
+    for p in _SPLIT_MULTI.split(_GLUED_MARK.sub(" + ", s) if s[:1] and _GLUED_MARK.search(s) else s):
         p = p.strip(" ,;-")
         if p and p.lower() not in (q.lower() for q in out):
             out.append(p)

@@ -186,6 +186,14 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
                coalesce(list_filter({TYPE_ORDER!r}, lambda t: list_contains(types, t))[1], 'other') AS org_type,
                domains, link_hosts, relationships
         FROM {J('ror', 'newline_delimited')} WHERE status = 'active'""")
+    # ROR's parent links, read once for every use (the sectors of units, national subsidiaries' names, the roll-up
+    # of resolve/parents.py). ROR spells the relationship type both 'parent' and 'Parent' (4,053 of 16,905 links):
+    # matching one spelling only lost a quarter of them. A parent outside the file is kept, to be counted as unknown.
+    ex("""CREATE OR REPLACE TABLE registry_parents AS
+        SELECT DISTINCT institution_id, 'ror:' || regexp_extract(rel[2], '[^/]+$') AS parent_id, 'ror' AS source
+        FROM (SELECT institution_id, unnest(relationships) AS rel FROM _ror)
+        WHERE lower(rel[1]) = 'parent' AND regexp_extract(rel[2], '[^/]+$') <> ''
+        ORDER BY ALL""")
     ex(f"""CREATE OR REPLACE TEMP TABLE _grid AS
         SELECT g."ID" AS gid, 'grid:' || g."ID" AS institution_id, g.Name AS name, cm.code AS country,
                coalesce(t.type, 'Other') AS org_type
@@ -242,16 +250,18 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
           SELECT unnest([name] || aliases || labels) AS n, institution_id, country, org_type, 'ror' AS source FROM _ror
           UNION ALL SELECT unnest(acronyms), institution_id, country, org_type, 'ror_acronym' FROM _ror
           UNION ALL SELECT name, institution_id, country, org_type, 'grid' FROM _grid
-          -- ROR names companies 'Xilinx (United States)': the name without its country is a name too — not for
-          -- a national subsidiary (a parent elsewhere or unknown: 'Capgemini (United Kingdom)'), nor in GRID 2016,
-          -- whose national subsidiaries come without their parents ('Kyocera (Germany)')
-          UNION ALL SELECT regexp_replace(name, '\\s*\\(([^()]+)\\)\\s*$', ''), institution_id, country, org_type, 'ror'
+          -- ROR names companies 'Xilinx (United States)': the name without its country is a name too. A national
+          -- subsidiary's (a parent elsewhere or unknown: 'Capgemini (United Kingdom)', 'BMW (Germany)') is kept
+          -- apart ('ror_national'): it answers only where the string names that country ('BMW AG, Munich,
+          -- Germany'), never for the multinational named alone. GRID 2016's subsidiaries come without their
+          -- parents ('Kyocera (Germany)'), so GRID gets no such names.
+          UNION ALL SELECT regexp_replace(name, '\\s*\\(([^()]+)\\)\\s*$', ''), institution_id, country, org_type,
+                 CASE WHEN EXISTS (
+                   SELECT 1 FROM registry_parents x LEFT JOIN _ror p ON p.institution_id = x.parent_id
+                   WHERE x.institution_id = r.institution_id AND p.country IS DISTINCT FROM r.country)
+                 THEN 'ror_national' ELSE 'ror' END
           FROM _ror r
           WHERE regexp_extract(name, '\\(([^()]+)\\)\\s*$', 1) IN (SELECT cname FROM {_country_map_sql()})
-            AND NOT EXISTS (
-              SELECT 1 FROM (SELECT unnest(r.relationships) AS rel) x
-              LEFT JOIN _ror p ON p.institution_id = 'ror:' || regexp_extract(x.rel[2], '[^/]+$')
-              WHERE x.rel[1] = 'parent' AND p.country IS DISTINCT FROM r.country)
           UNION ALL SELECT a.alias, g.institution_id, g.country, g.org_type, 'grid'
                     FROM _grid_aliases a JOIN _grid g ON g.gid = a.grid_id
           UNION ALL SELECT a.acronym, g.institution_id, g.country, g.org_type, 'grid_acronym'
@@ -298,14 +308,6 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
           SELECT d FROM _free
           UNION ALL SELECT * FROM (VALUES {extra}) v(d))
         WHERE lower(trim(d)) NOT IN (SELECT domain FROM cur_domains)""")
-    # ROR's parent links (its relationship types come in both cases: 'parent' and 'Parent'), for the roll-up of
-    # institutions to their parent organisation (resolve/parents.py); a parent outside the file is kept, to be
-    # counted there as unknown
-    ex("""CREATE OR REPLACE TABLE registry_parents AS
-        SELECT DISTINCT institution_id, 'ror:' || regexp_extract(rel[2], '[^/]+$') AS parent_id, 'ror' AS source
-        FROM (SELECT institution_id, unnest(relationships) AS rel FROM _ror)
-        WHERE lower(rel[1]) = 'parent' AND regexp_extract(rel[2], '[^/]+$') <> ''
-        ORDER BY ALL""")
     peers.build(engine, p["lossfunk"], sa)
     for t in ("_ror", "_grid", "_hipo", "_ror21", "_swot", "_grid_aliases", "_grid_acronyms", "_grid_links", "_free"):
         engine.execute(f"DROP TABLE IF EXISTS {t}")
@@ -328,9 +330,7 @@ def _ror_sectors(engine) -> None:
     engine.register_arrow("_ror_sec", pa.table({k: [r[i] for r in rs] for i, k in
                                                 enumerate(("institution_id", "name", "sector", "applies"))}))
     engine.execute("""UPDATE reg_institutions r SET sector = s.sector FROM (
-        WITH RECURSIVE par AS (
-            SELECT DISTINCT institution_id, 'ror:' || regexp_extract(rel[2], '[^/]+$') AS pid
-            FROM (SELECT institution_id, unnest(relationships) AS rel FROM _ror) WHERE rel[1] = 'parent'),
+        WITH RECURSIVE par AS (SELECT institution_id, parent_id AS pid FROM registry_parents),
         anc(institution_id, aid, depth) AS (
             SELECT institution_id, institution_id, 0 FROM _ror
             UNION ALL SELECT a.institution_id, p.pid, a.depth + 1 FROM anc a

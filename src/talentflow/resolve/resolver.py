@@ -26,14 +26,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import peers, sector
+from .curated import tld_country
 from .fallbacks import CountryOnly
 from .model import Hit, Inst, Resolution
-from .normalize import (clean_domain, clean_text, comma_parts, dedupe_repeats, norm_name,
+from .normalize import (clean_domain, clean_text, comma_parts, dedupe_repeats, email_in, norm_name,
                         paren_split, parent_domains, split_multi)
 from .rules import (BAD_HINTS, FUZZY_THRESHOLD, NATIONAL_WEBMAIL, NO_SIGNAL_DOMAINS, PUBLIC_SECOND,
                     RESIDUE_THRESHOLD, SOURCE_RANK, _AND_SPLIT, _CONNECTORS, _CORP_WORDS,
                     _LEGAL_TAIL, _REGION_FIRST, _REGION_TABLE, _STRONG, _TYPE_RANK, _UNIT_NORM, _and_segments, _first_index,
                     _ngrams, _residue)
+from .variants import leading_acronym, norm_rewrites, raw_rewrites
 
 
 class Resolver(CountryOnly):
@@ -57,6 +59,7 @@ class Resolver(CountryOnly):
             if i.parent:
                 self._children.setdefault(i.parent, []).append(i)
         self._fuzzy_index = None
+        self._sorted_names: list[str] | None = None  # for prefix look-ups (variants.py word-order swaps)
         self._hint_cache: dict[str, frozenset] = {}
         # batch mode memoises per-part and per-domain work (distinct pairs share strings and domains); the
         # explain mode keeps it off so every step is traced
@@ -70,6 +73,8 @@ class Resolver(CountryOnly):
         self.ev_person: dict = {}
         self.evidence_db: str | None = None
         self.peer: dict = {}  # peers.load: (name_norm, org_domain) → country
+        # ROR companies whose ROR parent is in another country or outside the file (national subsidiaries)
+        self.subsidiaries: frozenset[str] = frozenset()
 
     # ---------------------------------------------------------------- helpers
     def _ancestors(self, iid: str) -> list[str]:
@@ -93,7 +98,7 @@ class Resolver(CountryOnly):
         return set(got)
 
     def _pick(self, cands: list[tuple[str, str]], step: str, matched: str, hint: set[str],
-              trace: list[str]) -> Hit | None:
+              trace: list[str], places: set[str] = frozenset()) -> Hit | None:
         """Best of several (institution_id, source) entries for one key: best source rank, and among its entries
         a single country — else abstain (unless location hints or a lower-ranked consensus settle it)."""
         if not cands:
@@ -104,10 +109,9 @@ class Resolver(CountryOnly):
         # a total order (rank, then id): entries tied on source and type must not depend on load order
         cands = sorted(cands, key=lambda t: (SOURCE_RANK.get(t[1], 9), t[0], t[1]))
         if step.startswith("domain") and cands[0][1] != "curated":
-            cs = {self.insts[i].country_hq for i, _ in cands} - {None}
-            if len(cs) > 1 and any(self.insts[i].org_type == "company" for i, _ in cands):
-                # gsk.com, roche.com: national subsidiaries of a multinational share its domain
-                trace.append(f"{step}: {matched!r} belongs to company records in {sorted(cs)} → abstain")
+            why = self._multinational(cands, matched)
+            if why:
+                trace.append(f"{step}: {matched!r} {why} → abstain")
                 return None
         best_rank = SOURCE_RANK.get(cands[0][1], 9)
         top = [c for c in cands if SOURCE_RANK.get(c[1], 9) == best_rank]
@@ -115,6 +119,16 @@ class Resolver(CountryOnly):
         if cands[0][1] == "curated":
             return Hit(self.insts[cands[0][0]], step, "curated", 100, matched)
         countries = {self.insts[i].country_hq for i, _ in top} - {None}
+        if places and countries and not countries & places:
+            # the string's own place names another country than the best source's records of this name: a record
+            # of the same name there, from any source, is the one meant ('National Institute of Mental Health,
+            # Bethesda MD' — ROR's is the Czech one, GRID's the American). Only a place written in the string:
+            # a domain's country may come from swot's reading of a vanity ccTLD (uni.kn)
+            there = [c for c in cands if self.insts[c[0]].country_hq in places]
+            if there and len({self.insts[i].country_hq for i, _ in there}) == 1:
+                rank = min(SOURCE_RANK.get(s, 9) for _, s in there)
+                top = [c for c in there if SOURCE_RANK.get(c[1], 9) == rank]
+                countries = {self.insts[top[0][0]].country_hq}
         if len(countries) > 1 and hint:
             narrowed = [c for c in top if self.insts[c[0]].country_hq in hint]
             if len({self.insts[i].country_hq for i, _ in narrowed}) == 1:
@@ -148,8 +162,22 @@ class Resolver(CountryOnly):
         return None
 
     # ---------------------------------------------------------------- domain
+    def _multinational(self, cands: list[tuple[str, str]], dom: str) -> str | None:
+        """Why a registry domain names no country, or None: company records of several countries share it (gsk.com,
+        roche.com: a multinational's national subsidiaries), or only national subsidiaries own a domain under a
+        TLD of no country (hpe.com → 'Hewlett-Packard (Japan)', suez.com → 'Suez (Australia)')."""
+        if not cands or any(s == "curated" for _, s in cands):
+            return None
+        cs = {self.insts[i].country_hq for i, _ in cands} - {None}
+        if len(cs) > 1 and any(self.insts[i].org_type == "company" for i, _ in cands):
+            return f"belongs to company records in {sorted(cs)}"
+        if all(i in self.subsidiaries for i, _ in cands) and tld_country(dom) is None:
+            return f"belongs only to national subsidiaries ({', '.join(self.insts[i].name for i, _ in cands[:3])})"
+        return None
+
     def by_domain(self, dom: str, trace: list[str]) -> tuple[Hit | None, str]:
-        """→ (hit, status) where status is '', 'free-mail', 'ambiguous' or 'unknown'."""
+        """→ (hit, status) where status is '', 'free-mail', 'no-signal', 'ambiguous', 'multinational' (a
+        multinational's domain: no country, the string's places may still give one) or 'unknown'."""
         if not dom:
             return None, ""
         levels = parent_domains(dom)
@@ -185,7 +213,8 @@ class Resolver(CountryOnly):
                 if h:
                     trace.append(f"{h.step}: {lv} → {h.inst.name} [{h.source}]")
                     return h, ""
-                return None, "ambiguous"
+                # a multinational's domain: no country, but the string's own places may still give one
+                return None, "multinational" if self._multinational(self.domains[lv], lv) else "ambiguous"
         trace.append(f"domain: {dom} not in any registry")
         return None, "unknown"
 
@@ -263,16 +292,86 @@ class Resolver(CountryOnly):
                 variants.append((pre, pos, -1))
         return variants + self._suffixes(part)
 
+    def _name_cands(self, v: str, hint: set[str]) -> list[tuple[str, str]]:
+        """The registry entries of a name; a national subsidiary's short name ('BMW' of 'BMW (Germany)') only where
+        the string's places name its country, and then before the other entries of that name."""
+        cands = self.names.get(v, [])
+        if not any(s == "ror_national" for _, s in cands):
+            return cands
+        nat = [c for c in cands if c[1] == "ror_national" and self.insts[c[0]].country_hq in hint]
+        if nat and not any(s == "curated" for _, s in cands):  # a curated entry knows its sites (Amazon Berlin)
+            return [c for c in cands if self.insts[c[0]].country_hq in hint]
+        return [c for c in cands if c[1] != "ror_national"]
+
     def by_name(self, part: str, hint: set[str], trace: list[str], prefer: set[str] = frozenset()) -> Hit | None:
         """Every exact match of every variant, then the best: not vetoed by an explicit place in the string,
-        not a department-like phrase, an institution word (or curated), earliest, longest, best source."""
+        not a department-like phrase, an institution word (or curated), earliest, longest, best source. When
+        no variant is a registry name at all, the second-chance spellings of variants.py (`name-variant`)."""
+        return self._best_name(self.name_variants(part), hint, trace, prefer)
+
+    def by_second_chance(self, part: str, hint: set[str], trace: list[str], prefer: set[str]) -> Hit | None:
+        """The second-chance spellings of variants.py (`name-variant`), when no variant of the part as written is
+        a registry name at all (one that is, but abstained — 'Newcastle University' in two countries — is not
+        respelt into another name)."""
+        variants = self.name_variants(part)
+        if any(v in self.names and _STRONG.search(v) for v, _, _ in variants):
+            return None  # ('cambridge', 'usa' are registry names too, but of no institution the string names)
+        return self._best_name(self._second_chance(part, variants), hint, trace, prefer, "name-variant")
+
+    def _second_chance(self, part: str, variants: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+        """The lookups of variants.py: raw rewrites through the comma windows, normalised rewrites of every
+        variant, and a curated acronym leading a comma part ('NYU Courant Institute') or ending it after 'at'
+        ('Graduate School of AI at KAIST')."""
+        raws = raw_rewrites(part)
+        out = [x for r in raws for x in self.name_variants(r)]
+        out += [(w, pos, size) for v, pos, size in variants + out for w in norm_rewrites(v)
+                if not self._longer_name(v, w)]
+        for pos, cp in ((pos, cp) for r in (part,) + raws
+                        for pos, cp in enumerate(comma_parts(paren_split(dedupe_repeats(r))[0])[:8])):
+            words = norm_name(cp).split()
+            if leading_acronym(cp) and len(words) > 1:
+                for k in range(min(len(words) - 1, 4), 0, -1):
+                    if self._curated_name(" ".join(words[:k])):
+                        out.append((" ".join(words[:k]), pos, -1))
+                        break
+                rest = " ".join(words[1:])
+                if len(words) > 2 and _STRONG.search(rest):
+                    out.append((rest, pos, -2))  # 'AIT Austrian Institute of Technology'
+            if "at" in words[1:-1]:
+                tail = " ".join(words[len(words) - words[::-1].index("at"):])
+                if self._curated_name(tail):
+                    out.append((tail, pos, -2))
+        return out
+
+    def _longer_name(self, v: str, w: str) -> bool:
+        """A word-order swap is not tried when a registry name begins with the words as written: 'washington
+        university' is the start of 'washington university in st louis', not the University of Washington."""
+        if not w.endswith(" university") and not w.startswith("university "):
+            return False
+        if self._sorted_names is None:
+            self._sorted_names = sorted(self.names)
+        from bisect import bisect_left
+
+        i = bisect_left(self._sorted_names, v + " ")
+        return i < len(self._sorted_names) and self._sorted_names[i].startswith(v + " ")
+
+    def _curated_name(self, v: str) -> bool:
+        return any(s == "curated" for _, s in self.names.get(v, ()))
+
+    def _best_name(self, variants: list[tuple[str, int, int]], hint: set[str], trace: list[str],
+                   prefer: set[str], step_as: str | None = None) -> Hit | None:
         found: list[tuple[tuple, Hit]] = []
-        for v, pos, size in self.name_variants(part):
+        for v, pos, size in variants:
             if v not in self.names:
                 continue
-            step = "name-prefix" if size == -1 else "name-suffix" if size == -2 else "name"
-            h = self._pick(self.names[v], step, v, hint or set(prefer), trace)
+            step = step_as or ("name-prefix" if size == -1 else "name-suffix" if size == -2 else "name")
+            h = self._pick(self._name_cands(v, hint), step, v, hint or set(prefer), trace, places=hint)
             if not h:
+                continue
+            if step_as and h.source != "curated" and not (_STRONG.search(v) or "universi" in v) \
+                    and len(_residue(v).split()) < 2:
+                # a respelt name must still say which institution it is: 'Institute of Pharmacology PAS' is not
+                # whichever 'Institute of Pharmacology' the registry holds
                 continue
             if h.source.endswith("acronym") and (len({i for i, _ in self.names[v]}) > 1
                                                  or (h.inst.country_hq not in prefer)):
@@ -343,7 +442,7 @@ class Resolver(CountryOnly):
         if not ra or not rb or fuzz.ratio(ra, rb) < RESIDUE_THRESHOLD:
             trace.append(f"fuzzy: {n!r} ~ {m[0]!r} ({m[1]:.0f}) but distinctive words differ ({ra!r} / {rb!r})")
             return None
-        h = self._pick(self.names.get(m[0], []), "fuzzy", m[0], hint, trace)
+        h = self._pick(self._name_cands(m[0], hint), "fuzzy", m[0], hint, trace, places=hint)
         if h:
             h.score = m[1]
             trace.append(f"fuzzy: {n!r} ~ {m[0]!r} ({m[1]:.0f}) → {h.inst.name}")
@@ -389,9 +488,17 @@ class Resolver(CountryOnly):
         hint = self.hints(norm) or hint_all
         h = self.by_name(part, hint, trace, prefer)
         c = self.by_contains(norm, trace)
+        if c and hint and c.inst.sector != "industry" and c.inst.country_location \
+                and c.inst.country_location not in hint:
+            # 'Khoury College …, Northeastern University, Vancouver': a campus elsewhere than the curated site
+            trace.append(f"contains: {c.inst.name} ({c.inst.country_location}) contradicts places {sorted(hint)}"
+                         " → skip")
+            c = None
         if c and (h is None or (c.inst.id != h.inst.id and h.inst.id in self._ancestors(c.inst.id))
                   or (h.source != "curated" and h.inst.sector == "industry" and c.inst.sector == "industry")):
             h = c  # a curated lab/campus inside the string beats a generic registry parent
+        if h is None:
+            h = self.by_second_chance(part, hint, trace, prefer)
         if h is None:
             h = self.by_fuzzy(part, hint, trace)
         if h is None and hint and "," in part:
@@ -429,6 +536,11 @@ class Resolver(CountryOnly):
         t = r.trace
         if dom_raw.strip() and not dom:
             t.append(f"clean: domain {dom_raw[:60]!r} is not a host name → ignored")
+        if not dom and "@" in aff:
+            rest, d = email_in(aff)
+            if clean_domain(d):
+                aff, dom = rest, clean_domain(d)
+                t.append(f"clean: the string holds an e-mail address → domain {dom}")
         if not aff and not dom:
             r.reason = "unresolved:empty"
             return r
@@ -454,11 +566,20 @@ class Resolver(CountryOnly):
         sh = hits[0] if hits else None
         if sh is None and len(hits) > 1 and not dh:
             sh = next((h for h in hits if h), None)
+            first = self.hints(norm_name(parts[0]))
+            if sh and len(first) == 1 and (sh.location or sh.inst.country_hq) not in first:
+                # the first part names no known institution but a place of its own, and the later part is
+                # elsewhere ('CRRC Zhuzhou Institute, China + ETH Zurich'): another affiliation, not the row's
+                t.append(f"split: the first part names {sorted(first)[0]}, the later {sh.inst.name} is elsewhere "
+                         "→ not it")
+                sh = None
         win, reason, conf = self._combine(sh, dh, dstatus, norm_name(parts[0]) if parts else "",
                                           self.hints(norm_name(parts[0])) if parts else set(), t)
-        if win is None and parts and (dstatus in ("", "unknown", "free-mail", "no-signal") or dh is not None) \
-                and not sh:
-            win, reason, conf = self._place_only(parts[0], t)
+        if win is None and parts and (dstatus in ("", "unknown", "free-mail", "no-signal", "multinational",
+                                                  "ambiguous") or dh is not None) and not sh:
+            pw, pr, pc = self._place_only(parts[0], t)
+            if pw:
+                win, reason, conf = pw, pr, pc
         r.string_hit = bool(sh or any(hits))
         if win is None and dh is None and not r.string_hit:
             win, reason, conf = self._without_institution(r, parts, dom, dstatus, reason)
@@ -508,9 +629,24 @@ class Resolver(CountryOnly):
             if sh.inst.country_hq == dh.inst.country_hq and not (sh.location and dh.location):
                 t.append("combine: same HQ country, location from the string")
                 return sh, f"{sh.step}+{dh.step}:same-hq", 0.9
+            there = None if (sh.location or sh.inst.country_hq) in hint else \
+                self._same_name_in(sh, dh.location or dh.inst.country_hq)
+            if there:
+                # 'National Institute of Mental Health' + nih.gov: ROR's record of that name is Czech, GRID's the
+                # American one the domain's country names — string and domain agree on it
+                t.append(f"combine: {sh.matched!r} also names {there.inst.name} ({there.location}), the domain's "
+                         "country → that one")
+                return there, f"{sh.step}+{dh.step}:same-name", 0.93
             # disagreement: the string is what the author wrote for this paper; the domain may be an old or
-            # second address. Trust the string only when it is an exact name or curated match.
-            if sh.step in ("name", "contains") and sh.source not in ("swot",) and not sh.source.endswith("acronym"):
+            # second address. Trust the string only when it is an exact name or curated match — and not a registry
+            # name of one short word, which is as weak as an acronym ('AMS' + tencent.com is Tencent's AMS, not
+            # the American Microscopical Society)
+            short = sh.source != "curated" and " " not in sh.matched and len(sh.matched) <= 4
+            # a second-chance spelling counts only when it names a university-like or curated institution (an
+            # 'Institute of Theoretical Physics' cut out of '… - UNESP' is not the string's own institution)
+            respelt = sh.step == "name-variant" and (sh.source == "curated" or _STRONG.search(sh.matched))
+            if (sh.step in ("name", "contains") or respelt) and sh.source not in ("swot",) \
+                    and not sh.source.endswith("acronym") and not short:
                 t.append(f"combine: string ({sh.inst.name}, {sh.location}) and domain ({dh.inst.name}, "
                          f"{dh.location}) disagree → string")
                 return sh, f"{sh.step}:over-domain", 0.75
@@ -526,6 +662,8 @@ class Resolver(CountryOnly):
             if sh:
                 return sh, f"{sh.step}:domain-ambiguous", sh.conf * 0.9
             return None, "unresolved:ambiguous-domain", 0.0
+        if dstatus == "multinational" and not sh:
+            return None, "unresolved:multinational-domain", 0.0
         if sh:
             return sh, sh.step, sh.conf
         if dh:
@@ -536,6 +674,18 @@ class Resolver(CountryOnly):
                 return None, "", 0.0
             return dh, dh.step, dh.conf
         return None, "", 0.0
+
+    def _same_name_in(self, sh: Hit, country: str | None) -> Hit | None:
+        """Another registry record of the very name the string matched, in `country` (never swot's, whose countries
+        are read from the domain's TLD), when exactly one institution there has it."""
+        if not country or sh.source == "curated" or sh.step not in ("name", "name-variant"):
+            return None
+        there = {i for i, s in self.names.get(sh.matched, ()) if s not in ("swot",) and not s.endswith("acronym")
+                 and self.insts[i].country_hq == country and self.insts[i].source != "curated"}
+        if len(there) != 1:
+            return None
+        inst = self.insts[there.pop()]
+        return Hit(inst, sh.step, inst.source, 100, sh.matched, location=inst.country_location or inst.country_hq)
 
     def _hit_dict(self, h: Hit) -> dict:
         return {"institution_id": h.inst.id, "institution": h.inst.name, "country_location": h.location,
@@ -568,4 +718,10 @@ def load_resolver(engine, fuzzy_threshold: float = FUZZY_THRESHOLD) -> Resolver:
     r = Resolver(insts, domains, names, free, read_places(), contains, fuzzy_threshold)
     r._fuzzy_index = (idx, df)
     r.peer = peers.load(engine)
+    if engine.table_exists("registry_parents"):
+        r.subsidiaries = frozenset(i for (i,) in engine.query("""
+            SELECT DISTINCT x.institution_id FROM registry_parents x
+            JOIN reg_institutions c ON c.institution_id = x.institution_id AND c.org_type = 'company'
+            LEFT JOIN reg_institutions p ON p.institution_id = x.parent_id
+            WHERE p.country IS DISTINCT FROM c.country"""))
     return r

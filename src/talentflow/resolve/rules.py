@@ -84,11 +84,11 @@ _REGIONS = {"europe", "asia", "emea", "apac", "latin america", "africa", "middle
 _CORP_WORDS = {"ltd", "co", "inc", "corp", "llc", "gmbh", "ag", "sa", "srl", "plc", "co ltd", "limited", "usa", "uk",
                "china", "germany", "france", "japan", "canada", "the", "research", "ai"}
 
-SOURCE_RANK = {"curated": 0, "ror": 1, "grid": 2, "hipo": 3, "ror2021": 4, "swot": 5, "ror_link": 6,
+SOURCE_RANK = {"curated": 0, "ror": 1, "ror_national": 1, "grid": 2, "hipo": 3, "ror2021": 4, "swot": 5, "ror_link": 6,
                "ror_acronym": 7, "grid_acronym": 8}
 CONF = {"domain:curated": 0.98, "domain:ror": 0.95, "domain:grid": 0.93, "domain:hipo": 0.93, "domain:swot": 0.9,
         "domain:ror_link": 0.85, "name:curated": 0.97, "name:ror": 0.93, "name:grid": 0.92, "name:hipo": 0.92,
-        "name:ror2021": 0.9, "name:swot": 0.88, "name:ror_acronym": 0.8, "name:grid_acronym": 0.8,
+        "name:ror2021": 0.9, "name:ror_national": 0.9, "name:swot": 0.88, "name:ror_acronym": 0.8, "name:grid_acronym": 0.8,
         "contains": 0.9, "fuzzy": 0.8, "cctld": 0.7}
 
 

@@ -7,8 +7,10 @@ Rules, first match wins, on the normalised text of the primary (first) instituti
 2. government: ministry, agency, government, national laboratory, army, navy, air force, military, defence,
    a department of energy/defense/…, hospital (a university hospital matched rule 1);
 3. industry: a legal form (Inc, Corp., Ltd, LLC, GmbH, plc, Pte, Pvt, Co. Ltd, K.K.; short forms such as AG, SA,
-   SAS, BV, AB, Oy only at the end of a comma part), company, technologies, holdings;
-4. academia, weak: a department, faculty, school of …, graduate school (a unit of a university);
+   SAS, BV, AB, Oy only at the end of a comma part), company, holdings; technologies, unless the text names a
+   research body whose field it is (institute, laboratory, centre, council, academy, school, department);
+4. academia, weak: a department, faculty, school of …, graduate school (a unit of a university), a (state) key
+   laboratory (China's are hosted by universities and CAS institutes);
 5. nonprofit: foundation, non-profit (and their French, German, Spanish, Italian spellings).
 
 Nothing else is guessed: 'Institute', 'Research Center', 'AI Lab' name no sector. Rules 1–3 and 5 are *strong*:
@@ -31,12 +33,19 @@ _GOVERNMENT = re.compile(
     r"agriculture|commerce|veterans affairs)|bundesamt|federal office|hospital|nasa|noaa|nist)\b")
 _INDUSTRY = re.compile(
     r"\b(inc|incorporated|corp|corporation|ltd|limited|llc|l l c|gmbh|plc|pte|pvt|co ltd|company|companies|"
-    r"technologies|holdings|k k|kabushiki kaisha|s p a|s r l|s a s|ltda)\b")
+    r"holdings|k k|kabushiki kaisha|s p a|s r l|s a s|ltda)\b")
+# 'Technologies' names a company ('Kensho Technologies') unless the text names a research body whose field it is
+# ('Institute for Computer Science and Technologies', 'Key Laboratory of … Intelligence Technologies')
+_TECHNOLOGIES = re.compile(r"\btechnologies\b")
+_RESEARCH_BODY = re.compile(r"\b(institute|institut|instituto|istituto|laborator(y|ies)|lab|labs|council|"
+                            r"cent(er|re)|academy|school|department|faculty)\b")
 # short legal forms only at the end of a comma part after a name, and none that is also a place code
 # ('Adelaide, SA', 'Las Vegas, NV', 'Stockholm, SE'; 'Boulder, CO' is a part of its own)
 _INDUSTRY_END = re.compile(r"\w (ag|s a|sas|srl|spa|bv|b v|n v|ab|oy|oyj|a s|aps|kk|kg|co)$")  # 'Dji Co', not 'CO'
 
-_UNIT = re.compile(r"\b(department|dept|depts|faculty|faculte|fakultat|school of|graduate school|college of)\b")
+# a unit of a university or academy — and China's key laboratories, which universities and CAS institutes host
+_UNIT = re.compile(r"\b(department|dept|depts|faculty|faculte|fakultat|school of|graduate school|college of|"
+                   r"(state |provincial |national |ministry of education )?key lab(oratory|oratories)?)\b")
 _NONPROFIT = re.compile(r"\b(foundation|fondation|fondazione|fundacion|fundacao|stiftung|non profit|nonprofit|"
                         r"not for profit)\b")
 
@@ -53,7 +62,8 @@ def from_words(norm: str) -> tuple[str, str] | None:
     if _GOVERNMENT.search(norm):
         return "government", "strong"
     parts = [p.strip() for p in norm.split("  ")] if "  " in norm else [norm]
-    if _INDUSTRY.search(norm) or any(_INDUSTRY_END.search(p) for p in parts):
+    if (_INDUSTRY.search(norm) or any(_INDUSTRY_END.search(p) for p in parts)
+            or (_TECHNOLOGIES.search(norm) and not _RESEARCH_BODY.search(norm))):
         return "industry", "strong"
     if _UNIT.search(norm):
         return "academia", "unit"
