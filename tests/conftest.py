@@ -50,6 +50,12 @@ def fixture_settings(tmp_path: Path, files: dict, raw: dict | None = None, **kw)
     return Settings(data_dir=data, db_path=tmp_path / "db" / "t.duckdb", catalog_path=cat, **kw)
 
 
+def pytest_configure(config):
+    # Two test processes share two cores: OpenBLAS threads would spin waiting for work and cost CPU time without
+    # saving any (the bootstrap's products are exact integer sums: the same numbers with one thread).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 @pytest.fixture(scope="session")
 def mirror_dir() -> Path:
     if not MIRROR:
