@@ -255,13 +255,16 @@ def build_registry(engine, data_dir: Path, progress=None) -> dict:
           -- apart ('ror_national'): it answers only where the string names that country ('BMW AG, Munich,
           -- Germany'), never for the multinational named alone. GRID 2016's subsidiaries come without their
           -- parents ('Kyocera (Germany)'), so GRID gets no such names.
-          UNION ALL SELECT regexp_replace(name, '\\s*\\(([^()]+)\\)\\s*$', ''), institution_id, country, org_type,
-                 CASE WHEN EXISTS (
-                   SELECT 1 FROM registry_parents x LEFT JOIN _ror p ON p.institution_id = x.parent_id
-                   WHERE x.institution_id = r.institution_id AND p.country IS DISTINCT FROM r.country)
-                 THEN 'ror_national' ELSE 'ror' END
+          -- (a join, not a correlated EXISTS: Spark cannot plan that inside a UNION)
+          UNION ALL SELECT regexp_replace(r.name, '\\s*\\(([^()]+)\\)\\s*$', ''), r.institution_id, r.country,
+                 r.org_type, CASE WHEN nat.institution_id IS NOT NULL THEN 'ror_national' ELSE 'ror' END
           FROM _ror r
-          WHERE regexp_extract(name, '\\(([^()]+)\\)\\s*$', 1) IN (SELECT cname FROM {_country_map_sql()})
+          LEFT JOIN (SELECT DISTINCT c.institution_id, c.country FROM registry_parents x
+                     JOIN _ror c ON c.institution_id = x.institution_id
+                     LEFT JOIN _ror p ON p.institution_id = x.parent_id
+                     WHERE p.country IS DISTINCT FROM c.country) nat
+            ON nat.institution_id = r.institution_id AND nat.country IS NOT DISTINCT FROM r.country
+          WHERE regexp_extract(r.name, '\\(([^()]+)\\)\\s*$', 1) IN (SELECT cname FROM {_country_map_sql()})
           UNION ALL SELECT a.alias, g.institution_id, g.country, g.org_type, 'grid'
                     FROM _grid_aliases a JOIN _grid g ON g.gid = a.grid_id
           UNION ALL SELECT a.acronym, g.institution_id, g.country, g.org_type, 'grid_acronym'
